@@ -1,0 +1,90 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * hsts_conf.h: the per-directory configuration record (server, vhost,
+ * <Directory>/<Location>, .htaccess scopes) and its merge.
+ *
+ * Pure APR: httpd's create/merge callbacks wrap these, and the unit tests call
+ * them directly. Every field has an "unset" value distinct from its default,
+ * so an inner scope overrides only what it sets.
+ */
+#ifndef HSTS_CONF_H
+#define HSTS_CONF_H
+
+#include <apr_pools.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The "not set in this scope" value of int and apr_int64_t fields. */
+#define HSTS_UNSET (-1)
+
+/** HSTSMode (design.md section 2). */
+typedef enum {
+    HSTS_MODE_OFF = 0,     /**< the module does nothing in this scope */
+    HSTS_MODE_REPORT,      /**< audit, count, log; never change a response */
+    HSTS_MODE_ADD,         /**< add the policy where none (or an invalid one) is */
+    HSTS_MODE_ENFORCE      /**< exactly the policy on every HTTPS response */
+} hsts_mode_e;
+
+/** One scope's settings, plus what hsts_conf_finish() derives from them. */
+typedef struct hsts_dir_conf {
+    int mode;                    /**< hsts_mode_e, or HSTS_UNSET */
+    apr_int64_t max_age;         /**< HSTSMaxAge in seconds, or HSTS_UNSET */
+    int include_subdomains;      /**< HSTSIncludeSubDomains 0/1, or HSTS_UNSET */
+    int preload;                 /**< HSTSPreload 0/1, or HSTS_UNSET */
+
+    /* Derived, never set by directives directly: */
+    const char *policy;          /**< "max-age=N[; includeSubDomains][; preload]", NULL without max-age */
+    apr_size_t policy_len;       /**< strlen(policy), 0 when NULL */
+    hsts_mode_e effective_mode;  /**< mode, or its default: add with max-age, else report */
+    const char *problem;         /**< why this scope cannot start (static text), or NULL */
+} hsts_dir_conf;
+
+/**
+ * A new record with every setting unset (effective mode report, no policy).
+ * @param p  pool the record lives in (httpd: the configuration pool)
+ * @return the record, never NULL (APR aborts on out-of-memory)
+ */
+hsts_dir_conf *hsts_dir_conf_create(apr_pool_t *p);
+
+/**
+ * Recompute the derived fields (policy, effective_mode, problem) from the
+ * settings. Call after changing a setting; cheap, but it allocates the policy
+ * string from p, so it belongs at configuration time.
+ * @param p     pool for the policy string (the record's pool)
+ * @param conf  record to update in place
+ */
+void hsts_conf_finish(apr_pool_t *p, hsts_dir_conf *conf);
+
+/**
+ * Merge two scopes: every setting of add that is set wins, the rest comes from
+ * base. The derived policy string is shared with base or add when the merged
+ * settings equal theirs, so a merge that changes no policy setting allocates
+ * only the record.
+ * @param p     pool of the result (httpd: the request pool for per-request merges)
+ * @param base  outer scope, not modified
+ * @param add   inner scope, not modified
+ * @return the merged record, allocated from p
+ */
+hsts_dir_conf *hsts_dir_conf_merge(apr_pool_t *p, const hsts_dir_conf *base,
+                                   const hsts_dir_conf *add);
+
+/**
+ * The name of a mode as HSTSMode spells it ("off", "report", "add", "enforce").
+ * @return a static string; "unset" for HSTS_UNSET or an unknown value
+ */
+const char *hsts_mode_name(int mode);
+
+/**
+ * Parse an HSTSMode argument, ASCII case-insensitive.
+ * @param arg   NUL-terminated text
+ * @param mode  out: the mode; untouched on error
+ * @return NULL on success, else a static message listing the accepted values
+ */
+const char *hsts_mode_parse(const char *arg, int *mode);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HSTS_CONF_H */

@@ -1,0 +1,50 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * mod_hsts_audit: sets and verifies Strict-Transport-Security (RFC 6797),
+ * audits the certificates TLS vhosts serve, and reports it all.
+ *
+ * This file is httpd glue only: the module record, the directive table and
+ * hook/filter registration. The work is in src/ (see README.md, "Layout").
+ */
+#define HSTS_DECLARING_MODULE
+#include "src/mod_hsts_private.h"
+
+#include <http_protocol.h>
+#include <http_request.h>
+
+static const command_rec hsts_cmds[] = {
+    AP_INIT_TAKE1("HSTSMaxAge", hsts_cmd_max_age, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                  "max-age of the policy: seconds, or a number with a unit "
+                  "s m h d w y (1y = 31536000)"),
+    AP_INIT_FLAG("HSTSIncludeSubDomains", hsts_cmd_include_subdomains, NULL,
+                 RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                 "On to add includeSubDomains to the policy"),
+    AP_INIT_FLAG("HSTSPreload", hsts_cmd_preload, NULL,
+                 RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                 "On to add preload (needs max-age >= 1y and includeSubDomains)"),
+    AP_INIT_TAKE1("HSTSMode", hsts_cmd_mode, NULL,
+                  RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
+                  "off | report | add | enforce"),
+    { NULL }
+};
+
+static void hsts_register_hooks(apr_pool_t *p)
+{
+    (void)p;
+    hsts_filter_register();
+    ap_hook_check_config(hsts_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_insert_filter(hsts_insert_filter, NULL, NULL, APR_HOOK_LAST);
+    ap_hook_insert_error_filter(hsts_insert_filter, NULL, NULL, APR_HOOK_LAST);
+}
+
+AP_DECLARE_MODULE(hsts_audit) = {
+    STANDARD20_MODULE_STUFF,
+    hsts_create_dir_config,
+    hsts_merge_dir_config,
+    NULL,                       /* server config: none yet */
+    NULL,
+    hsts_cmds,
+    hsts_register_hooks,
+    AP_MODULE_FLAG_NONE
+};

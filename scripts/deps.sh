@@ -1,0 +1,35 @@
+# Sourced by demo.sh and run-tests.sh: install what is missing from Debian's
+# packages (as root), or say what to install (as another user).
+# usage: ensure_packages pkg...
+ensure_packages() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "Missing Debian packages: ${missing[*]}" >&2
+        echo "Install them with: sudo apt-get install ${missing[*]}  (or run this script as root)" >&2
+        return 1
+    fi
+    echo ">> installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Packages needed to build the module.
+BUILD_PACKAGES=(build-essential autoconf automake libtool pkg-config apache2-dev
+                apache2-ssl-dev libssl-dev libapr1-dev libaprutil1-dev)
+# Packages needed to run it (demo and integration tests).
+RUN_PACKAGES=(apache2 openssl curl ca-certificates)
+# Packages needed by the test suite on top of those.
+TEST_PACKAGES=(check python3 python3-pytest nghttp2-client)
+
+# Configure (once) and build in the source tree.
+build_module() {
+    [ -x configure ] || autoreconf -fi >/dev/null
+    [ -f Makefile ] || ./configure --quiet
+    make -j"$(nproc 2>/dev/null || echo 2)" >/dev/null
+}

@@ -1,0 +1,138 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * conf.c: per-scope settings, their merge and what is derived from them
+ * (design.md section 2; preload requirements of hstspreload.org).
+ */
+#include "hsts_conf.h"
+#include "hsts_sts.h"
+
+#include <apr_cstr.h>
+#include <apr_strings.h>
+
+#define PRELOAD_MAX_AGE_PROBLEM \
+    "HSTSPreload On needs HSTSMaxAge of at least 31536000 seconds (1y) in the same " \
+    "scope: the HSTS preload list (hstspreload.org) requires max-age >= 31536000"
+#define PRELOAD_SUBDOMAINS_PROBLEM \
+    "HSTSPreload On needs HSTSIncludeSubDomains On in the same scope: the HSTS " \
+    "preload list (hstspreload.org) requires includeSubDomains"
+#define NO_MAX_AGE_PROBLEM \
+    "HSTSMode add and HSTSMode enforce need a policy: set HSTSMaxAge in this scope " \
+    "or an enclosing one (e.g. HSTSMaxAge 1y)"
+
+hsts_dir_conf *hsts_dir_conf_create(apr_pool_t *p)
+{
+    hsts_dir_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->mode = HSTS_UNSET;
+    conf->max_age = HSTS_UNSET;
+    conf->include_subdomains = HSTS_UNSET;
+    conf->preload = HSTS_UNSET;
+    conf->effective_mode = HSTS_MODE_REPORT;
+    return conf;
+}
+
+static const char *find_problem(const hsts_dir_conf *conf)
+{
+    if (conf->preload == 1) {
+        if (conf->max_age < (apr_int64_t)HSTS_PRELOAD_MIN_MAX_AGE) {
+            return PRELOAD_MAX_AGE_PROBLEM;
+        }
+        if (conf->include_subdomains != 1) {
+            return PRELOAD_SUBDOMAINS_PROBLEM;
+        }
+    }
+    if ((conf->effective_mode == HSTS_MODE_ADD
+         || conf->effective_mode == HSTS_MODE_ENFORCE) && !conf->policy) {
+        return NO_MAX_AGE_PROBLEM;
+    }
+    return NULL;
+}
+
+static void derive_mode(hsts_dir_conf *conf)
+{
+    if (conf->mode != HSTS_UNSET) {
+        conf->effective_mode = (hsts_mode_e)conf->mode;
+    }
+    else {
+        conf->effective_mode = conf->max_age != HSTS_UNSET ? HSTS_MODE_ADD
+                                                           : HSTS_MODE_REPORT;
+    }
+}
+
+void hsts_conf_finish(apr_pool_t *p, hsts_dir_conf *conf)
+{
+    conf->policy = NULL;
+    conf->policy_len = 0;
+    if (conf->max_age != HSTS_UNSET) {
+        conf->policy = apr_psprintf(p, "max-age=%" APR_INT64_T_FMT "%s%s",
+                                    conf->max_age,
+                                    conf->include_subdomains == 1 ? "; includeSubDomains" : "",
+                                    conf->preload == 1 ? "; preload" : "");
+        conf->policy_len = strlen(conf->policy);
+    }
+    derive_mode(conf);
+    conf->problem = find_problem(conf);
+}
+
+static int same_policy_settings(const hsts_dir_conf *a, const hsts_dir_conf *b)
+{
+    return a->max_age == b->max_age
+        && (a->include_subdomains == 1) == (b->include_subdomains == 1)
+        && (a->preload == 1) == (b->preload == 1);
+}
+
+#define MERGE_FIELD(field) (add->field != HSTS_UNSET ? add->field : base->field)
+
+hsts_dir_conf *hsts_dir_conf_merge(apr_pool_t *p, const hsts_dir_conf *base,
+                                   const hsts_dir_conf *add)
+{
+    hsts_dir_conf *conf = apr_palloc(p, sizeof(*conf));
+
+    conf->mode = MERGE_FIELD(mode);
+    conf->max_age = MERGE_FIELD(max_age);
+    conf->include_subdomains = MERGE_FIELD(include_subdomains);
+    conf->preload = MERGE_FIELD(preload);
+
+    if (same_policy_settings(conf, add)) {
+        conf->policy = add->policy;
+        conf->policy_len = add->policy_len;
+        derive_mode(conf);
+        conf->problem = find_problem(conf);
+    }
+    else if (same_policy_settings(conf, base)) {
+        conf->policy = base->policy;
+        conf->policy_len = base->policy_len;
+        derive_mode(conf);
+        conf->problem = find_problem(conf);
+    }
+    else {
+        hsts_conf_finish(p, conf);
+    }
+    return conf;
+}
+
+const char *hsts_mode_name(int mode)
+{
+    switch (mode) {
+    case HSTS_MODE_OFF:     return "off";
+    case HSTS_MODE_REPORT:  return "report";
+    case HSTS_MODE_ADD:     return "add";
+    case HSTS_MODE_ENFORCE: return "enforce";
+    default:                return "unset";
+    }
+}
+
+const char *hsts_mode_parse(const char *arg, int *mode)
+{
+    static const int modes[] = { HSTS_MODE_OFF, HSTS_MODE_REPORT,
+                                 HSTS_MODE_ADD, HSTS_MODE_ENFORCE };
+    apr_size_t i;
+
+    for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (arg && !apr_cstr_casecmp(arg, hsts_mode_name(modes[i]))) {
+            *mode = modes[i];
+            return NULL;
+        }
+    }
+    return "must be one of off, report, add, enforce";
+}

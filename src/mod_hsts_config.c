@@ -1,0 +1,144 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * mod_hsts_config.c: httpd side of the configuration: the per-directory
+ * create/merge callbacks around the core's hsts_dir_conf, the directive
+ * handlers, and the check_config hook that refuses to start (and fails
+ * `apachectl configtest`) on a scope that cannot work.
+ */
+#include "mod_hsts_private.h"
+
+#include <http_core.h>
+#include <apr_strings.h>
+
+#include "hsts_duration.h"
+
+void *hsts_create_dir_config(apr_pool_t *p, char *dir)
+{
+    (void)dir;
+    return hsts_dir_conf_create(p);
+}
+
+void *hsts_merge_dir_config(apr_pool_t *p, void *base, void *add)
+{
+    return hsts_dir_conf_merge(p, base, add);
+}
+
+static const char *directive_error(cmd_parms *cmd, const char *arg, const char *why)
+{
+    return apr_psprintf(cmd->pool, "%s '%s' %s", cmd->cmd->name, arg, why);
+}
+
+const char *hsts_cmd_max_age(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    hsts_dir_conf *conf = dconf;
+    apr_int64_t seconds;
+    const char *why = hsts_duration_parse(arg, &seconds);
+
+    if (why) {
+        return directive_error(cmd, arg, why);
+    }
+    conf->max_age = seconds;
+    hsts_conf_finish(cmd->pool, conf);
+    return NULL;
+}
+
+const char *hsts_cmd_include_subdomains(cmd_parms *cmd, void *dconf, int flag)
+{
+    hsts_dir_conf *conf = dconf;
+
+    conf->include_subdomains = flag ? 1 : 0;
+    hsts_conf_finish(cmd->pool, conf);
+    return NULL;
+}
+
+const char *hsts_cmd_preload(cmd_parms *cmd, void *dconf, int flag)
+{
+    hsts_dir_conf *conf = dconf;
+
+    conf->preload = flag ? 1 : 0;
+    hsts_conf_finish(cmd->pool, conf);
+    return NULL;
+}
+
+const char *hsts_cmd_mode(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    hsts_dir_conf *conf = dconf;
+    const char *why = hsts_mode_parse(arg, &conf->mode);
+
+    if (why) {
+        return directive_error(cmd, arg, why);
+    }
+    hsts_conf_finish(cmd->pool, conf);
+    return NULL;
+}
+
+static const hsts_dir_conf *dir_conf_of(ap_conf_vector_t *section)
+{
+    return ap_get_module_config(section, &hsts_audit_module);
+}
+
+static const char *section_name(ap_conf_vector_t *section)
+{
+    core_dir_config *core = ap_get_core_module_config(section);
+
+    return core && core->d ? core->d : "(server)";
+}
+
+/* One scope as a request there would see it: the section on top of its
+ * server's defaults. Returns nonzero (and logs) when it cannot work. */
+static int check_scope(apr_pool_t *ptemp, server_rec *s, ap_conf_vector_t *section)
+{
+    const hsts_dir_conf *defaults = dir_conf_of(s->lookup_defaults);
+    const hsts_dir_conf *merged = defaults;
+
+    if (section) {
+        const hsts_dir_conf *own = dir_conf_of(section);
+
+        if (!own) {             /* none of our directives in this section */
+            return 0;
+        }
+        merged = hsts_dir_conf_merge(ptemp, defaults, own);
+    }
+    if (!merged->problem) {
+        return 0;
+    }
+    ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
+                 HSTSLOGNO(00001) "mod_hsts_audit: %s (virtual host %s:%u, scope %s)",
+                 merged->problem, s->server_hostname ? s->server_hostname : "*",
+                 (unsigned)s->port, section ? section_name(section) : "server/vhost");
+    return 1;
+}
+
+static int check_sections(apr_pool_t *ptemp, server_rec *s, apr_array_header_t *sections)
+{
+    ap_conf_vector_t **elts;
+    int i;
+
+    if (!sections) {
+        return 0;
+    }
+    elts = (ap_conf_vector_t **)sections->elts;
+    for (i = 0; i < sections->nelts; i++) {
+        if (check_scope(ptemp, s, elts[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int hsts_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                      server_rec *s)
+{
+    (void)pconf;
+    (void)plog;
+    for (; s; s = s->next) {
+        core_server_config *core = ap_get_core_module_config(s->module_config);
+
+        if (check_scope(ptemp, s, NULL)
+            || check_sections(ptemp, s, core->sec_dir)
+            || check_sections(ptemp, s, core->sec_url)) {
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}

@@ -1,0 +1,3 @@
+#!/bin/sh
+echo "Check (libcheck) was not found at configure time: install it (Debian: apt-get install check) and re-run ./configure" >&2
+exit 1
