@@ -11,6 +11,8 @@
 
 #include <http_protocol.h>
 #include <http_request.h>
+#include <apr_optional_hooks.h>
+#include <mod_ssl_openssl.h>
 
 static const command_rec hsts_cmds[] = {
     AP_INIT_TAKE1("HSTSMaxAge", hsts_cmd_max_age, NULL,
@@ -26,14 +28,20 @@ static const command_rec hsts_cmds[] = {
     AP_INIT_TAKE1("HSTSMode", hsts_cmd_mode, NULL,
                   RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                   "off | report | add | enforce"),
+    AP_INIT_TAKE1("HSTSRecentFindings", hsts_cmd_recent_findings, NULL, RSRC_CONF,
+                  "entries in the shared ring of recent findings (default 64)"),
     { NULL }
 };
 
 static void hsts_register_hooks(apr_pool_t *p)
 {
+    static const char *const after_ssl[] = { "mod_ssl.c", NULL };
+
     (void)p;
     hsts_filter_register();
     ap_hook_check_config(hsts_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(hsts_post_config, after_ssl, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ssl, init_server, hsts_ssl_init_server, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(hsts_insert_filter, NULL, NULL, APR_HOOK_LAST);
     ap_hook_insert_error_filter(hsts_insert_filter, NULL, NULL, APR_HOOK_LAST);
 }
@@ -42,8 +50,8 @@ AP_DECLARE_MODULE(hsts_audit) = {
     STANDARD20_MODULE_STUFF,
     hsts_create_dir_config,
     hsts_merge_dir_config,
-    NULL,                       /* server config: none yet */
-    NULL,
+    hsts_create_srv_config,
+    hsts_merge_srv_config,
     hsts_cmds,
     hsts_register_hooks,
     AP_MODULE_FLAG_NONE

@@ -37,6 +37,9 @@ typedef struct hsts_dir_conf {
     /* Derived, never set by directives directly: */
     const char *policy;          /**< "max-age=N[; includeSubDomains][; preload]", NULL without max-age */
     apr_size_t policy_len;       /**< strlen(policy), 0 when NULL */
+    /** Seconds a browser stores from the policy (Chromium: min(max-age,
+     *  31536000)) as decimal text, for the hsts-audit-max-age note; "-" without one. */
+    const char *stored_max_age;
     hsts_mode_e effective_mode;  /**< mode, or its default: add with max-age, else report */
     const char *problem;         /**< why this scope cannot start (static text), or NULL */
 } hsts_dir_conf;

@@ -28,6 +28,7 @@ hsts_dir_conf *hsts_dir_conf_create(apr_pool_t *p)
     conf->include_subdomains = HSTS_UNSET;
     conf->preload = HSTS_UNSET;
     conf->effective_mode = HSTS_MODE_REPORT;
+    conf->stored_max_age = "-";
     return conf;
 }
 
@@ -63,7 +64,12 @@ void hsts_conf_finish(apr_pool_t *p, hsts_dir_conf *conf)
 {
     conf->policy = NULL;
     conf->policy_len = 0;
+    conf->stored_max_age = "-";
     if (conf->max_age != HSTS_UNSET) {
+        apr_int64_t stored = conf->max_age < (apr_int64_t)HSTS_CHROMIUM_MAX_AGE_CAP
+                             ? conf->max_age : (apr_int64_t)HSTS_CHROMIUM_MAX_AGE_CAP;
+
+        conf->stored_max_age = apr_psprintf(p, "%" APR_INT64_T_FMT, stored);
         conf->policy = apr_psprintf(p, "max-age=%" APR_INT64_T_FMT "%s%s",
                                     conf->max_age,
                                     conf->include_subdomains == 1 ? "; includeSubDomains" : "",
@@ -81,6 +87,16 @@ static int same_policy_settings(const hsts_dir_conf *a, const hsts_dir_conf *b)
         && (a->preload == 1) == (b->preload == 1);
 }
 
+/* Reuse the strings of a record whose policy settings equal conf's. */
+static void share_derived(hsts_dir_conf *conf, const hsts_dir_conf *from)
+{
+    conf->policy = from->policy;
+    conf->policy_len = from->policy_len;
+    conf->stored_max_age = from->stored_max_age;
+    derive_mode(conf);
+    conf->problem = find_problem(conf);
+}
+
 #define MERGE_FIELD(field) (add->field != HSTS_UNSET ? add->field : base->field)
 
 hsts_dir_conf *hsts_dir_conf_merge(apr_pool_t *p, const hsts_dir_conf *base,
@@ -94,16 +110,10 @@ hsts_dir_conf *hsts_dir_conf_merge(apr_pool_t *p, const hsts_dir_conf *base,
     conf->preload = MERGE_FIELD(preload);
 
     if (same_policy_settings(conf, add)) {
-        conf->policy = add->policy;
-        conf->policy_len = add->policy_len;
-        derive_mode(conf);
-        conf->problem = find_problem(conf);
+        share_derived(conf, add);
     }
     else if (same_policy_settings(conf, base)) {
-        conf->policy = base->policy;
-        conf->policy_len = base->policy_len;
-        derive_mode(conf);
-        conf->problem = find_problem(conf);
+        share_derived(conf, base);
     }
     else {
         hsts_conf_finish(p, conf);

@@ -8,9 +8,54 @@
 #include "mod_hsts_private.h"
 
 #include <http_core.h>
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "hsts_duration.h"
+
+static const char *directive_error(cmd_parms *cmd, const char *arg, const char *why)
+{
+    return apr_psprintf(cmd->pool, "%s '%s' %s", cmd->cmd->name, arg, why);
+}
+
+void *hsts_create_srv_config(apr_pool_t *p, server_rec *s)
+{
+    hsts_srv_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    (void)s;
+    conf->recent_findings = HSTS_UNSET;
+    return conf;
+}
+
+void *hsts_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
+{
+    hsts_srv_conf *base = basev, *add = addv;
+    hsts_srv_conf *conf = apr_pcalloc(p, sizeof(*conf));
+
+    conf->recent_findings = add->recent_findings != HSTS_UNSET ? add->recent_findings
+                                                               : base->recent_findings;
+    return conf;
+}
+
+const char *hsts_cmd_recent_findings(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    hsts_srv_conf *conf = hsts_srv_conf_of(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    char *end;
+    apr_int64_t n;
+
+    (void)dconf;
+    if (err) {
+        return err;
+    }
+    n = apr_strtoi64(arg, &end, 10);
+    if (!apr_isdigit(*arg) || *end || n < 1 || n > 100000) {
+        return directive_error(cmd, arg, "must be a number of entries from 1 to 100000 "
+                               "(the default is 64)");
+    }
+    conf->recent_findings = (int)n;
+    return NULL;
+}
 
 void *hsts_create_dir_config(apr_pool_t *p, char *dir)
 {
@@ -21,11 +66,6 @@ void *hsts_create_dir_config(apr_pool_t *p, char *dir)
 void *hsts_merge_dir_config(apr_pool_t *p, void *base, void *add)
 {
     return hsts_dir_conf_merge(p, base, add);
-}
-
-static const char *directive_error(cmd_parms *cmd, const char *arg, const char *why)
-{
-    return apr_psprintf(cmd->pool, "%s '%s' %s", cmd->cmd->name, arg, why);
 }
 
 const char *hsts_cmd_max_age(cmd_parms *cmd, void *dconf, const char *arg)

@@ -11,8 +11,11 @@
 #include <http_ssl.h>
 #include <apr_strings.h>
 
+#include "hsts_audit.h"
 #include "hsts_policy.h"
 #include "hsts_sts.h"
+
+#include <apr_hash.h>
 
 #define STS_FIELD "Strict-Transport-Security"
 
@@ -66,42 +69,137 @@ static const char *stored_max_age(request_rec *r, hsts_action_e action,
                                   const hsts_dir_conf *conf,
                                   const hsts_sts_policy_t *first, int is_https)
 {
-    apr_uint64_t seconds;
-
     if (!is_https || action == HSTS_ACTION_REMOVED || action == HSTS_ACTION_WITHHELD) {
         return "-";
     }
     if (action == HSTS_ACTION_ADDED || action == HSTS_ACTION_REPLACED) {
-        seconds = (apr_uint64_t)conf->max_age;
-        if (seconds > HSTS_CHROMIUM_MAX_AGE_CAP) {
-            seconds = HSTS_CHROMIUM_MAX_AGE_CAP;
-        }
+        return conf->stored_max_age;
     }
-    else if (first->verdict == HSTS_STS_VALID && first->max_age_seen) {
-        seconds = first->max_age;
+    if (first->verdict == HSTS_STS_VALID && first->max_age_seen) {
+        return apr_psprintf(r->pool, "%" APR_UINT64_T_FMT, first->max_age);
     }
-    else {
+    return "-";
+}
+
+static const hsts_counter_e action_counter[] = {
+    HSTS_C_COUNT,               /* none: not counted */
+    HSTS_C_STS_ADDED, HSTS_C_STS_KEPT, HSTS_C_STS_REPLACED,
+    HSTS_C_STS_REMOVED, HSTS_C_STS_WITHHELD
+};
+
+/* A bounded, escaped copy of request data for the error log. */
+static const char *log_item(apr_pool_t *p, const char *s, apr_size_t max)
+{
+    if (!s) {
         return "-";
     }
-    return apr_psprintf(r->pool, "%" APR_UINT64_T_FMT, seconds);
+    if (strlen(s) > max) {
+        s = apr_pstrcat(p, apr_pstrmemdup(p, s, max), "...", NULL);
+    }
+    return ap_escape_logitem(p, s);
+}
+
+#define LOG_ITEM_MAX 200
+
+/* One line per finding, vhost and minute across all children. */
+static void log_findings(request_rec *r, const hsts_srv_conf *sc,
+                         hsts_findings_t findings, const char *value,
+                         const char *location, apr_time_t now)
+{
+    int i;
+
+    for (i = 0; i < HSTS_F_COUNT; i++) {
+        const hsts_finding_info_t *info = hsts_finding_info((hsts_finding_e)i);
+        int redirect = !strncmp(info->code, "redirects.", 10);
+
+        if (!(findings & HSTS_FINDING_BIT(i))
+            || !hsts_stats_may_log(sc->rt->stats, sc->vhost_index, (hsts_finding_e)i, now)) {
+            continue;
+        }
+        ap_log_rerror(APLOG_MARK,
+                      info->severity == HSTS_SEVERITY_ERROR ? APLOG_ERR : APLOG_WARNING,
+                      0, r, HSTSLOGNO(00010)
+                      "%s: %s (vhost %s, host %s, path %s, %s '%s'). Fix: %s. "
+                      "(logged once per minute per vhost and finding)",
+                      info->code, info->summary, sc->name,
+                      log_item(r->pool, r->hostname, LOG_ITEM_MAX),
+                      log_item(r->pool, r->uri, LOG_ITEM_MAX),
+                      redirect ? "Location" : "Strict-Transport-Security",
+                      log_item(r->pool, redirect ? location : value, LOG_ITEM_MAX),
+                      info->fix);
+    }
+}
+
+static void record(request_rec *r, const hsts_srv_conf *sc, int is_https,
+                   hsts_action_e action, hsts_findings_t findings,
+                   const char *value, const char *location)
+{
+    hsts_stats_t *stats = sc->rt->stats;
+    apr_time_t now;
+
+    hsts_stats_count(stats, sc->vhost_index,
+                     is_https ? HSTS_C_REQUESTS_HTTPS : HSTS_C_REQUESTS_HTTP);
+    if (action_counter[action] != HSTS_C_COUNT) {
+        hsts_stats_count(stats, sc->vhost_index, action_counter[action]);
+    }
+    if (!findings) {
+        return;
+    }
+    now = apr_time_now();
+    hsts_stats_count_findings(stats, sc->vhost_index, findings);
+    hsts_stats_ring_add(stats, sc->vhost_index, now, findings, r->hostname, r->uri);
+    log_findings(r, sc, findings, value, location, now);
+}
+
+static const char *findings_note(request_rec *r, hsts_findings_t findings)
+{
+    char buf[1024];
+    apr_size_t need;
+
+    if (!findings) {
+        return "ok";
+    }
+    need = hsts_findings_format(findings, buf, sizeof(buf));
+    if (need < sizeof(buf)) {
+        return apr_pstrmemdup(r->pool, buf, need);
+    }
+    return apr_pstrdup(r->pool, buf);
 }
 
 static void examine_response(request_rec *r, const hsts_dir_conf *conf)
 {
+    const hsts_srv_conf *sc = hsts_srv_conf_of(r->server);
+    hsts_audit_scope_t scope;
+    hsts_audit_response_t audit = { 0 };
     hsts_response_sts_t resp = { 0 };
     hsts_sts_policy_t first;
     sts_fields_t fields;
+    hsts_findings_t findings;
     hsts_action_e action;
 
     collect_fields(r, &fields);
-    resp.is_https = ap_ssl_conn_is_ssl(r->connection);
+    audit.is_https = ap_ssl_conn_is_ssl(r->connection);
+    audit.n_fields = fields.n_fields;
+    audit.first = fields.first;
+    audit.first_len = fields.first ? strlen(fields.first) : 0;
+    audit.status = r->status;
+    audit.location = apr_table_get(r->headers_out, "Location");
+    if (!audit.location) {
+        audit.location = apr_table_get(r->err_headers_out, "Location");
+    }
+    audit.host = r->hostname;
+    audit.host_has_https_policy = !audit.is_https && r->hostname
+        && apr_hash_get(sc->rt->https_hosts, r->hostname, APR_HASH_KEY_STRING);
+    scope.configured_max_age = conf->max_age;
+    scope.preload_configured = conf->preload == 1;
+    scope.expects_header = conf->effective_mode == HSTS_MODE_REPORT && conf->policy;
+    findings = hsts_audit_response(&scope, &audit, &first);
+
+    resp.is_https = audit.is_https;
     resp.n_fields = fields.n_fields;
-    hsts_sts_parse(fields.first ? fields.first : "",
-                   fields.first ? strlen(fields.first) : 0, &first);
     resp.first_valid = fields.first && first.verdict == HSTS_STS_VALID;
     resp.first_is_policy = fields.first && conf->policy
                            && !strcmp(fields.first, conf->policy);
-
     action = hsts_policy_decide(conf->effective_mode, conf->policy != NULL, &resp);
     switch (action) {
     case HSTS_ACTION_ADDED:
@@ -115,9 +213,11 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     default:
         break;
     }
+    apr_table_setn(r->notes, "hsts-audit", findings_note(r, findings));
     apr_table_setn(r->notes, "hsts-audit-action", hsts_action_name(action));
     apr_table_setn(r->notes, "hsts-audit-max-age",
-                   stored_max_age(r, action, conf, &first, resp.is_https));
+                   stored_max_age(r, action, conf, &first, audit.is_https));
+    record(r, sc, audit.is_https, action, findings, fields.first, audit.location);
 }
 
 static apr_status_t hsts_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)

@@ -11,8 +11,10 @@
 #include <http_config.h>
 #include <http_log.h>
 #include <util_filter.h>
+#include <apr_hash.h>
 
 #include "hsts_conf.h"
+#include "hsts_stats.h"
 
 extern module AP_MODULE_DECLARE_DATA hsts_audit_module;
 
@@ -29,7 +31,35 @@ APLOG_USE_MODULE(hsts_audit);
 /* The name the output filter and error filter are registered under. */
 #define HSTS_FILTER_NAME "HSTS_AUDIT"
 
+/* What every vhost shares at run time; built in post_config, read-only
+ * afterwards (the counters live in shared memory behind stats). */
+typedef struct hsts_runtime {
+    hsts_stats_t *stats;         /* the shared statistics area */
+    apr_hash_t *https_hosts;     /* lower-case names of TLS vhosts with a policy */
+    apr_uint32_t n_vhosts;
+} hsts_runtime;
+
+/* The per-server (server config and <VirtualHost>) record. */
+typedef struct hsts_srv_conf {
+    int recent_findings;         /* HSTSRecentFindings (main server), or HSTS_UNSET */
+    /* Set at startup: */
+    int is_tls;                  /* mod_ssl set up an SSL_CTX for this vhost */
+    apr_uint32_t vhost_index;    /* this vhost's counter set (1..n) */
+    const char *name;            /* "host:port", as the status page shows it */
+    hsts_runtime *rt;            /* shared by all vhosts */
+} hsts_srv_conf;
+
+#define HSTS_RECENT_FINDINGS_DEFAULT 64
+
+static APR_INLINE hsts_srv_conf *hsts_srv_conf_of(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &hsts_audit_module);
+}
+
 /* mod_hsts_config.c: per-directory records, directives, startup checks. */
+void *hsts_create_srv_config(apr_pool_t *p, server_rec *s);
+void *hsts_merge_srv_config(apr_pool_t *p, void *base, void *add);
+const char *hsts_cmd_recent_findings(cmd_parms *cmd, void *dconf, const char *arg);
 void *hsts_create_dir_config(apr_pool_t *p, char *dir);
 void *hsts_merge_dir_config(apr_pool_t *p, void *base, void *add);
 const char *hsts_cmd_max_age(cmd_parms *cmd, void *dconf, const char *arg);
@@ -38,6 +68,13 @@ const char *hsts_cmd_preload(cmd_parms *cmd, void *dconf, int flag);
 const char *hsts_cmd_mode(cmd_parms *cmd, void *dconf, const char *arg);
 int hsts_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                       server_rec *s);
+
+/* mod_hsts_runtime.c: startup work (vhost table, shared statistics). */
+int hsts_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                     server_rec *s);
+struct ssl_ctx_st;
+int hsts_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
+                         struct ssl_ctx_st *ssl_ctx);
 
 /* mod_hsts_filter.c: the output filter that sets and removes STS. */
 void hsts_filter_register(void);

@@ -1,0 +1,237 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * findings.c: the table of finding codes (design.md section 4; names after
+ * the hstspreload checker's issue codes; browser error names as Chromium
+ * (net_error_list) and Firefox (NSS/mozilla::pkix) show them).
+ */
+#include "hsts_findings.h"
+#include "hsts_sts.h"
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+#define W HSTS_SEVERITY_WARNING
+#define E HSTS_SEVERITY_ERROR
+
+static const hsts_finding_info_t findings[HSTS_F_COUNT] = {
+    { HSTS_F_HEADER_MISSING, "header.missing", E,
+      "HTTPS response without Strict-Transport-Security where this scope has a policy",
+      "set HSTSMode add (or enforce) to let the module add the policy, or make the application send it",
+      NULL },
+    { HSTS_F_HEADER_MULTIPLE, "header.multiple", W,
+      "more than one Strict-Transport-Security field: browsers use only the first",
+      "send one field; HSTSMode add or enforce replaces several with the policy",
+      NULL },
+    { HSTS_F_HEADER_INVALID_SYNTAX, "header.invalid.syntax", E,
+      "browsers ignore this Strict-Transport-Security header: malformed directive or quoted-string",
+      "send 'max-age=N' and optional '; includeSubDomains', separated by ';'",
+      NULL },
+    { HSTS_F_HEADER_INVALID_MAX_AGE, "header.invalid.max_age", E,
+      "browsers ignore this header: max-age is empty or not all digits",
+      "write max-age=31536000 (digits only, no sign, no unit)",
+      NULL },
+    { HSTS_F_HEADER_INVALID_MAX_AGE_MISSING, "header.invalid.max_age.missing", E,
+      "browsers ignore this header: it has no max-age directive",
+      "add max-age=N, e.g. max-age=31536000",
+      NULL },
+    { HSTS_F_HEADER_INVALID_REPEATED_DIRECTIVE, "header.invalid.repeated_directive", E,
+      "browsers ignore this header: max-age or includeSubDomains appears twice",
+      "name each directive once",
+      NULL },
+    { HSTS_F_HEADER_INVALID_INCLUDE_SUB_DOMAINS_VALUE, "header.invalid.include_sub_domains_value", E,
+      "browsers ignore this header: includeSubDomains has a value",
+      "write includeSubDomains alone, without '=' or a value",
+      NULL },
+    { HSTS_F_HEADER_INVALID_TOKEN, "header.invalid.token", E,
+      "browsers ignore this header: a directive name or value is not a valid token",
+      "remove the unknown directive or quote its value; separate directives with ';', not ','",
+      NULL },
+    { HSTS_F_HEADER_MAX_AGE_ZERO, "header.max_age.zero", W,
+      "max-age=0: browsers delete their stored policy for this host",
+      "use max-age=0 only to withdraw HSTS on purpose",
+      NULL },
+    { HSTS_F_HEADER_MAX_AGE_BELOW_CONFIGURED, "header.max_age.below_configured", W,
+      "valid, but max-age is shorter than this scope's HSTSMaxAge",
+      "let the module set the policy (HSTSMode enforce) or raise the application's max-age",
+      NULL },
+    { HSTS_F_HEADER_OVER_HTTP, "header.over_http", W,
+      "Strict-Transport-Security on a plain-HTTP response: browsers ignore it (RFC 6797 7.2)",
+      "send it over HTTPS only; HSTSMode add or enforce removes it from plain HTTP",
+      NULL },
+    { HSTS_F_PRELOADABLE_INCLUDE_SUB_DOMAINS_MISSING, "header.preloadable.include_sub_domains.missing", E,
+      "the preload list requires includeSubDomains",
+      "HSTSIncludeSubDomains On (after checking every subdomain serves HTTPS), or drop preload",
+      NULL },
+    { HSTS_F_PRELOADABLE_PRELOAD_MISSING, "header.preloadable.preload.missing", E,
+      "the preload list requires the preload directive",
+      "HSTSPreload On, or do not ask for preloading",
+      NULL },
+    { HSTS_F_PRELOADABLE_MAX_AGE_BELOW_1_YEAR, "header.preloadable.max_age.below_1_year", E,
+      "the preload list requires max-age of at least 31536000 seconds (1 year)",
+      "HSTSMaxAge 1y (or more)",
+      NULL },
+    { HSTS_F_HEADER_PRELOAD_DIVERGENT, "header.preload.divergent", W,
+      "browsers and the hstspreload checker judge this header differently",
+      "write the plain form: max-age=N; includeSubDomains; preload (no quotes, no spaces around '=', no repeats)",
+      NULL },
+    { HSTS_F_REDIRECTS_HTTP_NO_REDIRECT, "redirects.http.no_redirect", W,
+      "plain-HTTP response of a host with an HTTPS policy is not a redirect to HTTPS",
+      "redirect every plain-HTTP request to https:// on the same host (Redirect permanent / https://host/)",
+      NULL },
+    { HSTS_F_REDIRECTS_HTTP_FIRST_REDIRECT_INSECURE, "redirects.http.first_redirect.insecure", W,
+      "plain-HTTP redirect does not go to https:// on the same host first",
+      "redirect http://host/ to https://host/ (same host), then elsewhere",
+      NULL },
+    { HSTS_F_REDIRECTS_DOWNGRADE, "redirects.downgrade", E,
+      "HTTPS response redirects to an http:// URL",
+      "redirect to https:// URLs only",
+      NULL },
+    { HSTS_F_CERT_EXPIRED, "cert.expired", E,
+      "the server certificate has expired: with HSTS, visitors cannot click through",
+      "renew the certificate (or enable automatic renewal, e.g. mod_md) and reload httpd",
+      "NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_CERTIFICATE" },
+    { HSTS_F_CERT_NOT_YET_VALID, "cert.not_yet_valid", E,
+      "the server certificate is not valid yet (notBefore in the future, or a wrong clock)",
+      "check the server clock and the certificate's notBefore; serve a current certificate",
+      "NET::ERR_CERT_DATE_INVALID / MOZILLA_PKIX_ERROR_NOT_YET_VALID_CERTIFICATE" },
+    { HSTS_F_CERT_EXPIRING_SOON, "cert.expiring_soon", W,
+      "the server certificate expires within HSTSCertWarnDays",
+      "renew the certificate now",
+      "NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_CERTIFICATE (once it has expired)" },
+    { HSTS_F_CERT_NAME_MISMATCH, "cert.name_mismatch", E,
+      "the certificate does not cover every ServerName/ServerAlias of the vhost",
+      "add the names to the certificate's subjectAltName, or remove the alias",
+      "NET::ERR_CERT_COMMON_NAME_INVALID / SSL_ERROR_BAD_CERT_DOMAIN" },
+    { HSTS_F_CERT_CHAIN_INCOMPLETE, "cert.chain_incomplete", E,
+      "the served chain lacks an intermediate: clients that do not fetch it fail",
+      "serve the intermediate certificates after the leaf in SSLCertificateFile (fullchain.pem)",
+      "NET::ERR_CERT_AUTHORITY_INVALID / SEC_ERROR_UNKNOWN_ISSUER" },
+    { HSTS_F_CERT_UNTRUSTED, "cert.untrusted", E,
+      "the certificate does not chain to a trusted root (self-signed or unknown CA)",
+      "serve a certificate from a publicly trusted CA (or set HSTSTrustedCA for a private PKI)",
+      "NET::ERR_CERT_AUTHORITY_INVALID / SEC_ERROR_UNKNOWN_ISSUER" },
+    { HSTS_F_CERT_WEAK_SIGNATURE, "cert.weak_signature", E,
+      "the served chain uses SHA-1 or a weaker signature algorithm",
+      "reissue the certificate with SHA-256 or better",
+      "NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM / SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED" },
+    { HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS, "guard.subdomain_not_https", E,
+      "includeSubDomains pins a subdomain this server serves over plain HTTP only or with a failing certificate",
+      "serve the subdomain over HTTPS with a good certificate before sending includeSubDomains",
+      "NET::ERR_CERT_* or ERR_CONNECTION_REFUSED on the subdomain, with no way to click through" },
+    { HSTS_F_CLIENT_CERT_MISSING, "client_cert.missing", E,
+      "mutual TLS: the client sent no certificate",
+      "configure the client to send its certificate",
+      NULL },
+    { HSTS_F_CLIENT_CERT_EXPIRED, "client_cert.expired", E,
+      "mutual TLS: the client certificate has expired",
+      "issue the client a new certificate",
+      NULL },
+    { HSTS_F_CLIENT_CERT_NOT_YET_VALID, "client_cert.not_yet_valid", E,
+      "mutual TLS: the client certificate is not valid yet",
+      "check the client's certificate dates and the server clock",
+      NULL },
+    { HSTS_F_CLIENT_CERT_REVOKED, "client_cert.revoked", E,
+      "mutual TLS: the client certificate is revoked",
+      "issue the client a new certificate",
+      NULL },
+    { HSTS_F_CLIENT_CERT_UNTRUSTED, "client_cert.untrusted", E,
+      "mutual TLS: the client certificate is not from a trusted CA",
+      "use a certificate from a CA in SSLCACertificateFile, or add its CA",
+      NULL },
+    { HSTS_F_CLIENT_CERT_INVALID, "client_cert.invalid", E,
+      "mutual TLS: the client certificate failed verification",
+      "see the logged verify error; issue a valid certificate",
+      NULL },
+    { HSTS_F_CLIENT_CERT_EXPIRING_SOON, "client_cert.expiring_soon", W,
+      "mutual TLS: the client certificate expires within HSTSCertWarnDays",
+      "issue the client a new certificate before it expires",
+      NULL },
+};
+
+#undef W
+#undef E
+
+const hsts_finding_info_t *hsts_finding_info(hsts_finding_e id)
+{
+    if ((int)id < 0 || id >= HSTS_F_COUNT) {
+        return NULL;
+    }
+    return &findings[id];
+}
+
+hsts_finding_e hsts_finding_by_code(const char *code)
+{
+    int i;
+
+    for (i = 0; code && i < HSTS_F_COUNT; i++) {
+        if (!strcmp(findings[i].code, code)) {
+            return (hsts_finding_e)i;
+        }
+    }
+    return HSTS_F_COUNT;
+}
+
+hsts_finding_e hsts_finding_of_verdict(int verdict)
+{
+    switch ((hsts_sts_verdict_e)verdict) {
+    case HSTS_STS_INVALID_MAX_AGE:
+        return HSTS_F_HEADER_INVALID_MAX_AGE;
+    case HSTS_STS_INVALID_MAX_AGE_MISSING:
+        return HSTS_F_HEADER_INVALID_MAX_AGE_MISSING;
+    case HSTS_STS_INVALID_REPEATED_DIRECTIVE:
+        return HSTS_F_HEADER_INVALID_REPEATED_DIRECTIVE;
+    case HSTS_STS_INVALID_INCLUDE_SUB_DOMAINS_VALUE:
+        return HSTS_F_HEADER_INVALID_INCLUDE_SUB_DOMAINS_VALUE;
+    case HSTS_STS_INVALID_TOKEN:
+        return HSTS_F_HEADER_INVALID_TOKEN;
+    default:
+        return HSTS_F_HEADER_INVALID_SYNTAX;
+    }
+}
+
+apr_size_t hsts_findings_format(hsts_findings_t set, char *buf, apr_size_t size)
+{
+    apr_size_t need = 0;
+    int i;
+
+    if (size) {
+        buf[0] = '\0';
+    }
+    if (!set) {
+        if (size) {
+            apr_cpystrn(buf, "ok", size);
+        }
+        return 2;
+    }
+    for (i = 0; i < HSTS_F_COUNT; i++) {
+        apr_size_t len;
+
+        if (!(set & HSTS_FINDING_BIT(i))) {
+            continue;
+        }
+        len = strlen(findings[i].code);
+        if (need && need + 1 < size) {
+            buf[need] = ',';
+            buf[need + 1] = '\0';
+        }
+        need += need ? 1 : 0;
+        if (need + len < size) {
+            memcpy(buf + need, findings[i].code, len + 1);
+        }
+        need += len;
+    }
+    return need;
+}
+
+hsts_severity_e hsts_findings_severity(hsts_findings_t set)
+{
+    int i;
+
+    for (i = 0; i < HSTS_F_COUNT; i++) {
+        if ((set & HSTS_FINDING_BIT(i)) && findings[i].severity == HSTS_SEVERITY_ERROR) {
+            return HSTS_SEVERITY_ERROR;
+        }
+    }
+    return HSTS_SEVERITY_WARNING;
+}
