@@ -1,0 +1,369 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * hsts-audit: the command-line checker (design.md section 8), built from the
+ * module's core. `hsts-audit header VALUE` gives the browsers' verdict on a
+ * Strict-Transport-Security value and its preload readiness.
+ *
+ * Exit status: 0 browsers accept the header, 1 they reject it, 2 usage errors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+
+#include "config.h"
+#include "hsts_audit.h"
+#include "hsts_escape.h"
+#include "hsts_findings.h"
+#include "hsts_sts.h"
+
+#define EXIT_ACCEPTED 0
+#define EXIT_REJECTED 1
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+    "usage: hsts-audit header [--json] VALUE\n"
+    "       hsts-audit header [--json] -          (the value from standard input)\n"
+    "       hsts-audit --help | --version\n"
+    "\n"
+    "header: how browsers (Chromium, Firefox) and the hstspreload checker read a\n"
+    "Strict-Transport-Security value, byte for byte as given (use printf '%s', not\n"
+    "echo, when piping: a trailing newline is part of the value).\n"
+    "Exit status: 0 browsers accept the header, 1 they reject it, 2 usage error.\n";
+
+/* Everything the three judges say about one value. */
+typedef struct {
+    const char *value;
+    apr_size_t len;
+    hsts_sts_policy_t chromium;
+    hsts_sts_firefox_t firefox;
+    hsts_preload_result_t parse;      /* hstspreload ParseHeaderString */
+    hsts_preload_result_t preload;    /* hstspreload PreloadableHeaderString */
+    hsts_findings_t findings;
+    int valid;
+    int preload_ready;
+    apr_array_header_t *divergences;  /* of const char * */
+} verdicts_t;
+
+static const char *issue_list(apr_pool_t *p, const char *const *issues, int n)
+{
+    const char *out = "";
+    int i;
+
+    for (i = 0; i < n && i < HSTS_PRELOAD_MAX_ISSUES; i++) {
+        out = apr_pstrcat(p, out, i ? ", " : "", issues[i], NULL);
+    }
+    return out;
+}
+
+static void add_divergence(apr_array_header_t *a, const char *text)
+{
+    APR_ARRAY_PUSH(a, const char *) = text;
+}
+
+static void find_divergences(apr_pool_t *p, verdicts_t *v)
+{
+    int preload_parse_ok = v->parse.n_errors == 0 && v->parse.max_age_set;
+
+    if (v->valid && !v->firefox.valid) {
+        add_divergence(v->divergences, "Firefox rejects this header; Chromium accepts it");
+    }
+    if (!v->valid && v->firefox.valid) {
+        add_divergence(v->divergences, "Firefox accepts this header; Chromium rejects it");
+    }
+    if (v->valid && v->firefox.valid && v->firefox.max_age != v->chromium.max_age) {
+        add_divergence(v->divergences, apr_psprintf(p,
+            "Firefox stores max-age %" APR_UINT64_T_FMT " s (it caps at 100 years), Chromium %"
+            APR_UINT64_T_FMT " s (it caps at 1 year)", v->firefox.max_age, v->chromium.max_age));
+    }
+    if (v->valid && !preload_parse_ok) {
+        add_divergence(v->divergences, apr_psprintf(p,
+            "hstspreload rejects this header (%s); browsers accept it",
+            v->parse.n_errors ? issue_list(p, v->parse.errors, v->parse.n_errors)
+                              : "no max-age it can read"));
+    }
+    if (!v->valid && preload_parse_ok) {
+        add_divergence(v->divergences, apr_psprintf(p,
+            "hstspreload accepts this header%s%s%s; browsers reject it",
+            v->parse.n_warnings ? " (warnings: " : "",
+            v->parse.n_warnings ? issue_list(p, v->parse.warnings, v->parse.n_warnings) : "",
+            v->parse.n_warnings ? ")" : ""));
+    }
+}
+
+static void judge(apr_pool_t *p, const char *value, apr_size_t len, verdicts_t *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->value = value;
+    v->len = len;
+    v->findings = hsts_audit_header(value, len, &v->chromium);
+    v->valid = v->chromium.verdict == HSTS_STS_VALID;
+    hsts_sts_parse_firefox(value, len, &v->firefox);
+    hsts_preload_check(value, len, HSTS_PRELOAD_PARSE_ONLY, &v->parse);
+    hsts_preload_check(value, len, HSTS_PRELOAD_BULK_1_YEAR, &v->preload);
+    v->preload_ready = v->valid && v->preload.n_errors == 0;
+    v->divergences = apr_array_make(p, 4, sizeof(const char *));
+    find_divergences(p, v);
+}
+
+static const char *max_age_raw(apr_pool_t *p, const verdicts_t *v)
+{
+    if (!v->valid || !v->chromium.max_age_digits) {
+        return NULL;
+    }
+    return apr_pstrmemdup(p, v->chromium.max_age_digits, v->chromium.max_age_digits_len);
+}
+
+static const char *json_bool(int b)
+{
+    return b ? "true" : "false";
+}
+
+static void print_json_strings(apr_pool_t *p, const char *const *s, int n)
+{
+    int i;
+
+    fputc('[', stdout);
+    for (i = 0; i < n; i++) {
+        printf("%s%s", i ? ", " : "", hsts_json_string(p, s[i], strlen(s[i])));
+    }
+    fputc(']', stdout);
+}
+
+static void print_json_findings(hsts_findings_t set)
+{
+    int i, first = 1;
+
+    fputc('[', stdout);
+    for (i = 0; i < HSTS_F_COUNT; i++) {
+        if (set & HSTS_FINDING_BIT(i)) {
+            printf("%s\"%s\"", first ? "" : ", ", hsts_finding_info((hsts_finding_e)i)->code);
+            first = 0;
+        }
+    }
+    fputc(']', stdout);
+}
+
+static void print_json(apr_pool_t *p, const verdicts_t *v)
+{
+    const char *raw = max_age_raw(p, v);
+    int np = v->parse.n_errors < HSTS_PRELOAD_MAX_ISSUES ? v->parse.n_errors : HSTS_PRELOAD_MAX_ISSUES;
+    int nw = v->parse.n_warnings < HSTS_PRELOAD_MAX_ISSUES ? v->parse.n_warnings : HSTS_PRELOAD_MAX_ISSUES;
+    int ne = v->preload.n_errors < HSTS_PRELOAD_MAX_ISSUES ? v->preload.n_errors : HSTS_PRELOAD_MAX_ISSUES;
+
+    printf("{\"header\": %s, \"valid\": %s, ", hsts_json_string(p, v->value, v->len),
+           json_bool(v->valid));
+    printf("\"verdict\": %s, ", v->valid ? "\"valid\""
+           : apr_psprintf(p, "\"%s\"", hsts_sts_verdict_code(v->chromium.verdict)));
+    if (v->valid) {
+        printf("\"max_age\": %" APR_UINT64_T_FMT ", \"max_age_raw\": %s, ",
+               v->chromium.max_age, hsts_json_string(p, raw, strlen(raw)));
+    }
+    else {
+        printf("\"max_age\": null, \"max_age_raw\": null, ");
+    }
+    printf("\"include_subdomains\": %s, \"preload\": %s, \"findings\": ",
+           json_bool(v->valid && v->chromium.include_subdomains),
+           json_bool(v->chromium.preload));
+    print_json_findings(v->findings);
+    printf(", \"preload_ready\": %s, \"divergences\": ", json_bool(v->preload_ready));
+    print_json_strings(p, (const char *const *)v->divergences->elts, v->divergences->nelts);
+    printf(", \"firefox\": {\"valid\": %s, \"max_age\": ", json_bool(v->firefox.valid));
+    if (v->firefox.valid) {
+        printf("%" APR_UINT64_T_FMT, v->firefox.max_age);
+    }
+    else {
+        fputs("null", stdout);
+    }
+    printf("}, \"hstspreload\": {\"errors\": ");
+    print_json_strings(p, v->parse.errors, np);
+    printf(", \"warnings\": ");
+    print_json_strings(p, v->parse.warnings, nw);
+    printf(", \"preloadable_errors\": ");
+    print_json_strings(p, v->preload.errors, ne);
+    printf("}}\n");
+}
+
+static void print_findings_text(hsts_findings_t set)
+{
+    int i;
+
+    if (!set) {
+        printf("Findings:     none\n");
+        return;
+    }
+    printf("Findings:\n");
+    for (i = 0; i < HSTS_F_COUNT; i++) {
+        const hsts_finding_info_t *f = hsts_finding_info((hsts_finding_e)i);
+
+        if (set & HSTS_FINDING_BIT(i)) {
+            printf("  %-7s %s: %s\n          fix: %s\n",
+                   f->severity == HSTS_SEVERITY_ERROR ? "error" : "warning",
+                   f->code, f->summary, f->fix);
+        }
+    }
+}
+
+static void print_text(apr_pool_t *p, const verdicts_t *v)
+{
+    int i;
+
+    printf("Header:       %s\n", hsts_json_string(p, v->value, v->len));
+    if (v->valid) {
+        printf("Chromium:     accepted: stores max-age %" APR_UINT64_T_FMT " s (%" APR_UINT64_T_FMT
+               " days)%s\n", v->chromium.max_age, v->chromium.max_age / 86400,
+               v->chromium.include_subdomains ? ", includeSubDomains" : "");
+        printf("Directives:   max-age=%s%s%s\n", max_age_raw(p, v),
+               v->chromium.include_subdomains ? ", includeSubDomains" : "",
+               v->chromium.preload ? ", preload" : "");
+    }
+    else {
+        printf("Chromium:     REJECTED (%s): browsers ignore this header\n",
+               hsts_sts_verdict_code(v->chromium.verdict));
+    }
+    if (v->firefox.valid) {
+        printf("Firefox:      accepted: stores max-age %" APR_UINT64_T_FMT " s\n", v->firefox.max_age);
+    }
+    else {
+        printf("Firefox:      rejected\n");
+    }
+    if (v->preload_ready) {
+        printf("Preload:      ready (meets the hstspreload.org header requirements)\n");
+    }
+    else {
+        printf("Preload:      not ready: %s\n",
+               v->preload.n_errors ? issue_list(p, v->preload.errors, v->preload.n_errors)
+                                   : "browsers reject the header");
+    }
+    print_findings_text(v->findings);
+    for (i = 0; i < v->divergences->nelts; i++) {
+        printf("%s %s\n", i ? "             " : "Divergences: ",
+               APR_ARRAY_IDX(v->divergences, i, const char *));
+    }
+    if (v->len && (v->value[v->len - 1] == '\n' || v->value[v->len - 1] == '\r')) {
+        fprintf(stderr, "note: the value ends with a line break, which is part of the "
+                "header as given; use printf '%%s' instead of echo\n");
+    }
+}
+
+static int read_stdin(apr_pool_t *p, const char **value, apr_size_t *len)
+{
+    apr_size_t cap = 4096, n = 0, got;
+    char *buf = malloc(cap);
+
+    while (buf && (got = fread(buf + n, 1, cap - n, stdin)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *bigger = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+
+            if (!bigger) {
+                free(buf);
+                fprintf(stderr, "hsts-audit: standard input is too large (max 64 MiB)\n");
+                return 0;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    if (!buf || ferror(stdin)) {
+        free(buf);
+        fprintf(stderr, "hsts-audit: cannot read standard input\n");
+        return 0;
+    }
+    *value = apr_pstrmemdup(p, buf, n);
+    *len = n;
+    free(buf);
+    return 1;
+}
+
+static int cmd_header(apr_pool_t *p, int argc, const char *const *argv)
+{
+    const char *value = NULL;
+    apr_size_t len = 0;
+    int json = 0, i, have = 0;
+    verdicts_t v;
+
+    for (i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        }
+        else if (!strcmp(argv[i], "--") && i + 1 < argc && !have) {
+            value = argv[++i];
+            len = strlen(value);
+            have = 1;
+        }
+        else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            fprintf(stderr, "hsts-audit header: unknown option %s\n%s", argv[i], usage_text);
+            return EXIT_USAGE;
+        }
+        else if (have) {
+            fprintf(stderr, "hsts-audit header: one value only (quote it)\n%s", usage_text);
+            return EXIT_USAGE;
+        }
+        else if (!strcmp(argv[i], "-")) {
+            if (!read_stdin(p, &value, &len)) {
+                return EXIT_USAGE;
+            }
+            have = 1;
+        }
+        else {
+            value = argv[i];
+            len = strlen(value);
+            have = 1;
+        }
+    }
+    if (!have) {
+        fprintf(stderr, "hsts-audit header: which value? \n%s", usage_text);
+        return EXIT_USAGE;
+    }
+    judge(p, value, len, &v);
+    if (json) {
+        print_json(p, &v);
+    }
+    else {
+        print_text(p, &v);
+    }
+    return v.valid ? EXIT_ACCEPTED : EXIT_REJECTED;
+}
+
+static int dispatch(apr_pool_t *p, int argc, const char *const *argv)
+{
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("hsts-audit (mod_hsts_audit) %s\n", PACKAGE_VERSION);
+        return 0;
+    }
+    if (!strcmp(argv[1], "header")) {
+        return cmd_header(p, argc - 2, argv + 2);
+    }
+    fprintf(stderr, "hsts-audit: unknown command '%s'\n%s", argv[1], usage_text);
+    return EXIT_USAGE;
+}
+
+int main(int argc, const char *const *argv)
+{
+    apr_pool_t *pool;
+    int rc;
+
+    if (apr_app_initialize(&argc, &argv, NULL) != APR_SUCCESS
+        || apr_pool_create(&pool, NULL) != APR_SUCCESS) {
+        fprintf(stderr, "hsts-audit: cannot initialise APR\n");
+        return EXIT_USAGE;
+    }
+    rc = dispatch(pool, argc, argv);
+    fflush(stdout);
+    apr_pool_destroy(pool);
+    apr_terminate();
+    return rc;
+}
