@@ -1,0 +1,383 @@
+/* Unit tests (Check) for the audit core: the findings table, one case per
+ * response finding code, the redirect rules, the shared statistics area
+ * (counting, rate limit, ring, carry-over) and the escapers. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+
+#include "hsts_audit.h"
+#include "hsts_escape.h"
+#include "hsts_findings.h"
+#include "hsts_stats.h"
+
+static apr_pool_t *pool;
+
+static void setup(void)
+{
+    apr_initialize();
+    apr_pool_create(&pool, NULL);
+}
+
+static void teardown(void)
+{
+    apr_pool_destroy(pool);
+    apr_terminate();
+}
+
+#define BIT HSTS_FINDING_BIT
+
+/* ---- the table ----------------------------------------------------------- */
+
+START_TEST(table_is_complete_and_consistent)
+{
+    int i;
+
+    for (i = 0; i < HSTS_F_COUNT; i++) {
+        const hsts_finding_info_t *f = hsts_finding_info((hsts_finding_e)i);
+
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(f->id, i);
+        ck_assert_ptr_nonnull(f->code);
+        ck_assert_ptr_nonnull(f->summary);
+        ck_assert_ptr_nonnull(f->fix);
+        ck_assert_int_eq(hsts_finding_by_code(f->code), i);
+        /* every cert.* finding names the browser errors (design.md section 4) */
+        if (!strncmp(f->code, "cert.", 5)) {
+            ck_assert_ptr_nonnull(f->browser_errors);
+            ck_assert_ptr_nonnull(strstr(f->browser_errors, "NET::ERR_CERT_"));
+        }
+    }
+    ck_assert_ptr_null(hsts_finding_info(HSTS_F_COUNT));
+    ck_assert_int_eq(hsts_finding_by_code("header.nonsense"), HSTS_F_COUNT);
+    ck_assert_int_lt(HSTS_F_COUNT, 64);
+}
+END_TEST
+
+START_TEST(table_has_the_contract_codes)
+{
+    static const char *const codes[] = {
+        "header.missing", "header.multiple", "header.invalid.syntax",
+        "header.invalid.max_age", "header.invalid.max_age.missing",
+        "header.invalid.repeated_directive", "header.invalid.include_sub_domains_value",
+        "header.invalid.token", "header.max_age.zero", "header.max_age.below_configured",
+        "header.over_http", "header.preloadable.include_sub_domains.missing",
+        "header.preloadable.preload.missing", "header.preloadable.max_age.below_1_year",
+        "header.preload.divergent", "redirects.http.no_redirect",
+        "redirects.http.first_redirect.insecure", "redirects.downgrade", "cert.expired",
+        "cert.not_yet_valid", "cert.expiring_soon", "cert.name_mismatch",
+        "cert.chain_incomplete", "cert.untrusted", "cert.weak_signature",
+        "guard.subdomain_not_https", "client_cert.missing", "client_cert.expired",
+        "client_cert.not_yet_valid", "client_cert.revoked", "client_cert.untrusted",
+        "client_cert.invalid", "client_cert.expiring_soon"
+    };
+    apr_size_t i;
+
+    ck_assert_uint_eq(sizeof(codes) / sizeof(codes[0]), HSTS_F_COUNT);
+    for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        ck_assert_msg(hsts_finding_by_code(codes[i]) != HSTS_F_COUNT, "missing %s", codes[i]);
+    }
+}
+END_TEST
+
+START_TEST(format_lists_codes_in_table_order)
+{
+    char buf[256], tiny[10];
+    apr_size_t need;
+
+    need = hsts_findings_format(0, buf, sizeof(buf));
+    ck_assert_str_eq(buf, "ok");
+    ck_assert_uint_eq(need, 2);
+    need = hsts_findings_format(BIT(HSTS_F_REDIRECTS_DOWNGRADE) | BIT(HSTS_F_HEADER_MULTIPLE),
+                                buf, sizeof(buf));
+    ck_assert_str_eq(buf, "header.multiple,redirects.downgrade");
+    ck_assert_uint_eq(need, strlen(buf));
+    need = hsts_findings_format(BIT(HSTS_F_REDIRECTS_DOWNGRADE) | BIT(HSTS_F_HEADER_MULTIPLE),
+                                tiny, sizeof(tiny));
+    ck_assert_uint_eq(need, strlen("header.multiple,redirects.downgrade"));
+    ck_assert_uint_lt(strlen(tiny), sizeof(tiny));
+    ck_assert_int_eq(hsts_findings_severity(BIT(HSTS_F_HEADER_MULTIPLE)), HSTS_SEVERITY_WARNING);
+    ck_assert_int_eq(hsts_findings_severity(BIT(HSTS_F_HEADER_MULTIPLE)
+                                            | BIT(HSTS_F_CERT_EXPIRED)), HSTS_SEVERITY_ERROR);
+}
+END_TEST
+
+/* ---- response findings: one case per code ------------------------------- */
+
+static hsts_findings_t https(const char *value, unsigned n, apr_int64_t configured,
+                             int preload_conf, int expects)
+{
+    hsts_audit_scope_t scope = { configured, preload_conf, expects };
+    hsts_audit_response_t r = { 0 };
+
+    r.is_https = 1;
+    r.n_fields = n;
+    r.first = value;
+    r.first_len = value ? strlen(value) : 0;
+    r.status = 200;
+    return hsts_audit_response(&scope, &r, NULL);
+}
+
+START_TEST(header_findings)
+{
+    ck_assert_uint_eq(https("max-age=31536000", 1, -1, 0, 0), 0);
+    ck_assert_uint_eq(https(NULL, 0, 31536000, 0, 1), BIT(HSTS_F_HEADER_MISSING));
+    ck_assert_uint_eq(https(NULL, 0, 31536000, 0, 0), 0);
+    ck_assert_uint_eq(https("max-age=31536000", 2, -1, 0, 0), BIT(HSTS_F_HEADER_MULTIPLE));
+    ck_assert(https("=1; max-age=1", 1, -1, 0, 0) & BIT(HSTS_F_HEADER_INVALID_SYNTAX));
+    ck_assert(https("max-age=1x", 1, -1, 0, 0) & BIT(HSTS_F_HEADER_INVALID_MAX_AGE));
+    ck_assert(https("includeSubDomains", 1, -1, 0, 0) & BIT(HSTS_F_HEADER_INVALID_MAX_AGE_MISSING));
+    ck_assert(https("max-age=1; max-age=2", 1, -1, 0, 0)
+              & BIT(HSTS_F_HEADER_INVALID_REPEATED_DIRECTIVE));
+    ck_assert(https("max-age=1; includeSubDomains=yes", 1, -1, 0, 0)
+              & BIT(HSTS_F_HEADER_INVALID_INCLUDE_SUB_DOMAINS_VALUE));
+    ck_assert(https("max-age=1; a,b", 1, -1, 0, 0) & BIT(HSTS_F_HEADER_INVALID_TOKEN));
+    ck_assert_uint_eq(https("max-age=0", 1, -1, 0, 0), BIT(HSTS_F_HEADER_MAX_AGE_ZERO));
+    ck_assert_uint_eq(https("max-age=600", 1, 31536000, 0, 0),
+                      BIT(HSTS_F_HEADER_MAX_AGE_BELOW_CONFIGURED));
+    ck_assert_uint_eq(https("max-age=63072000", 1, 31536000, 0, 0), 0);
+}
+END_TEST
+
+START_TEST(preload_findings)
+{
+    /* only when the header carries preload, or HSTSPreload is On */
+    ck_assert_uint_eq(https("max-age=600", 1, -1, 0, 0), 0);
+    ck_assert_uint_eq(https("max-age=600; preload", 1, -1, 0, 0),
+                      BIT(HSTS_F_PRELOADABLE_INCLUDE_SUB_DOMAINS_MISSING)
+                      | BIT(HSTS_F_PRELOADABLE_MAX_AGE_BELOW_1_YEAR));
+    ck_assert_uint_eq(https("max-age=31536000; includeSubDomains", 1, -1, 1, 0),
+                      BIT(HSTS_F_PRELOADABLE_PRELOAD_MISSING));
+    ck_assert_uint_eq(https("max-age=31536000; includeSubDomains; preload", 1, -1, 0, 0), 0);
+}
+END_TEST
+
+START_TEST(divergence_findings)
+{
+    /* browsers accept, hstspreload rejects */
+    ck_assert(https("max-age=\"31536000\"", 1, -1, 0, 0) & BIT(HSTS_F_HEADER_PRELOAD_DIVERGENT));
+    ck_assert(https("max-age = 31536000", 1, -1, 0, 0) & BIT(HSTS_F_HEADER_PRELOAD_DIVERGENT));
+    /* browsers reject, hstspreload only warns */
+    ck_assert(https("max-age=1; max-age=1", 1, -1, 0, 0) & BIT(HSTS_F_HEADER_PRELOAD_DIVERGENT));
+    /* both reject, or both accept: no divergence */
+    ck_assert(!(https("max-age=x", 1, -1, 0, 0) & BIT(HSTS_F_HEADER_PRELOAD_DIVERGENT)));
+    ck_assert(!(https("max-age=5", 1, -1, 0, 0) & BIT(HSTS_F_HEADER_PRELOAD_DIVERGENT)));
+}
+END_TEST
+
+static hsts_findings_t response(int is_https, int status, const char *location,
+                                const char *host, int has_policy, unsigned n)
+{
+    hsts_audit_scope_t scope = { -1, 0, 0 };
+    hsts_audit_response_t r = { 0 };
+
+    r.is_https = is_https;
+    r.status = status;
+    r.location = location;
+    r.host = host;
+    r.host_has_https_policy = has_policy;
+    r.n_fields = n;
+    r.first = n ? "max-age=31536000" : NULL;
+    r.first_len = n ? strlen(r.first) : 0;
+    return hsts_audit_response(&scope, &r, NULL);
+}
+
+START_TEST(redirect_findings)
+{
+    ck_assert_uint_eq(response(0, 200, NULL, "a.test", 0, 1), BIT(HSTS_F_HEADER_OVER_HTTP));
+    ck_assert_uint_eq(response(0, 200, NULL, "a.test", 0, 0), 0);
+    ck_assert_uint_eq(response(0, 200, NULL, "a.test", 1, 0), BIT(HSTS_F_REDIRECTS_HTTP_NO_REDIRECT));
+    ck_assert_uint_eq(response(0, 301, NULL, "a.test", 1, 0), BIT(HSTS_F_REDIRECTS_HTTP_NO_REDIRECT));
+    ck_assert_uint_eq(response(0, 301, "https://a.test/x", "a.test", 1, 0), 0);
+    ck_assert_uint_eq(response(0, 308, "https://A.TEST:8443/", "a.test", 1, 0), 0);
+    ck_assert_uint_eq(response(0, 301, "https://b.test/", "a.test", 1, 0),
+                      BIT(HSTS_F_REDIRECTS_HTTP_FIRST_REDIRECT_INSECURE));
+    ck_assert_uint_eq(response(0, 302, "http://a.test/", "a.test", 1, 0),
+                      BIT(HSTS_F_REDIRECTS_HTTP_FIRST_REDIRECT_INSECURE));
+    ck_assert_uint_eq(response(0, 302, "/relative", "a.test", 1, 0),
+                      BIT(HSTS_F_REDIRECTS_HTTP_FIRST_REDIRECT_INSECURE));
+    ck_assert_uint_eq(response(1, 302, "http://a.test/", "a.test", 0, 1), BIT(HSTS_F_REDIRECTS_DOWNGRADE));
+    ck_assert_uint_eq(response(1, 302, "HTTP://a.test/", "a.test", 0, 1), BIT(HSTS_F_REDIRECTS_DOWNGRADE));
+    ck_assert_uint_eq(response(1, 302, "https://a.test/", "a.test", 0, 1), 0);
+    ck_assert_uint_eq(response(1, 201, "http://a.test/", "a.test", 0, 1), 0);
+}
+END_TEST
+
+START_TEST(location_same_host)
+{
+    ck_assert(hsts_location_is_https_same_host("https://a.test", "a.test"));
+    ck_assert(hsts_location_is_https_same_host("https://a.test./p", "a.test"));
+    ck_assert(hsts_location_is_https_same_host("https://user@a.test:443/p?q#f", "a.test"));
+    ck_assert(hsts_location_is_https_same_host("https://[::1]:8443/", "[::1]"));
+    ck_assert(!hsts_location_is_https_same_host("https://a.test.evil/", "a.test"));
+    ck_assert(!hsts_location_is_https_same_host("https://evil/?a.test", "a.test"));
+    ck_assert(!hsts_location_is_https_same_host("https://a.test@evil/", "a.test"));
+    ck_assert(!hsts_location_is_https_same_host("//a.test/", "a.test"));
+    ck_assert(!hsts_location_is_https_same_host("https://[::1/", "[::1]"));
+    ck_assert(!hsts_location_is_https_same_host(NULL, "a.test"));
+    ck_assert(!hsts_location_is_https_same_host("https://a.test/", NULL));
+}
+END_TEST
+
+START_TEST(audit_header_for_cli)
+{
+    hsts_sts_policy_t first;
+    hsts_findings_t f = hsts_audit_header("max-age=0", 9, &first);
+
+    ck_assert_uint_eq(f, BIT(HSTS_F_HEADER_MAX_AGE_ZERO));
+    ck_assert_int_eq(first.verdict, HSTS_STS_VALID);
+    f = hsts_audit_header("max-age=1\0x", 11, &first);
+    ck_assert(f & (BIT(HSTS_F_HEADER_INVALID_MAX_AGE) | BIT(HSTS_F_HEADER_INVALID_TOKEN)
+                   | BIT(HSTS_F_HEADER_INVALID_SYNTAX)));
+}
+END_TEST
+
+/* ---- statistics ------------------------------------------------------------- */
+
+static hsts_stats_t *new_stats(apr_uint32_t vhosts, apr_uint32_t ring)
+{
+    void *mem = apr_pcalloc(pool, hsts_stats_size(vhosts, ring));
+
+    return hsts_stats_init(mem, vhosts, ring, apr_time_from_sec(1000));
+}
+
+START_TEST(stats_count)
+{
+    hsts_stats_t *st = new_stats(2, 4);
+
+    hsts_stats_count(st, 1, HSTS_C_STS_ADDED);
+    hsts_stats_count(st, 2, HSTS_C_STS_ADDED);
+    hsts_stats_count(st, 0, HSTS_C_REQUESTS_HTTP);
+    hsts_stats_count(st, 99, HSTS_C_STS_KEPT);          /* out of range: totals only */
+    ck_assert_uint_eq(hsts_stats_set(st, 0)->counters[HSTS_C_STS_ADDED], 2);
+    ck_assert_uint_eq(hsts_stats_set(st, 1)->counters[HSTS_C_STS_ADDED], 1);
+    ck_assert_uint_eq(hsts_stats_set(st, 2)->counters[HSTS_C_STS_ADDED], 1);
+    ck_assert_uint_eq(hsts_stats_set(st, 0)->counters[HSTS_C_REQUESTS_HTTP], 1);
+    ck_assert_uint_eq(hsts_stats_set(st, 0)->counters[HSTS_C_STS_KEPT], 1);
+    hsts_stats_count_findings(st, 1, BIT(HSTS_F_HEADER_MULTIPLE) | BIT(HSTS_F_REDIRECTS_DOWNGRADE));
+    ck_assert_uint_eq(hsts_stats_set(st, 0)->findings[HSTS_F_HEADER_MULTIPLE], 1);
+    ck_assert_uint_eq(hsts_stats_set(st, 1)->findings[HSTS_F_REDIRECTS_DOWNGRADE], 1);
+    ck_assert_uint_eq(hsts_stats_set(st, 2)->findings[HSTS_F_REDIRECTS_DOWNGRADE], 0);
+}
+END_TEST
+
+START_TEST(stats_rate_limit)
+{
+    hsts_stats_t *st = new_stats(1, 4);
+    apr_time_t t = apr_time_from_sec(6000);
+
+    ck_assert_int_eq(hsts_stats_may_log(st, 1, HSTS_F_HEADER_MULTIPLE, t), 1);
+    ck_assert_int_eq(hsts_stats_may_log(st, 1, HSTS_F_HEADER_MULTIPLE, t + apr_time_from_sec(59)), 0);
+    ck_assert_int_eq(hsts_stats_may_log(st, 1, HSTS_F_HEADER_OVER_HTTP, t), 1);
+    ck_assert_int_eq(hsts_stats_may_log(st, 0, HSTS_F_HEADER_MULTIPLE, t), 1);
+    ck_assert_int_eq(hsts_stats_may_log(st, 1, HSTS_F_HEADER_MULTIPLE, t + apr_time_from_sec(60)), 1);
+    ck_assert_int_eq(hsts_stats_may_log(st, 1, HSTS_F_COUNT, t), 0);
+}
+END_TEST
+
+START_TEST(stats_ring)
+{
+    hsts_stats_t *st = new_stats(1, 3);
+    hsts_ring_entry_t out[8];
+    char longpath[1000];
+    apr_uint32_t n;
+
+    ck_assert_uint_eq(hsts_stats_ring_read(st, out, 8), 0);
+    memset(longpath, 'p', sizeof(longpath) - 1);
+    longpath[sizeof(longpath) - 1] = '\0';
+    hsts_stats_ring_add(st, 1, 1, BIT(HSTS_F_HEADER_MULTIPLE), "a.test", "/1");
+    hsts_stats_ring_add(st, 1, 2, BIT(HSTS_F_HEADER_MULTIPLE), "a.test", "/2");
+    hsts_stats_ring_add(st, 1, 3, BIT(HSTS_F_HEADER_MULTIPLE), NULL, longpath);
+    hsts_stats_ring_add(st, 1, 4, BIT(HSTS_F_HEADER_MULTIPLE), "<b>", "/4");
+    n = hsts_stats_ring_read(st, out, 8);
+    ck_assert_uint_eq(n, 3);                  /* the ring holds 3; newest first */
+    ck_assert_str_eq(out[0].path, "/4");
+    ck_assert_str_eq(out[0].host, "<b>");
+    ck_assert_uint_eq(strlen(out[1].path), HSTS_RING_PATH_LEN - 1);
+    ck_assert_str_eq(out[1].host, "");
+    ck_assert_str_eq(out[2].path, "/2");
+    ck_assert_uint_eq(hsts_stats_ring_read(st, out, 1), 1);
+}
+END_TEST
+
+START_TEST(stats_carry_over)
+{
+    hsts_stats_t *old = new_stats(2, 4), *neu = new_stats(3, 8);
+
+    apr_cpystrn(hsts_stats_set(old, 1)->name, "a:443", HSTS_STATS_NAME_LEN);
+    apr_cpystrn(hsts_stats_set(old, 2)->name, "b:443", HSTS_STATS_NAME_LEN);
+    hsts_stats_count(old, 1, HSTS_C_STS_ADDED);
+    hsts_stats_count(old, 2, HSTS_C_STS_KEPT);
+    apr_cpystrn(hsts_stats_set(neu, 1)->name, "b:443", HSTS_STATS_NAME_LEN);
+    apr_cpystrn(hsts_stats_set(neu, 2)->name, "c:443", HSTS_STATS_NAME_LEN);
+    apr_cpystrn(hsts_stats_set(neu, 3)->name, "a:443", HSTS_STATS_NAME_LEN);
+    hsts_stats_carry_over(neu, old);
+    ck_assert_uint_eq(hsts_stats_set(neu, 0)->counters[HSTS_C_STS_ADDED], 1);
+    ck_assert_uint_eq(hsts_stats_set(neu, 0)->counters[HSTS_C_STS_KEPT], 1);
+    ck_assert_uint_eq(hsts_stats_set(neu, 3)->counters[HSTS_C_STS_ADDED], 1);
+    ck_assert_uint_eq(hsts_stats_set(neu, 1)->counters[HSTS_C_STS_KEPT], 1);
+    ck_assert_uint_eq(hsts_stats_set(neu, 2)->counters[HSTS_C_STS_KEPT], 0);
+    ck_assert_int_eq(neu->started, old->started);
+}
+END_TEST
+
+/* ---- escaping -------------------------------------------------------------- */
+
+START_TEST(json_escaping)
+{
+    ck_assert_str_eq(hsts_json_string(pool, "a\"b\\c", 5), "\"a\\\"b\\\\c\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\n\r\t\x01\x7f", 5), "\"\\n\\r\\t\\u0001\\u007f\"");
+    ck_assert_str_eq(hsts_json_string(pool, "a\0b", 3), "\"a\\u0000b\"");
+    ck_assert_str_eq(hsts_json_string(pool, "caf\xc3\xa9", 5), "\"caf\xc3\xa9\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xff\xc3", 2), "\"\\u00ff\\u00c3\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xed\xa0\x80", 3), "\"\\u00ed\\u00a0\\u0080\"");
+    ck_assert_str_eq(hsts_json_string(pool, "</script>", 9), "\"</script>\"");
+    ck_assert_str_eq(hsts_json_string(pool, NULL, 0), "null");
+}
+END_TEST
+
+START_TEST(prom_escaping)
+{
+    ck_assert_str_eq(hsts_prom_label(pool, "a\"b\\c\nd\x01"), "a\\\"b\\\\c\\nd?");
+    ck_assert_str_eq(hsts_prom_label(pool, "www.example.org:443"), "www.example.org:443");
+}
+END_TEST
+
+static Suite *audit_suite(void)
+{
+    Suite *s = suite_create("audit");
+    TCase *tc = tcase_create("audit");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, table_is_complete_and_consistent);
+    tcase_add_test(tc, table_has_the_contract_codes);
+    tcase_add_test(tc, format_lists_codes_in_table_order);
+    tcase_add_test(tc, header_findings);
+    tcase_add_test(tc, preload_findings);
+    tcase_add_test(tc, divergence_findings);
+    tcase_add_test(tc, redirect_findings);
+    tcase_add_test(tc, location_same_host);
+    tcase_add_test(tc, audit_header_for_cli);
+    tcase_add_test(tc, stats_count);
+    tcase_add_test(tc, stats_rate_limit);
+    tcase_add_test(tc, stats_ring);
+    tcase_add_test(tc, stats_carry_over);
+    tcase_add_test(tc, json_escaping);
+    tcase_add_test(tc, prom_escaping);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(audit_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
