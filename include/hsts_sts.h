@@ -114,6 +114,8 @@ typedef struct {
  * CRLF followed by SP/HT; an empty directive name is an unknown directive;
  * max-age must fit in uint64 and is capped at 100 years; repeated max-age or
  * includeSubDomains, or a value on includeSubDomains, are invalid).
+ * Firefox reads the value as a C string, so a NUL byte ends it here too, and
+ * keeps the backslashes of a quoted-string (max-age="1\2" is invalid).
  * @param value, len  as hsts_sts_parse()
  * @param out         filled in completely
  * @return out->valid

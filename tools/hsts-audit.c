@@ -110,12 +110,26 @@ static void judge(apr_pool_t *p, const char *value, apr_size_t len, verdicts_t *
     find_divergences(p, v);
 }
 
+/* The max-age digits as written; a quoted value's backslash escapes
+ * (max-age="3\1536000") are removed, as Chromium removes them. */
 static const char *max_age_raw(apr_pool_t *p, const verdicts_t *v)
 {
-    if (!v->valid || !v->chromium.max_age_digits) {
+    const char *d = v->chromium.max_age_digits;
+    char *out, *o;
+    apr_size_t i;
+
+    if (!v->valid || !d) {
         return NULL;
     }
-    return apr_pstrmemdup(p, v->chromium.max_age_digits, v->chromium.max_age_digits_len);
+    o = out = apr_palloc(p, v->chromium.max_age_digits_len + 1);
+    for (i = 0; i < v->chromium.max_age_digits_len; i++) {
+        if (v->chromium.max_age_digits_escaped && d[i] == '\\') {
+            continue;
+        }
+        *o++ = d[i];
+    }
+    *o = '\0';
+    return out;
 }
 
 static const char *json_bool(int b)

@@ -150,3 +150,10 @@ def test_help_and_version():
     assert rc == 0 and "hsts-audit header" in out
     rc, out, _ = run("--version")
     assert rc == 0 and out.startswith("hsts-audit (mod_hsts_audit) ")
+
+
+def test_max_age_raw_of_escaped_quoted_digits():
+    rc, doc = header_json('max-age="3\\1536000"')
+    assert rc == 0
+    assert doc["max_age_raw"] == "31536000"
+    assert doc["max_age"] == 31536000
