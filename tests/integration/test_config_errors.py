@@ -1,0 +1,90 @@
+"""Bad configuration must stop `apache2 -t` (and so startup) with a message that
+names the directive (design.md section 2)."""
+
+import pytest
+
+
+@pytest.mark.parametrize("body,must_name", [
+    ("HSTSMaxAge forever", "HSTSMaxAge"),
+    ("HSTSMaxAge -5", "HSTSMaxAge"),
+    ("HSTSMaxAge 10x", "HSTSMaxAge"),
+    ("HSTSMaxAge y", "HSTSMaxAge"),
+    ("HSTSMaxAge 1y 2", "HSTSMaxAge"),
+    ("HSTSMaxAge", "HSTSMaxAge"),
+    ("HSTSMode sometimes", "HSTSMode"),
+    ("HSTSMode", "HSTSMode"),
+    ("HSTSIncludeSubDomains maybe", "HSTSIncludeSubDomains"),
+    ("HSTSPreload yes", "HSTSPreload"),
+], ids=["forever", "negative", "unknown-unit", "unit-only", "two-args",
+        "no-arg", "mode-sometimes", "mode-no-arg", "isd-maybe", "preload-yes"])
+def test_bad_value_fails_configtest(httpd_factory, body, must_name):
+    rc, out = httpd_factory.configtest(body + "\n")
+    assert rc != 0, out
+    assert must_name in out, out
+    assert "Syntax OK" not in out
+    assert "Invalid command" not in out, out   # the module knows the directive
+
+
+@pytest.mark.parametrize("body,must_name", [
+    ("HSTSMaxAge 600\nHSTSIncludeSubDomains On\nHSTSPreload On", "31536000"),
+    ("HSTSMaxAge 18w\nHSTSIncludeSubDomains On\nHSTSPreload On", "31536000"),
+    ("HSTSMaxAge 31535999\nHSTSIncludeSubDomains On\nHSTSPreload On", "31536000"),
+    ("HSTSMaxAge 1y\nHSTSPreload On", "includeSubDomains"),
+    ("HSTSMaxAge 1y\nHSTSIncludeSubDomains Off\nHSTSPreload On", "includeSubDomains"),
+], ids=["600", "18w", "1y-minus-1", "no-isd", "isd-off"])
+def test_preload_requirements_fail_configtest(httpd_factory, body, must_name):
+    rc, out = httpd_factory.configtest(body + "\n")
+    assert rc != 0, out
+    assert must_name in out, out
+    assert "HSTSPreload" in out or "preload" in out.lower(), out
+    assert "Invalid command" not in out, out
+
+
+def test_preload_requirements_in_vhost(httpd_factory):
+    rc, out = httpd_factory.configtest(
+        https_body="    HSTSMaxAge 18w\n    HSTSIncludeSubDomains On\n    HSTSPreload On\n")
+    assert rc != 0, out
+    assert "31536000" in out, out
+
+
+def test_preload_without_max_age_fails(httpd_factory):
+    rc, out = httpd_factory.configtest("HSTSPreload On\n")
+    assert rc != 0, out
+    assert "Invalid command" not in out, out
+
+
+@pytest.mark.parametrize("body", [
+    "HSTSMaxAge 1y\nHSTSIncludeSubDomains On\nHSTSPreload On",
+    "HSTSMaxAge 31536000\nHSTSIncludeSubDomains on\nHSTSPreload on",
+    "HSTSMaxAge 2y\nHSTSIncludeSubDomains On\nHSTSPreload On",
+    "HSTSMaxAge 18w",
+    "HSTSMaxAge 0",
+    "HSTSMaxAge 1y\nHSTSMode off\nHSTSMode report\nHSTSMode add\nHSTSMode enforce",
+    "HSTSMaxAge 1y\nHSTSMode ENFORCE",
+    "HSTSIncludeSubDomains Off\nHSTSPreload Off",
+], ids=["preload-ok", "preload-ok-lowercase-flags", "preload-2y", "18w", "zero",
+        "all-modes", "mode-case", "flags-off"])
+def test_good_config_passes_configtest(httpd_factory, body):
+    rc, out = httpd_factory.configtest(body + "\n")
+    assert (rc, out.strip()) == (0, "Syntax OK"), out
+
+
+def test_bad_htaccess_value_is_500_naming_directive(httpd_factory):
+    s = httpd_factory.start(files={"htdocs/bad/index.html": "x\n",
+                                   "htdocs/bad/.htaccess": "HSTSMaxAge forever\n"})
+    s.allow(r"\.htaccess: HSTSMaxAge")
+    r = s.get("/bad/")
+    assert r.status == 500
+    s.wait_pending()
+    lines = [l for l in s.read_error_log().splitlines() if ".htaccess" in l]
+    assert lines and all("HSTSMaxAge" in l for l in lines), lines
+    assert not any("Invalid command" in l for l in lines), lines
+
+
+def test_htaccess_needs_allowoverride_fileinfo(httpd_factory):
+    s = httpd_factory.start(
+        body='<Directory "@ROOT@/htdocs/noov">\n    AllowOverride None\n</Directory>\n',
+        files={"htdocs/noov/index.html": "x\n", "htdocs/noov/.htaccess": "HSTSMaxAge 600\n",
+               "htdocs/ov/index.html": "x\n", "htdocs/ov/.htaccess": "HSTSMaxAge 600\n"})
+    assert s.get("/noov/").sts == []          # .htaccess not read
+    assert s.get("/ov/").sts == ["max-age=600"]
