@@ -12,6 +12,7 @@
  *     $(pkg-config --libs apr-1) -o fuzz_sts
  *   tests/fuzz/make_seeds.sh seeds && ./fuzz_sts seeds
  */
+#include "hsts_audit.h"
 #include "hsts_sts.h"
 
 #include <stdint.h>
@@ -125,6 +126,21 @@ static void check_preload(const char *value, size_t size)
     require(r[1].n_errors > 0 || r[3].n_errors > 0);
 }
 
+/* The audit the module runs per response: findings agree with the verdict. */
+static void check_audit(const char *value, size_t size)
+{
+    hsts_sts_policy_t p;
+    hsts_findings_t f = hsts_audit_header(value, size, &p);
+    hsts_findings_t invalid = HSTS_FINDING_BIT(hsts_finding_of_verdict(p.verdict));
+    char buf[64];
+
+    require((p.verdict == HSTS_STS_VALID) == !(f & invalid) || p.verdict == HSTS_STS_VALID);
+    if (p.verdict != HSTS_STS_VALID) {
+        require(f & invalid);
+    }
+    require(hsts_findings_format(f, buf, sizeof(buf)) >= strlen(buf));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *value = (const char *)data;
@@ -132,5 +148,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_chromium(value, size);
     check_firefox(value, size);
     check_preload(value, size);
+    check_audit(value, size);
     return 0;
 }
