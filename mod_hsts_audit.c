@@ -44,6 +44,7 @@ static void hsts_register_hooks(apr_pool_t *p)
     APR_OPTIONAL_HOOK(ssl, init_server, hsts_ssl_init_server, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(hsts_insert_filter, NULL, NULL, APR_HOOK_LAST);
     ap_hook_insert_error_filter(hsts_insert_filter, NULL, NULL, APR_HOOK_LAST);
+    hsts_status_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(hsts_audit) = {

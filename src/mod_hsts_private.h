@@ -76,6 +76,9 @@ struct ssl_ctx_st;
 int hsts_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
                          struct ssl_ctx_st *ssl_ctx);
 
+/* mod_hsts_status.c: the hsts-audit-status handler and the mod_status section. */
+void hsts_status_register_hooks(apr_pool_t *p);
+
 /* mod_hsts_filter.c: the output filter that sets and removes STS. */
 void hsts_filter_register(void);
 void hsts_insert_filter(request_rec *r);

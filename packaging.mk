@@ -1,0 +1,1 @@
+## packaging.mk: included from Makefile.am; distribution and packaging rules.
