@@ -74,7 +74,6 @@ LoadModule mime_module $mods/mod_mime.so
 LoadModule dir_module $mods/mod_dir.so
 LoadModule alias_module $mods/mod_alias.so
 LoadModule headers_module $mods/mod_headers.so
-LoadModule log_config_module $mods/mod_log_config.so
 LoadModule ssl_module $mods/mod_ssl.so
 LoadModule http2_module $mods/mod_http2.so
 LoadModule hsts_audit_module $top/.libs/mod_hsts_audit.so
@@ -119,7 +118,12 @@ CONF
 start_httpd() {
     local foreground=$1 pid
     /usr/sbin/apache2 -t -f "$run/httpd.conf"
-    /usr/sbin/apache2 -f "$run/httpd.conf" -DFOREGROUND &
+    if [ "$foreground" = yes ]; then
+        /usr/sbin/apache2 -f "$run/httpd.conf" -DFOREGROUND &
+    else
+        /usr/sbin/apache2 -f "$run/httpd.conf" -DFOREGROUND \
+            </dev/null >>"$run/logs/stderr.log" 2>&1 &
+    fi
     pid=$!
     echo "$pid" > "$pidfile"
     for _ in $(seq 50); do port_in_use "$HTTPS_PORT" && break; sleep 0.1; done
@@ -138,7 +142,9 @@ And on an error page, over HTTP/2:
   curl -sI --http2 --cacert $run/pki/ca.pem https://localhost:$HTTPS_PORT/missing
 What the module did per request (notes in the access log):
   tail $run/logs/access.log
-Error log: $run/logs/error.log
+Error log (findings, once per minute each): $run/logs/error.log
+Judge any header as browsers do:
+  $top/tools/hsts-audit header 'max-age=31536000; includeSubDomains; preload'
 INFO
     if [ "$foreground" = yes ]; then
         echo "Press Ctrl-C to stop."
