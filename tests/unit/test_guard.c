@@ -1,0 +1,156 @@
+/* Unit tests (Check) for the lock-out guard's subdomain logic. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+
+#include "hsts_guard.h"
+
+static apr_pool_t *pool;
+
+static void setup(void)
+{
+    apr_initialize();
+    apr_pool_create(&pool, NULL);
+}
+
+static void teardown(void)
+{
+    apr_pool_destroy(pool);
+    apr_terminate();
+}
+
+#define VH(names_, tls, ok, pins) \
+    { names_, (int)(sizeof(names_) / sizeof(names_[0])), tls, ok, pins }
+
+static const char *const apex[] = { "a.test", "www.a.test" };
+static const char *const api[] = { "api.a.test" };
+static const char *const blog[] = { "blog.a.test" };
+static const char *const wild[] = { "*.a.test" };
+static const char *const other[] = { "b.test", "x.b.test" };
+static const char *const deep[] = { "x.y.a.test" };
+static const char *const lookalike[] = { "evila.test", "a.test.evil" };
+
+static const char *unsafe_list(const hsts_guard_vhost_t *v, int n, int index)
+{
+    apr_array_header_t *a = hsts_guard_unsafe_subdomains(pool, v, n, index);
+    const char *out = "";
+    int i;
+
+    for (i = 0; i < a->nelts; i++) {
+        out = apr_pstrcat(pool, out, i ? "," : "", APR_ARRAY_IDX(a, i, const char *), NULL);
+    }
+    return out;
+}
+
+START_TEST(http_only_subdomain_is_unsafe)
+{
+    hsts_guard_vhost_t v[] = {
+        VH(apex, 1, 1, 1),        /* a.test:443, includeSubDomains */
+        VH(api, 0, 0, 0),         /* api.a.test only on :80 */
+        VH(apex, 0, 0, 0),        /* a.test:80 (redirect vhost) */
+    };
+
+    ck_assert_str_eq(unsafe_list(v, 3, 0), "api.a.test");
+    /* www.a.test is an alias of the TLS vhost itself: safe */
+}
+END_TEST
+
+START_TEST(https_subdomain_with_good_cert_is_safe)
+{
+    hsts_guard_vhost_t v[] = {
+        VH(apex, 1, 1, 1), VH(api, 0, 0, 0), VH(api, 1, 1, 0),
+    };
+
+    ck_assert_str_eq(unsafe_list(v, 3, 0), "");
+}
+END_TEST
+
+START_TEST(https_subdomain_with_bad_cert_is_unsafe)
+{
+    hsts_guard_vhost_t v[] = { VH(apex, 1, 1, 1), VH(blog, 1, 0, 0) };
+
+    ck_assert_str_eq(unsafe_list(v, 2, 0), "blog.a.test");
+}
+END_TEST
+
+START_TEST(wildcard_tls_vhost_covers_subdomains)
+{
+    hsts_guard_vhost_t v[] = {
+        VH(apex, 1, 1, 1), VH(api, 0, 0, 0), VH(deep, 0, 0, 0), VH(wild, 1, 1, 0),
+    };
+
+    /* *.a.test matches api.a.test and (fnmatch, as httpd) x.y.a.test */
+    ck_assert_str_eq(unsafe_list(v, 4, 0), "");
+    v[3].cert_ok = 0;
+    ck_assert_str_eq(unsafe_list(v, 4, 0), "api.a.test,x.y.a.test,*.a.test");
+}
+END_TEST
+
+START_TEST(wildcard_http_alias_is_unsafe)
+{
+    hsts_guard_vhost_t v[] = { VH(apex, 1, 1, 1), VH(wild, 0, 0, 0) };
+
+    ck_assert_str_eq(unsafe_list(v, 2, 0), "*.a.test");
+}
+END_TEST
+
+START_TEST(only_policies_with_include_subdomains_pin)
+{
+    hsts_guard_vhost_t v[] = { VH(apex, 1, 1, 0), VH(api, 0, 0, 0) };
+
+    ck_assert_str_eq(unsafe_list(v, 2, 0), "");
+    ck_assert_str_eq(unsafe_list(v, 2, 1), "");
+    ck_assert_str_eq(unsafe_list(v, 2, 7), "");
+}
+END_TEST
+
+START_TEST(other_domains_and_lookalikes_are_not_subdomains)
+{
+    hsts_guard_vhost_t v[] = {
+        VH(apex, 1, 1, 1), VH(other, 0, 0, 0), VH(lookalike, 0, 0, 0),
+    };
+
+    ck_assert_str_eq(unsafe_list(v, 3, 0), "");
+}
+END_TEST
+
+START_TEST(case_insensitive_and_listed_once)
+{
+    static const char *const upper[] = { "API.A.TEST" };
+    hsts_guard_vhost_t v[] = {
+        VH(apex, 1, 1, 1), VH(api, 0, 0, 0), VH(upper, 0, 0, 0), VH(api, 0, 0, 0),
+    };
+
+    ck_assert_str_eq(unsafe_list(v, 4, 0), "api.a.test");
+    v[1].is_tls = v[1].cert_ok = 1;            /* api.a.test now has a good TLS vhost */
+    ck_assert_str_eq(unsafe_list(v, 4, 0), "");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("guard");
+    TCase *tc = tcase_create("guard");
+    SRunner *sr;
+    int failed;
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, http_only_subdomain_is_unsafe);
+    tcase_add_test(tc, https_subdomain_with_good_cert_is_safe);
+    tcase_add_test(tc, https_subdomain_with_bad_cert_is_unsafe);
+    tcase_add_test(tc, wildcard_tls_vhost_covers_subdomains);
+    tcase_add_test(tc, wildcard_http_alias_is_unsafe);
+    tcase_add_test(tc, only_policies_with_include_subdomains_pin);
+    tcase_add_test(tc, other_domains_and_lookalikes_are_not_subdomains);
+    tcase_add_test(tc, case_insensitive_and_listed_once);
+    suite_add_tcase(s, tc);
+    sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
