@@ -25,15 +25,25 @@
 #define EXIT_REJECTED 1
 #define EXIT_USAGE 2
 
+/* tools/cmd_cert.c: `hsts-audit cert` (argv after the word "cert"). */
+int hsts_cli_cert(apr_pool_t *p, int argc, const char *const *argv);
+
 static const char usage_text[] =
     "usage: hsts-audit header [--json] VALUE\n"
     "       hsts-audit header [--json] -          (the value from standard input)\n"
+    "       hsts-audit cert --host NAME [--host NAME ...] [--ca-file FILE]\n"
+    "                       [--warn-days N] [--json] CHAIN.pem\n"
     "       hsts-audit --help | --version\n"
     "\n"
     "header: how browsers (Chromium, Firefox) and the hstspreload checker read a\n"
     "Strict-Transport-Security value, byte for byte as given (use printf '%s', not\n"
     "echo, when piping: a trailing newline is part of the value).\n"
-    "Exit status: 0 browsers accept the header, 1 they reject it, 2 usage error.\n";
+    "Exit status: 0 browsers accept the header, 1 they reject it, 2 usage error.\n"
+    "\n"
+    "cert: audits a served certificate chain (PEM, leaf first) for those host names\n"
+    "as the module does at startup: expiry, name coverage, chain completeness\n"
+    "against --ca-file or the system store, weak signatures (hsts-audit cert --help).\n"
+    "Exit status: 0 no error finding, 1 at least one, 2 usage error or unreadable input.\n";
 
 /* Everything the three judges say about one value. */
 typedef struct {
@@ -360,6 +370,9 @@ static int dispatch(apr_pool_t *p, int argc, const char *const *argv)
     }
     if (!strcmp(argv[1], "header")) {
         return cmd_header(p, argc - 2, argv + 2);
+    }
+    if (!strcmp(argv[1], "cert")) {
+        return hsts_cli_cert(p, argc - 2, argv + 2);
     }
     fprintf(stderr, "hsts-audit: unknown command '%s'\n%s", argv[1], usage_text);
     return EXIT_USAGE;

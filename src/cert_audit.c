@@ -1,0 +1,707 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * cert_audit.c: the certificate audit of one served chain (design.md
+ * section 5; API in include/hsts_cert.h). OpenSSL does all the X.509 work:
+ * PEM decoding, names (X509_check_host / X509_check_ip_asc), the chain
+ * (X509_verify_cert), dates (ASN1_TIME_to_tm), signature algorithms
+ * (OBJ_find_sigid_algs). Everything OpenSSL allocates here is freed here;
+ * the OpenSSL error queue is left as the caller had it.
+ */
+#include "hsts_cert.h"
+
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+
+#include <apr_file_io.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#define USEC_PER_DAY (APR_INT64_C(86400) * APR_USEC_PER_SEC)
+
+/* Certificate files larger than this are refused (a system CA bundle is
+ * about 200 KiB). */
+#define MAX_PEM_FILE (16 * 1024 * 1024)
+
+/* HSTSCertWarnDays beyond this (about 2700 years) mean "always warn";
+ * the cap keeps the microsecond arithmetic far from overflow. */
+#define MAX_WARN_DAYS 1000000
+
+/* ---- time ---------------------------------------------------------------- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil); no timegm(), no 32-bit time_t limits. */
+static apr_int64_t days_from_civil(apr_int64_t y, unsigned m, unsigned d)
+{
+    apr_int64_t era;
+    unsigned yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = (unsigned)(y - era * 400);
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (apr_int64_t)doe - 719468;
+}
+
+/* An ASN1_TIME as APR time and as broken-down UTC; 0 when OpenSSL cannot
+ * read it. */
+static int asn1_time_get(const ASN1_TIME *t, apr_time_t *out, struct tm *tm_out)
+{
+    struct tm tm;
+    apr_int64_t days, secs;
+
+    memset(&tm, 0, sizeof(tm));
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1) {
+        return 0;
+    }
+    days = days_from_civil((apr_int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+                           (unsigned)tm.tm_mday);
+    secs = days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+    *out = secs * APR_USEC_PER_SEC;
+    if (tm_out) {
+        *tm_out = tm;
+    }
+    return 1;
+}
+
+long hsts_cert_days_left(apr_time_t not_after, apr_time_t now)
+{
+    apr_time_t d = not_after - now;
+    apr_time_t days = d / USEC_PER_DAY;
+
+    if (d < 0 && d % USEC_PER_DAY != 0) {
+        days--;                 /* C division truncates toward zero: floor it */
+    }
+    return (long)days;
+}
+
+/* ---- strings out of OpenSSL ---------------------------------------------- */
+
+static const char *bio_to_pool(apr_pool_t *p, BIO *bio)
+{
+    char *data = NULL;
+    long len = BIO_get_mem_data(bio, &data);
+
+    return len > 0 && data ? apr_pstrmemdup(p, data, (apr_size_t)len) : "";
+}
+
+static const char *name_rfc2253(apr_pool_t *p, const X509_NAME *name)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    const char *out = "";
+
+    if (!bio) {
+        return out;
+    }
+    if (name && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0) {
+        out = bio_to_pool(p, bio);
+    }
+    BIO_free(bio);
+    return out;
+}
+
+/* A dNSName as written; control bytes (which no valid dNSName has, and which
+ * must not reach a log line) become '?'. */
+static const char *dns_name(apr_pool_t *p, const ASN1_STRING *s)
+{
+    const unsigned char *d = ASN1_STRING_get0_data(s);
+    int len = ASN1_STRING_length(s), i;
+    char *out;
+
+    if (!d || len < 0) {
+        return "";
+    }
+    out = apr_palloc(p, (apr_size_t)len + 1);
+    for (i = 0; i < len; i++) {
+        out[i] = (d[i] < 0x20 || d[i] == 0x7f) ? '?' : (char)d[i];
+    }
+    out[len] = '\0';
+    return out;
+}
+
+static const char *ip_name(apr_pool_t *p, const ASN1_OCTET_STRING *s)
+{
+    const unsigned char *d = ASN1_STRING_get0_data(s);
+    int len = ASN1_STRING_length(s);
+    char buf[64];
+
+    if (d && len == 4 && inet_ntop(AF_INET, d, buf, sizeof(buf))) {
+        return apr_pstrdup(p, buf);
+    }
+    if (d && len == 16 && inet_ntop(AF_INET6, d, buf, sizeof(buf))) {
+        return apr_pstrdup(p, buf);
+    }
+    return apr_psprintf(p, "(invalid IP address of %d bytes)", len);
+}
+
+static apr_array_header_t *san_names(apr_pool_t *p, X509 *leaf)
+{
+    apr_array_header_t *names = apr_array_make(p, 4, sizeof(const char *));
+    GENERAL_NAMES *gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+    int i;
+
+    for (i = 0; gens && i < sk_GENERAL_NAME_num(gens); i++) {
+        const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+        if (g->type == GEN_DNS) {
+            APR_ARRAY_PUSH(names, const char *) = dns_name(p, g->d.dNSName);
+        }
+        else if (g->type == GEN_IPADD) {
+            APR_ARRAY_PUSH(names, const char *) = ip_name(p, g->d.iPAddress);
+        }
+    }
+    GENERAL_NAMES_free(gens);
+    return names;
+}
+
+/* ---- names --------------------------------------------------------------- */
+
+static int has_identical_dns_san(const apr_array_header_t *names, const char *host)
+{
+    int i;
+
+    for (i = 0; i < names->nelts; i++) {
+        if (!strcasecmp(APR_ARRAY_IDX(names, i, const char *), host)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int is_ip_literal(const char *h)
+{
+    ASN1_OCTET_STRING *ip = a2i_IPADDRESS(h);
+
+    if (!ip) {
+        return 0;
+    }
+    ASN1_OCTET_STRING_free(ip);
+    return 1;
+}
+
+/* Does the leaf cover host the way browsers see it? SAN only (browsers ignore
+ * the subject CN), wildcards as RFC 6125 / CA/B Forum: one whole left-most
+ * label, never partial ("w*.example.org") nor several labels. A host written
+ * with a wildcard (ServerAlias *.example.org) stands for every name below it:
+ * only an identical wildcard SAN covers them all. One trailing dot and IPv6
+ * brackets are ignored; empty labels cover nothing. */
+static int host_covered(apr_pool_t *p, X509 *leaf, const apr_array_header_t *names,
+                        const char *host)
+{
+    const unsigned int flags = X509_CHECK_FLAG_NEVER_CHECK_SUBJECT
+                               | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS;
+    char *h = apr_pstrdup(p, host);
+    apr_size_t len = strlen(h);
+
+    if (len > 1 && h[len - 1] == '.') {
+        h[--len] = '\0';
+    }
+    if (len > 2 && h[0] == '[' && h[len - 1] == ']') {
+        h[len - 1] = '\0';
+        h++;
+    }
+    if (strchr(h, '*') || strchr(h, '?')) {
+        return has_identical_dns_san(names, h);
+    }
+    if (h[0] == '.' || strstr(h, "..")) {
+        return 0;               /* not a host name (OpenSSL reads ".x" as "any subdomain of x") */
+    }
+    if (is_ip_literal(h)) {
+        return X509_check_ip_asc(leaf, h, 0) == 1;
+    }
+    return X509_check_host(leaf, h, strlen(h), flags, NULL) == 1;
+}
+
+/* ---- signatures ---------------------------------------------------------- */
+
+static int weak_digest(int md_nid)
+{
+    switch (md_nid) {
+    case NID_sha1:
+    case NID_md5:
+    case NID_md5_sha1:
+    case NID_md4:
+    case NID_md2:
+    case NID_mdc2:
+    case NID_ripemd160:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int self_signed(X509 *x)
+{
+    return X509_check_issued(x, x) == X509_V_OK;
+}
+
+/* The long name of x's signature algorithm when its digest is SHA-1 or
+ * weaker, else NULL. */
+static const char *weak_signature_of(X509 *x)
+{
+    int sig_nid = X509_get_signature_nid(x), md_nid = NID_undef, pk_nid = NID_undef;
+
+    if (!OBJ_find_sigid_algs(sig_nid, &md_nid, &pk_nid)) {
+        return NULL;
+    }
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    if (md_nid == NID_undef) {
+        /* RSA-PSS names its digest in the parameters; EdDSA has none. */
+        int md = NID_undef, pk = NID_undef, secbits = 0;
+        uint32_t sflags = 0;
+
+        if (X509_get_signature_info(x, &md, &pk, &secbits, &sflags) == 1) {
+            md_nid = md;
+        }
+    }
+#endif
+    if (!weak_digest(md_nid)) {
+        return NULL;
+    }
+    return OBJ_nid2ln(sig_nid) ? OBJ_nid2ln(sig_nid) : OBJ_nid2ln(md_nid);
+}
+
+/* ---- chain --------------------------------------------------------------- */
+
+/* The leaf's own dates are cert.expired / cert.not_yet_valid, not chain
+ * problems: forgive them, at depth 0 only. (Moving the verification time into
+ * the leaf's window instead would make an intermediate issued after the leaf
+ * expired, e.g. a re-issued one, look like a chain failure; an expired
+ * intermediate is a chain problem, browsers reject it.) */
+static int forgive_leaf_dates(int ok, X509_STORE_CTX *ctx)
+{
+    int err = X509_STORE_CTX_get_error(ctx);
+
+    if (!ok && X509_STORE_CTX_get_error_depth(ctx) == 0
+        && (err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID)) {
+        X509_STORE_CTX_set_error(ctx, X509_V_OK);
+        return 1;
+    }
+    return ok;
+}
+
+static void verify_chain(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
+                         X509_STORE *trusted, time_t when, hsts_cert_report_t *out)
+{
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    X509_VERIFY_PARAM *param;
+    int rc;
+
+    out->chain_complete = 0;
+    out->verify_error = X509_V_ERR_UNSPECIFIED;
+    out->verify_depth = 0;
+    if (!ctx || !X509_STORE_CTX_init(ctx, trusted, leaf, chain)) {
+        out->verify_error_text = "cannot set up the verification (out of memory?)";
+        X509_STORE_CTX_free(ctx);
+        return;
+    }
+    param = X509_STORE_CTX_get0_param(ctx);
+    X509_VERIFY_PARAM_set_time(param, when);      /* the audit's `now` */
+    X509_STORE_CTX_set_verify_cb(ctx, forgive_leaf_dates);
+    /* Security level 0: a SHA-1 signature is cert.weak_signature, not a
+     * reason for the chain to fail (nor, here, is a small key). */
+    X509_VERIFY_PARAM_set_auth_level(param, 0);
+    /* As a TLS client checks a server: EKU serverAuth, CA certificates up the chain. */
+    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
+
+    rc = X509_verify_cert(ctx);
+    if (rc == 1) {
+        out->chain_complete = 1;
+        out->verify_error = X509_V_OK;
+        out->verify_depth = -1;
+        out->verify_error_text = NULL;
+    }
+    else {
+        int err = X509_STORE_CTX_get_error(ctx);
+
+        out->verify_error = err != X509_V_OK ? err : X509_V_ERR_UNSPECIFIED;
+        out->verify_depth = X509_STORE_CTX_get_error_depth(ctx);
+        out->verify_error_text = apr_pstrdup(p, X509_verify_cert_error_string(out->verify_error));
+    }
+    X509_STORE_CTX_free(ctx);
+}
+
+/* ---- the audit ----------------------------------------------------------- */
+
+apr_status_t hsts_cert_audit(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
+                             const char *const *hosts, int n_hosts,
+                             X509_STORE *trusted, int warn_days, apr_time_t now,
+                             hsts_cert_report_t *out)
+{
+    struct tm tm_na;
+    int i, dates_ok;
+
+    memset(out, 0, sizeof(*out));
+    out->verify_depth = -1;
+    out->names = apr_array_make(p, 1, sizeof(const char *));
+    out->uncovered = apr_array_make(p, 1, sizeof(const char *));
+    out->not_after_iso = "";
+    out->subject = out->issuer = "";
+    if (!leaf || !trusted) {
+        return APR_EINVAL;
+    }
+    ERR_set_mark();
+
+    out->subject = name_rfc2253(p, X509_get_subject_name(leaf));
+    out->issuer = name_rfc2253(p, X509_get_issuer_name(leaf));
+
+    /* validity window */
+    memset(&tm_na, 0, sizeof(tm_na));
+    dates_ok = asn1_time_get(X509_get0_notBefore(leaf), &out->not_before, NULL)
+               & asn1_time_get(X509_get0_notAfter(leaf), &out->not_after, &tm_na);
+    if (dates_ok) {
+        out->not_after_iso = apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                                          tm_na.tm_year + 1900, tm_na.tm_mon + 1,
+                                          tm_na.tm_mday, tm_na.tm_hour, tm_na.tm_min,
+                                          tm_na.tm_sec);
+        if (now > out->not_after) {
+            out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_EXPIRED);
+        }
+        else {
+            apr_time_t window;
+
+            if (warn_days < 0) {
+                warn_days = 0;
+            }
+            if (warn_days > MAX_WARN_DAYS) {
+                warn_days = MAX_WARN_DAYS;
+            }
+            window = (apr_time_t)warn_days * USEC_PER_DAY;
+            if (out->not_after - now < window) {
+                out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_EXPIRING_SOON);
+            }
+        }
+        if (now < out->not_before) {
+            out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_NOT_YET_VALID);
+        }
+    }
+    else {
+        /* Unreadable dates (OpenSSL decodes such certificates): not_after_iso
+         * stays empty; the verification fails on them and says so (cert.untrusted). */
+        out->not_before = out->not_after = 0;
+    }
+
+    /* names */
+    out->names = san_names(p, leaf);
+    for (i = 0; hosts && i < n_hosts; i++) {
+        if (!hosts[i] || !*hosts[i]) {
+            continue;
+        }
+        if (!host_covered(p, leaf, out->names, hosts[i])) {
+            APR_ARRAY_PUSH(out->uncovered, const char *) = apr_pstrdup(p, hosts[i]);
+        }
+    }
+    if (out->uncovered->nelts) {
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_NAME_MISMATCH);
+    }
+
+    /* chain */
+    verify_chain(p, leaf, chain, trusted, (time_t)apr_time_sec(now), out);
+    if (!out->chain_complete) {
+        if (out->verify_depth == 0
+            && (out->verify_error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+                || out->verify_error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)) {
+            out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_CHAIN_INCOMPLETE);
+        }
+        else {
+            out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_UNTRUSTED);
+        }
+    }
+
+    /* signatures: every served certificate but self-signed ones (roots, or a
+     * self-signed leaf: browsers never check the signature of a trust anchor,
+     * and an untrusted self-signed leaf is cert.untrusted already) */
+    out->weak_signature = self_signed(leaf) ? NULL : weak_signature_of(leaf);
+    for (i = 0; !out->weak_signature && chain && i < sk_X509_num(chain); i++) {
+        X509 *x = sk_X509_value(chain, i);
+
+        if (!self_signed(x)) {
+            out->weak_signature = weak_signature_of(x);
+        }
+    }
+    if (out->weak_signature) {
+        out->weak_signature = apr_pstrdup(p, out->weak_signature);
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_WEAK_SIGNATURE);
+    }
+
+    ERR_pop_to_mark();
+    return APR_SUCCESS;
+}
+
+/* ---- files --------------------------------------------------------------- */
+
+/* The whole file, NUL-terminated, from p; NULL with *err set on failure. */
+static char *read_file(apr_pool_t *p, const char *path, apr_size_t *len, const char **err)
+{
+    apr_finfo_t fi;
+    apr_file_t *f;
+    apr_status_t rv;
+    apr_size_t cap = 8192, n = 0;
+    char *buf, ebuf[256];
+
+    rv = apr_stat(&fi, path, APR_FINFO_TYPE, p);
+    if (rv == APR_SUCCESS && fi.filetype == APR_DIR) {
+        *err = apr_psprintf(p, "%s: is a directory, not a PEM file", path);
+        return NULL;
+    }
+    rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_OS_DEFAULT, p);
+    if (rv != APR_SUCCESS) {
+        *err = apr_psprintf(p, "%s: cannot open: %s", path, apr_strerror(rv, ebuf, sizeof(ebuf)));
+        return NULL;
+    }
+    buf = apr_palloc(p, cap + 1);
+    for (;;) {
+        apr_size_t got = cap - n;
+
+        rv = apr_file_read(f, buf + n, &got);
+        n += got;
+        if (rv == APR_EOF || (rv == APR_SUCCESS && got == 0)) {
+            break;
+        }
+        if (rv != APR_SUCCESS) {
+            apr_file_close(f);
+            *err = apr_psprintf(p, "%s: cannot read: %s", path,
+                                apr_strerror(rv, ebuf, sizeof(ebuf)));
+            return NULL;
+        }
+        if (n == cap) {
+            char *bigger;
+
+            if (cap >= MAX_PEM_FILE) {
+                apr_file_close(f);
+                *err = apr_psprintf(p, "%s: too large for a certificate file (over %d MiB)",
+                                    path, MAX_PEM_FILE >> 20);
+                return NULL;
+            }
+            bigger = apr_palloc(p, cap * 2 + 1);
+            memcpy(bigger, buf, n);
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    apr_file_close(f);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static const char *openssl_reason(apr_pool_t *p)
+{
+    unsigned long e = ERR_peek_last_error();
+    const char *r = e ? ERR_reason_error_string(e) : NULL;
+
+    return apr_pstrdup(p, r ? r : "unknown error");
+}
+
+static int is_cert_block(const char *name)
+{
+    return !strcmp(name, PEM_STRING_X509) || !strcmp(name, PEM_STRING_X509_OLD)
+           || !strcmp(name, PEM_STRING_X509_TRUSTED);
+}
+
+/* Every certificate of a PEM file, in file order, into certs (which the caller
+ * owns); other PEM blocks (a private key next to the certificate, parameters,
+ * CRLs) are skipped. Errors say which file and what is wrong with it. */
+static apr_status_t read_pem_certs(apr_pool_t *p, const char *path, STACK_OF(X509) *certs,
+                                   const char **err)
+{
+    apr_pool_t *tmp;
+    apr_size_t len = 0, i;
+    char *data;
+    BIO *bio;
+    int blocks = 0, keys = 0, pem_error = 0, bad_cert = 0, blank = 1;
+    const char *other = NULL, *reason = NULL;
+    apr_status_t rv = APR_SUCCESS;
+
+    *err = NULL;
+    if (apr_pool_create(&tmp, p) != APR_SUCCESS) {
+        *err = apr_psprintf(p, "%s: out of memory", path);
+        return APR_ENOMEM;
+    }
+    data = read_file(tmp, path, &len, err);
+    if (!data) {
+        *err = apr_pstrdup(p, *err);
+        apr_pool_destroy(tmp);
+        return APR_EGENERAL;
+    }
+    for (i = 0; i < len && blank; i++) {
+        blank = apr_isspace(data[i]);
+    }
+    if (blank) {
+        *err = apr_psprintf(p, "%s: empty file, no certificate", path);
+        apr_pool_destroy(tmp);
+        return APR_EGENERAL;
+    }
+    bio = BIO_new_mem_buf(data, (int)len);
+    if (!bio) {
+        *err = apr_psprintf(p, "%s: out of memory", path);
+        apr_pool_destroy(tmp);
+        return APR_ENOMEM;
+    }
+    ERR_set_mark();
+    for (;;) {
+        char *name = NULL, *header = NULL;
+        unsigned char *der = NULL;
+        long der_len = 0;
+
+        if (PEM_read_bio(bio, &name, &header, &der, &der_len) != 1) {
+            unsigned long e = ERR_peek_last_error();
+
+            if (!(ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE)) {
+                pem_error = 1;
+                reason = openssl_reason(tmp);
+            }
+            break;
+        }
+        blocks++;
+        if (is_cert_block(name)) {
+            const unsigned char *q = der;
+            X509 *x = !strcmp(name, PEM_STRING_X509_TRUSTED) ? d2i_X509_AUX(NULL, &q, der_len)
+                                                             : d2i_X509(NULL, &q, der_len);
+
+            if (!x || !sk_X509_push(certs, x)) {
+                X509_free(x);
+                bad_cert = sk_X509_num(certs) + 1;
+                reason = openssl_reason(tmp);
+            }
+        }
+        else if (strstr(name, "PRIVATE KEY")) {
+            keys++;
+        }
+        else if (!other) {
+            other = apr_pstrdup(tmp, name);
+        }
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(der);
+        if (bad_cert) {
+            break;
+        }
+    }
+    ERR_pop_to_mark();
+    BIO_free(bio);
+
+    if (bad_cert) {
+        *err = apr_psprintf(p, "%s: certificate #%d is corrupt (%s)", path, bad_cert, reason);
+        rv = APR_EGENERAL;
+    }
+    else if (pem_error) {
+        *err = blocks ? apr_psprintf(p, "%s: truncated or corrupt PEM block after %d "
+                                     "certificate(s) (%s)", path, sk_X509_num(certs), reason)
+                      : apr_psprintf(p, "%s: corrupt PEM block (%s)", path, reason);
+        rv = APR_EGENERAL;
+    }
+    else if (sk_X509_num(certs) == 0) {
+        if (keys) {
+            *err = apr_psprintf(p, "%s: contains a private key, not a certificate", path);
+        }
+        else if (other) {
+            *err = apr_psprintf(p, "%s: contains no certificate (found a PEM block "
+                                "'%s' instead)", path, other);
+        }
+        else if ((unsigned char)data[0] == 0x30) {
+            *err = apr_psprintf(p, "%s: not PEM (binary, probably DER: convert it with "
+                                "'openssl x509 -inform DER')", path);
+        }
+        else {
+            *err = apr_psprintf(p, "%s: not PEM (no '-----BEGIN CERTIFICATE-----' line)", path);
+        }
+        rv = APR_EGENERAL;
+    }
+    apr_pool_destroy(tmp);
+    return rv;
+}
+
+apr_status_t hsts_cert_load_chain(apr_pool_t *p, const char *path, X509 **leaf,
+                                  STACK_OF(X509) **chain, const char **err)
+{
+    STACK_OF(X509) *certs;
+    apr_status_t rv;
+
+    *leaf = NULL;
+    *chain = NULL;
+    *err = NULL;
+    if (!path) {
+        *err = "no certificate file given";
+        return APR_EINVAL;
+    }
+    certs = sk_X509_new_null();
+    if (!certs) {
+        *err = apr_psprintf(p, "%s: out of memory", path);
+        return APR_ENOMEM;
+    }
+    rv = read_pem_certs(p, path, certs, err);
+    if (rv != APR_SUCCESS) {
+        sk_X509_pop_free(certs, X509_free);
+        return rv;
+    }
+    *leaf = sk_X509_shift(certs);
+    *chain = certs;
+    return APR_SUCCESS;
+}
+
+X509_STORE *hsts_cert_store_load(apr_pool_t *p, const char *ca_file, const char **err)
+{
+    X509_STORE *store = X509_STORE_new();
+    STACK_OF(X509) *certs;
+    int i;
+
+    *err = NULL;
+    if (!store) {
+        *err = "out of memory";
+        return NULL;
+    }
+    if (!ca_file) {
+        ERR_set_mark();
+        if (X509_STORE_set_default_paths(store) != 1) {
+            *err = apr_psprintf(p, "cannot load the system's trusted certificates (%s)",
+                                openssl_reason(p));
+            ERR_pop_to_mark();
+            X509_STORE_free(store);
+            return NULL;
+        }
+        ERR_pop_to_mark();
+        return store;
+    }
+    /* The bundle is read as the chain is (the same clear errors), then each
+     * certificate is added to the store. */
+    certs = sk_X509_new_null();
+    if (!certs || read_pem_certs(p, ca_file, certs, err) != APR_SUCCESS) {
+        if (!*err) {
+            *err = apr_psprintf(p, "%s: out of memory", ca_file);
+        }
+        sk_X509_pop_free(certs, X509_free);
+        X509_STORE_free(store);
+        return NULL;
+    }
+    ERR_set_mark();
+    for (i = 0; i < sk_X509_num(certs); i++) {
+        if (X509_STORE_add_cert(store, sk_X509_value(certs, i)) != 1) {
+            unsigned long e = ERR_peek_last_error();
+
+            if (ERR_GET_REASON(e) != X509_R_CERT_ALREADY_IN_HASH_TABLE) {
+                *err = apr_psprintf(p, "%s: cannot add certificate #%d to the trusted "
+                                    "roots (%s)", ca_file, i + 1, openssl_reason(p));
+                break;
+            }
+        }
+    }
+    ERR_pop_to_mark();
+    sk_X509_pop_free(certs, X509_free);
+    if (*err) {
+        X509_STORE_free(store);
+        return NULL;
+    }
+    return store;
+}

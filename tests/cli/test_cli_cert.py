@@ -1,0 +1,443 @@
+"""The hsts-audit command-line checker: `hsts-audit cert` (design.md sections 5 and 8).
+
+Runs the built binary (env HSTS_AUDIT_CLI, default <repo>/tools/hsts-audit) on a
+test PKI made here with the openssl CLI: root CA -> intermediate CA -> leaves.
+OpenSSL 3.0's `openssl x509 -req` cannot backdate, so leaves are issued with
+`openssl ca -startdate/-enddate` and a minimal CA directory (the approach of
+tests/integration/httpdlib.py, re-done here so the CLI tests stand alone).
+"""
+import datetime
+import json
+import os
+import re
+import subprocess
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLI = os.environ.get("HSTS_AUDIT_CLI", os.path.join(REPO, "tools", "hsts-audit"))
+OPENSSL = os.environ.get("OPENSSL") or "openssl"
+
+GOOD_SAN = "DNS:a.test, DNS:*.w.test, IP:127.0.0.1"
+LEAF_EXT = ("basicConstraints = critical, CA:FALSE\n"
+            "keyUsage = critical, digitalSignature\n"
+            "extendedKeyUsage = serverAuth\n"
+            "subjectKeyIdentifier = hash\n"
+            "authorityKeyIdentifier = keyid:always\n")
+CA_EXT = ("basicConstraints = critical, CA:TRUE\n"
+          "keyUsage = critical, keyCertSign, cRLSign\n"
+          "subjectKeyIdentifier = hash\n")
+
+
+def run(*args, cwd=None):
+    if not os.access(CLI, os.X_OK):
+        pytest.fail(f"{CLI} is not built: run make first")
+    p = subprocess.run([CLI, *map(str, args)], capture_output=True, timeout=30, cwd=cwd)
+    return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
+
+
+def cert_json(*args):
+    rc, out, err = run("cert", "--json", *args)
+    assert rc in (0, 1), (rc, out, err)
+    return rc, json.loads(out)
+
+
+def _openssl(*args, cwd=None):
+    p = subprocess.run([OPENSSL, *map(str, args)], cwd=cwd, capture_output=True)
+    if p.returncode != 0:
+        raise RuntimeError("openssl %s failed:\n%s" % (" ".join(map(str, args)),
+                                                       p.stderr.decode(errors="replace")))
+
+
+def _asn1(dt):
+    return dt.strftime("%Y%m%d%H%M%SZ")
+
+
+class CliPKI:
+    """Files in one directory: root.pem (the --ca-file), intermediate.pem and
+    <kind>.pem (leaf), <kind>-chain.pem (leaf + intermediate) for each kind."""
+
+    def __init__(self, d):
+        self.d = d
+        self.req_cnf = d / "req.cnf"
+        self.req_cnf.write_text("[ req ]\ndistinguished_name = dn\nprompt = no\n"
+                                "[ dn ]\nCN = placeholder\n"
+                                "[ v3_root ]\n" + CA_EXT +
+                                "[ v3_self ]\n"
+                                "basicConstraints = critical, CA:FALSE\n"
+                                "keyUsage = critical, digitalSignature\n"
+                                "extendedKeyUsage = serverAuth\n"
+                                "subjectAltName = " + GOOD_SAN + "\n")
+
+    def key(self, name):
+        path = self.d / (name + ".key")
+        _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                 "-out", path)
+        return path
+
+    def self_signed(self, name, cn, section, days=3650):
+        key = self.key(name)
+        out = self.d / (name + ".pem")
+        _openssl("req", "-x509", "-new", "-config", self.req_cnf, "-extensions", section,
+                 "-key", key, "-subj", "/O=hsts-audit tests/CN=" + cn, "-days", days,
+                 "-sha256", "-out", out)
+        return key, out
+
+    def ca_dir(self, name, key, cert):
+        d = self.d / ("ca-" + name)
+        (d / "newcerts").mkdir(parents=True)
+        (d / "index.txt").write_text("")
+        (d / "index.txt.attr").write_text("unique_subject = no\n")
+        (d / "serial").write_text("1000\n" if name == "root" else "2000\n")
+        cnf = d / "ca.cnf"
+        cnf.write_text("[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\n"
+                       f"dir = {d}\ndatabase = $dir/index.txt\n"
+                       "new_certs_dir = $dir/newcerts\nserial = $dir/serial\n"
+                       "default_md = sha256\npolicy = policy_any\nunique_subject = no\n"
+                       "copy_extensions = none\nemail_in_dn = no\npreserve = yes\n"
+                       "[ policy_any ]\norganizationName = optional\ncommonName = supplied\n")
+        return {"cnf": cnf, "key": key, "cert": cert}
+
+    def issue(self, ca, name, cn, ext, start, end, md="sha256"):
+        key = self.key(name)
+        csr = self.d / (name + ".csr")
+        _openssl("req", "-new", "-config", self.req_cnf, "-key", key,
+                 "-subj", "/O=hsts-audit tests/CN=" + cn, "-out", csr)
+        extfile = self.d / (name + ".ext")
+        extfile.write_text("[ ext ]\n" + ext)
+        out = self.d / (name + ".pem")
+        _openssl("ca", "-batch", "-notext", "-config", ca["cnf"], "-cert", ca["cert"],
+                 "-keyfile", ca["key"], "-md", md, "-in", csr, "-out", out,
+                 "-extfile", extfile, "-extensions", "ext",
+                 "-startdate", _asn1(start), "-enddate", _asn1(end))
+        return key, out
+
+    def build(self):
+        now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        day = datetime.timedelta(days=1)
+        rkey, self.root = self.self_signed("root", "hsts-audit Test Root CA", "v3_root")
+        root = self.ca_dir("root", rkey, self.root)
+        ikey, self.intermediate = self.issue(
+            root, "intermediate", "hsts-audit Test Intermediate CA",
+            CA_EXT + "authorityKeyIdentifier = keyid:always\n", now - day, now + 3650 * day)
+        inter = self.ca_dir("intermediate", ikey, self.intermediate)
+        specs = {
+            "good": (GOOD_SAN, now - day, now + 365 * day, "sha256"),
+            "expired": (GOOD_SAN, now - 400 * day, now - 35 * day, "sha256"),
+            "notyet": (GOOD_SAN, now + 30 * day, now + 400 * day, "sha256"),
+            "expiring": (GOOD_SAN, now - 360 * day, now + 5 * day, "sha256"),
+            "wronghost": ("DNS:other.example", now - day, now + 365 * day, "sha256"),
+            "sha1": (GOOD_SAN, now - day, now + 365 * day, "sha1"),
+        }
+        for kind, (san, start, end, md) in specs.items():
+            _, leaf = self.issue(inter, kind, san.split(",")[0].split(":", 1)[1],
+                                 LEAF_EXT + "subjectAltName = " + san + "\n", start, end, md)
+            self.chain(kind).write_text(leaf.read_text() + self.intermediate.read_text())
+        _, ss = self.self_signed("selfsigned", "a.test", "v3_self", days=365)
+        self.chain("selfsigned").write_text(ss.read_text())
+        # the good leaf served without its intermediate
+        self.chain("nochain").write_text(self.leaf("good").read_text())
+        return self
+
+    def leaf(self, kind):
+        return self.d / (kind + ".pem")
+
+    def chain(self, kind):
+        return self.d / (kind + "-chain.pem")
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    return CliPKI(tmp_path_factory.mktemp("pki")).build()
+
+
+def audit(pki, kind, *extra, hosts=("a.test",)):
+    args = []
+    for h in hosts:
+        args += ["--host", h]
+    return cert_json(*args, "--ca-file", pki.root, *extra, pki.chain(kind))
+
+
+REQUIRED_KEYS = {"subject", "issuer", "not_after", "days_left", "names", "chain_complete",
+                 "findings", "browser_errors"}
+
+
+# ---- the good chain ---------------------------------------------------------
+
+def test_good_chain_json_keys_and_values(pki):
+    rc, doc = audit(pki, "good", hosts=("a.test", "x.w.test", "127.0.0.1"))
+    assert rc == 0
+    assert REQUIRED_KEYS <= set(doc)
+    assert doc["subject"] == "CN=a.test,O=hsts-audit tests"
+    assert doc["issuer"] == "CN=hsts-audit Test Intermediate CA,O=hsts-audit tests"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["not_after"])
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["not_before"])
+    not_after = datetime.datetime.strptime(doc["not_after"], "%Y-%m-%dT%H:%M:%SZ")
+    expected = (datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+                + datetime.timedelta(days=365))
+    assert abs((not_after - expected).total_seconds()) < 600
+    assert doc["days_left"] in (364, 365)
+    assert doc["names"] == ["a.test", "*.w.test", "127.0.0.1"]
+    assert doc["hosts"] == ["a.test", "x.w.test", "127.0.0.1"]
+    assert doc["uncovered"] == []
+    assert doc["chain_complete"] is True
+    assert doc["verify_error"] is None
+    assert doc["verify_error_code"] == 0
+    assert doc["verify_depth"] is None
+    assert doc["weak_signature"] is None
+    assert doc["findings"] == []
+    assert doc["severity"] == "ok"
+    assert doc["browser_errors"] == {}
+    assert doc["fixes"] == {}
+    assert doc["trusted_roots"] == str(pki.root)
+    assert doc["warn_days"] == 30
+
+
+def test_good_chain_text_output(pki):
+    rc, out, err = run("cert", "--host", "a.test", "--ca-file", pki.root, pki.chain("good"))
+    assert rc == 0, err
+    assert "Subject:        CN=a.test,O=hsts-audit tests" in out
+    assert "Issuer:         CN=hsts-audit Test Intermediate CA" in out
+    assert re.search(r"Not after:      \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(36[45] days left\)", out)
+    assert "Names:          a.test, *.w.test, 127.0.0.1" in out
+    assert "a.test: covered" in out
+    assert "Chain complete: yes" in out
+    assert "Findings:       none" in out
+    assert err == ""
+
+
+# ---- one chain per finding ---------------------------------------------------
+
+@pytest.mark.parametrize("kind,findings,rc", [
+    ("expired", ["cert.expired"], 1),
+    ("notyet", ["cert.not_yet_valid"], 1),
+    ("expiring", ["cert.expiring_soon"], 0),       # a warning: exit 0
+    ("wronghost", ["cert.name_mismatch"], 1),
+    ("nochain", ["cert.chain_incomplete"], 1),
+    ("selfsigned", ["cert.untrusted"], 1),
+    ("sha1", ["cert.weak_signature"], 1),
+])
+def test_each_finding(pki, kind, findings, rc):
+    got_rc, doc = audit(pki, kind)
+    assert doc["findings"] == findings
+    assert got_rc == rc
+    assert set(doc["browser_errors"]) == set(findings)
+    assert set(doc["fixes"]) == set(findings)
+    assert doc["severity"] == ("error" if rc else "warning")
+
+
+def test_expired_details(pki):
+    rc, doc = audit(pki, "expired")
+    assert doc["days_left"] in (-35, -36)
+    assert doc["chain_complete"] is True       # dates are not chain problems
+    assert doc["browser_errors"]["cert.expired"] == \
+        "NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_CERTIFICATE"
+    rc, out, _ = run("cert", "--host", "a.test", "--ca-file", pki.root, pki.chain("expired"))
+    assert rc == 1
+    assert "EXPIRED" in out
+    assert "error   cert.expired:" in out
+    assert "browsers show: NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_CERTIFICATE" in out
+    assert "fix: renew the certificate" in out
+
+
+def test_chain_incomplete_details(pki):
+    rc, doc = audit(pki, "nochain")
+    assert doc["chain_complete"] is False
+    assert doc["verify_error"] == "unable to get local issuer certificate"
+    assert doc["verify_depth"] == 0
+    assert doc["browser_errors"]["cert.chain_incomplete"].startswith("NET::ERR_CERT_AUTHORITY_INVALID")
+    rc, out, _ = run("cert", "--host", "a.test", "--ca-file", pki.root, pki.chain("nochain"))
+    assert "Chain complete: no: unable to get local issuer certificate" in out
+
+
+def test_selfsigned_details(pki):
+    rc, doc = audit(pki, "selfsigned")
+    assert doc["subject"] == doc["issuer"]
+    assert re.fullmatch(r"self.signed certificate", doc["verify_error"])
+    assert doc["verify_depth"] == 0
+    assert doc["names"] == ["a.test", "*.w.test", "127.0.0.1"]
+
+
+def test_sha1_details(pki):
+    rc, doc = audit(pki, "sha1")
+    assert doc["weak_signature"] == "ecdsa-with-SHA1"
+    assert doc["chain_complete"] is True
+
+
+def test_wronghost_details(pki):
+    rc, doc = audit(pki, "wronghost", hosts=("a.test", "other.example"))
+    assert doc["names"] == ["other.example"]
+    assert doc["uncovered"] == ["a.test"]
+    rc, out, _ = run("cert", "--host", "a.test", "--host", "other.example",
+                     "--ca-file", pki.root, pki.chain("wronghost"))
+    assert "a.test: NOT covered" in out
+    assert "other.example: covered" in out
+
+
+# ---- --host ----------------------------------------------------------------------
+
+def test_host_repeat_all_covered(pki):
+    rc, doc = audit(pki, "good", hosts=("a.test", "x.w.test", "*.w.test", "127.0.0.1"))
+    assert rc == 0
+    assert doc["uncovered"] == []
+
+
+@pytest.mark.parametrize("host", ["b.test", "w.test", "a.b.w.test", "*.a.test", "127.0.0.2",
+                                  "*.test"])
+def test_host_not_covered(pki, host):
+    rc, doc = audit(pki, "good", hosts=("a.test", host))
+    assert rc == 1
+    assert doc["findings"] == ["cert.name_mismatch"]
+    assert doc["uncovered"] == [host]
+
+
+def test_host_equals_form(pki):
+    rc, doc = cert_json("--host=A.TEST", "--ca-file=%s" % pki.root, pki.chain("good"))
+    assert rc == 0 and doc["hosts"] == ["A.TEST"] and doc["uncovered"] == []
+
+
+# ---- --warn-days -----------------------------------------------------------------
+
+@pytest.mark.parametrize("days,expect", [
+    (None, ["cert.expiring_soon"]), ("30", ["cert.expiring_soon"]),
+    ("10", ["cert.expiring_soon"]), ("6", ["cert.expiring_soon"]),
+    ("4", []), ("0", []),
+])
+def test_warn_days(pki, days, expect):
+    extra = [] if days is None else ["--warn-days", days]
+    rc, doc = audit(pki, "expiring", *extra)
+    assert rc == 0
+    assert doc["findings"] == expect
+    assert doc["days_left"] in (4, 5)
+    assert doc["warn_days"] == (30 if days is None else int(days))
+
+
+def test_warn_days_large_on_good_chain(pki):
+    rc, doc = audit(pki, "good", "--warn-days", "400")
+    assert (rc, doc["findings"]) == (0, ["cert.expiring_soon"])
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "", "1.5", "+3", "1e3", "99999999999999999999"])
+def test_warn_days_invalid(pki, value):
+    rc, out, err = run("cert", "--host", "a.test", "--warn-days", value, pki.chain("good"))
+    assert rc == 2
+    assert out == ""
+    assert "--warn-days" in err
+
+
+# ---- --ca-file and the system store -------------------------------------------------
+
+def test_system_store_does_not_know_the_test_root(pki):
+    rc, doc = cert_json("--host", "a.test", pki.chain("good"))
+    assert rc == 1
+    assert doc["trusted_roots"] == "system"
+    assert doc["findings"] == ["cert.untrusted"]
+    assert doc["chain_complete"] is False
+
+
+def test_ca_file_with_intermediate_only_is_not_enough(pki):
+    # the root is missing: untrusted, not incomplete (the intermediate was served)
+    rc, doc = cert_json("--host", "a.test", "--ca-file", pki.intermediate, pki.chain("good"))
+    assert rc == 1
+    assert doc["findings"] == ["cert.untrusted"]
+
+
+@pytest.mark.parametrize("case", ["missing", "empty", "key", "garbage"])
+def test_ca_file_bad(pki, tmp_path, case):
+    path = bad_file(pki, tmp_path, case)
+    rc, out, err = run("cert", "--host", "a.test", "--ca-file", path, pki.chain("good"))
+    assert rc == 2
+    assert out == ""
+    assert str(path) in err
+    assert "--ca-file" in err
+
+
+# ---- bad input -------------------------------------------------------------------------
+
+def bad_file(pki, tmp_path, case):
+    path = tmp_path / (case + ".pem")
+    if case == "missing":
+        return path
+    if case == "empty":
+        path.write_text("")
+    elif case == "key":
+        path.write_text((pki.d / "good.key").read_text())
+    elif case == "garbage":
+        path.write_text("this is not a certificate\n")
+    elif case == "der":
+        _openssl("x509", "-in", pki.leaf("good"), "-outform", "DER", "-out", path)
+    elif case == "csr":
+        path.write_text((pki.d / "good.csr").read_text())
+    elif case == "truncated":
+        path.write_text(pki.leaf("good").read_text()[:300])
+    return path
+
+
+@pytest.mark.parametrize("case,message", [
+    ("missing", "cannot open: No such file or directory"),
+    ("empty", "empty file"),
+    ("key", "contains a private key, not a certificate"),
+    ("garbage", "not PEM"),
+    ("der", "not PEM (binary, probably DER"),
+    ("csr", "contains no certificate"),
+    ("truncated", "corrupt PEM block"),
+])
+def test_bad_input_exit_2(pki, tmp_path, case, message):
+    path = bad_file(pki, tmp_path, case)
+    rc, out, err = run("cert", "--host", "a.test", "--ca-file", pki.root, path)
+    assert rc == 2
+    assert out == ""
+    assert err.startswith("hsts-audit cert: %s: " % path)
+    assert message in err
+    rc, out, err = run("cert", "--json", "--host", "a.test", "--ca-file", pki.root, path)
+    assert rc == 2 and out == ""
+
+
+def test_directory_exit_2(pki):
+    rc, out, err = run("cert", "--host", "a.test", pki.d)
+    assert rc == 2
+    assert "is a directory" in err
+
+
+def test_key_and_certificate_in_one_file_is_fine(pki, tmp_path):
+    path = tmp_path / "combined.pem"
+    path.write_text((pki.d / "good.key").read_text() + pki.chain("good").read_text())
+    rc, doc = cert_json("--host", "a.test", "--ca-file", pki.root, path)
+    assert (rc, doc["findings"]) == (0, [])
+
+
+# ---- usage ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    [],                                   # nothing
+    ["--host", "a.test"],                 # no file
+    ["CHAIN.pem"],                        # no --host
+    ["--host"],                           # option without its value
+    ["--host", "", "x.pem"],
+    ["--ca-file"],
+    ["--bogus", "--host", "a", "x.pem"],
+    ["--host", "a", "x.pem", "y.pem"],    # two files
+])
+def test_usage_errors_exit_2(args):
+    rc, out, err = run("cert", *args)
+    assert rc == 2
+    assert out == ""
+    assert "usage: hsts-audit cert" in err
+
+
+def test_help():
+    rc, out, _ = run("cert", "--help")
+    assert rc == 0
+    assert "usage: hsts-audit cert --host NAME" in out
+    rc, out, _ = run("--help")
+    assert rc == 0
+    assert "hsts-audit cert --host NAME" in out
+
+
+def test_double_dash_ends_options(pki, tmp_path):
+    path = tmp_path / "-chain.pem"
+    path.write_text(pki.chain("good").read_text())
+    rc, out, err = run("cert", "--json", "--host", "a.test", "--ca-file", pki.root, "--",
+                       "-chain.pem", cwd=tmp_path)
+    assert rc == 0, err
+    assert json.loads(out)["findings"] == []
