@@ -28,6 +28,12 @@ static const command_rec hsts_cmds[] = {
     AP_INIT_TAKE1("HSTSMode", hsts_cmd_mode, NULL,
                   RSRC_CONF | ACCESS_CONF | OR_FILEINFO,
                   "off | report | add | enforce"),
+    AP_INIT_TAKE1("HSTSGuard", hsts_cmd_guard, NULL, RSRC_CONF,
+                  "off | warn | withhold: what to do about an HSTS lock-out risk"),
+    AP_INIT_TAKE1("HSTSCertWarnDays", hsts_cmd_cert_warn_days, NULL, RSRC_CONF,
+                  "days before expiry that certificates get *.expiring_soon (default 30)"),
+    AP_INIT_TAKE1("HSTSTrustedCA", hsts_cmd_trusted_ca, NULL, RSRC_CONF,
+                  "PEM bundle of the roots the certificate audit trusts (default: system store)"),
     AP_INIT_TAKE1("HSTSRecentFindings", hsts_cmd_recent_findings, NULL, RSRC_CONF,
                   "entries in the shared ring of recent findings (default 64)"),
     { NULL }
@@ -41,6 +47,7 @@ static void hsts_register_hooks(apr_pool_t *p)
     hsts_filter_register();
     ap_hook_check_config(hsts_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_post_config(hsts_post_config, after_ssl, NULL, APR_HOOK_MIDDLE);
+    ap_hook_test_config(hsts_certs_test_config, NULL, NULL, APR_HOOK_MIDDLE);
     APR_OPTIONAL_HOOK(ssl, init_server, hsts_ssl_init_server, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_insert_filter(hsts_insert_filter, NULL, NULL, APR_HOOK_LAST);
     ap_hook_insert_error_filter(hsts_insert_filter, NULL, NULL, APR_HOOK_LAST);

@@ -8,10 +8,14 @@
 #include "mod_hsts_private.h"
 
 #include <http_core.h>
+#include <apr_file_info.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
 
+#include "hsts_cert.h"
 #include "hsts_duration.h"
+
+#include <strings.h>
 
 static const char *directive_error(cmd_parms *cmd, const char *arg, const char *why)
 {
@@ -24,6 +28,8 @@ void *hsts_create_srv_config(apr_pool_t *p, server_rec *s)
 
     (void)s;
     conf->recent_findings = HSTS_UNSET;
+    conf->guard = HSTS_UNSET;
+    conf->cert_warn_days = HSTS_UNSET;
     return conf;
 }
 
@@ -34,6 +40,10 @@ void *hsts_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
 
     conf->recent_findings = add->recent_findings != HSTS_UNSET ? add->recent_findings
                                                                : base->recent_findings;
+    conf->guard = add->guard != HSTS_UNSET ? add->guard : base->guard;
+    conf->cert_warn_days = add->cert_warn_days != HSTS_UNSET ? add->cert_warn_days
+                                                             : base->cert_warn_days;
+    conf->trusted_ca = add->trusted_ca ? add->trusted_ca : base->trusted_ca;
     return conf;
 }
 
@@ -54,6 +64,67 @@ const char *hsts_cmd_recent_findings(cmd_parms *cmd, void *dconf, const char *ar
                                "(the default is 64)");
     }
     conf->recent_findings = (int)n;
+    return NULL;
+}
+
+int hsts_srv_guard(const hsts_srv_conf *sc)
+{
+    return sc->guard != HSTS_UNSET ? sc->guard : HSTS_GUARD_WARN;
+}
+
+int hsts_srv_cert_warn_days(const hsts_srv_conf *sc)
+{
+    return sc->cert_warn_days != HSTS_UNSET ? sc->cert_warn_days : HSTS_CERT_WARN_DAYS_DEFAULT;
+}
+
+const char *hsts_cmd_guard(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    hsts_srv_conf *conf = hsts_srv_conf_of(cmd->server);
+
+    (void)dconf;
+    if (!strcasecmp(arg, "off")) {
+        conf->guard = HSTS_GUARD_OFF;
+    }
+    else if (!strcasecmp(arg, "warn")) {
+        conf->guard = HSTS_GUARD_WARN;
+    }
+    else if (!strcasecmp(arg, "withhold")) {
+        conf->guard = HSTS_GUARD_WITHHOLD;
+    }
+    else {
+        return directive_error(cmd, arg, "must be one of off, warn, withhold");
+    }
+    return NULL;
+}
+
+const char *hsts_cmd_cert_warn_days(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    hsts_srv_conf *conf = hsts_srv_conf_of(cmd->server);
+    char *end;
+    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+
+    (void)dconf;
+    if (!apr_isdigit(*arg) || *end || n < 0 || n > 3650) {
+        return directive_error(cmd, arg, "must be a number of days from 0 to 3650 "
+                               "(the default is 30)");
+    }
+    conf->cert_warn_days = (int)n;
+    return NULL;
+}
+
+const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    hsts_srv_conf *conf = hsts_srv_conf_of(cmd->server);
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t finfo;
+
+    (void)dconf;
+    if (!path || apr_stat(&finfo, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || finfo.filetype != APR_REG) {
+        return directive_error(cmd, arg, "is not a readable file: give a PEM bundle of "
+                               "the root certificates the certificate audit trusts");
+    }
+    conf->trusted_ca = path;
     return NULL;
 }
 
@@ -166,11 +237,31 @@ static int check_sections(apr_pool_t *ptemp, server_rec *s, apr_array_header_t *
     return 0;
 }
 
+/* httpd hands a vhost without any of this module's directives the main
+ * server's record itself; every vhost needs its own (its counter set, name,
+ * TLS flag, certificate report). Done here, once per configuration and before
+ * mod_ssl's init_server hook writes to the records, rather than with
+ * AP_MODULE_FLAG_ALWAYS_MERGE, which would also merge per-directory records
+ * on every request. */
+static void own_srv_records(apr_pool_t *pconf, server_rec *s_main)
+{
+    hsts_srv_conf *main_conf = hsts_srv_conf_of(s_main);
+    server_rec *s;
+
+    for (s = s_main->next; s; s = s->next) {
+        if (hsts_srv_conf_of(s) == main_conf) {
+            ap_set_module_config(s->module_config, &hsts_audit_module,
+                                 hsts_merge_srv_config(pconf, main_conf,
+                                                       hsts_create_srv_config(pconf, s)));
+        }
+    }
+}
+
 int hsts_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                       server_rec *s)
 {
-    (void)pconf;
     (void)plog;
+    own_srv_records(pconf, s);
     for (; s; s = s->next) {
         core_server_config *core = ap_get_core_module_config(s->module_config);
 

@@ -87,19 +87,23 @@ static const hsts_counter_e action_counter[] = {
     HSTS_C_STS_REMOVED, HSTS_C_STS_WITHHELD
 };
 
-/* A bounded, escaped copy of request data for the error log. */
-static const char *log_item(apr_pool_t *p, const char *s, apr_size_t max)
+/* Request data for the error log, clipped to LOG_ITEM_MAX bytes. httpd's
+ * error log escapes the whole message itself (control characters as \xHH,
+ * quotes and backslashes), so nothing is escaped here: that would escape
+ * twice. With each byte at most 4 after escaping, three clipped items keep a
+ * line well under 2,000 bytes. */
+#define LOG_ITEM_MAX 100
+
+static const char *log_clip(apr_pool_t *p, const char *s)
 {
     if (!s) {
         return "-";
     }
-    if (strlen(s) > max) {
-        s = apr_pstrcat(p, apr_pstrmemdup(p, s, max), "...", NULL);
+    if (strlen(s) > LOG_ITEM_MAX) {
+        return apr_pstrcat(p, apr_pstrmemdup(p, s, LOG_ITEM_MAX), "...", NULL);
     }
-    return ap_escape_logitem(p, s);
+    return s;
 }
-
-#define LOG_ITEM_MAX 200
 
 /* One line per finding, vhost and minute across all children. */
 static void log_findings(request_rec *r, const hsts_srv_conf *sc,
@@ -122,10 +126,10 @@ static void log_findings(request_rec *r, const hsts_srv_conf *sc,
                       "%s: %s (vhost %s, host %s, path %s, %s '%s'). Fix: %s. "
                       "(logged once per minute per vhost and finding)",
                       info->code, info->summary, sc->name,
-                      log_item(r->pool, r->hostname, LOG_ITEM_MAX),
-                      log_item(r->pool, r->uri, LOG_ITEM_MAX),
+                      log_clip(r->pool, r->hostname),
+                      log_clip(r->pool, r->uri),
                       redirect ? "Location" : "Strict-Transport-Security",
-                      log_item(r->pool, redirect ? location : value, LOG_ITEM_MAX),
+                      log_clip(r->pool, redirect ? location : value),
                       info->fix);
     }
 }
@@ -192,10 +196,12 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
         && apr_hash_get(sc->rt->https_hosts, r->hostname, APR_HASH_KEY_STRING);
     scope.configured_max_age = conf->max_age;
     scope.preload_configured = conf->preload == 1;
-    scope.expects_header = conf->effective_mode == HSTS_MODE_REPORT && conf->policy;
+    scope.expects_header = conf->policy
+        && (conf->effective_mode == HSTS_MODE_REPORT || sc->withhold);
     findings = hsts_audit_response(&scope, &audit, &first);
 
     resp.is_https = audit.is_https;
+    resp.withhold = sc->withhold;
     resp.n_fields = fields.n_fields;
     resp.first_valid = fields.first && first.verdict == HSTS_STS_VALID;
     resp.first_is_policy = fields.first && conf->policy

@@ -39,10 +39,19 @@ typedef struct hsts_runtime {
     apr_uint32_t n_vhosts;
 } hsts_runtime;
 
+/* HSTSGuard */
+typedef enum { HSTS_GUARD_OFF = 0, HSTS_GUARD_WARN, HSTS_GUARD_WITHHOLD } hsts_guard_e;
+
 /* The per-server (server config and <VirtualHost>) record. */
 typedef struct hsts_srv_conf {
     int recent_findings;         /* HSTSRecentFindings (main server), or HSTS_UNSET */
+    int guard;                   /* HSTSGuard (hsts_guard_e), or HSTS_UNSET (= warn) */
+    int cert_warn_days;          /* HSTSCertWarnDays, or HSTS_UNSET (= 30) */
+    const char *trusted_ca;      /* HSTSTrustedCA (absolute path), NULL = system store */
     /* Set at startup: */
+    const void *cert;            /* hsts_cert_report_t of the served chain, or NULL */
+    apr_array_header_t *unsafe_subdomains; /* guard.subdomain_not_https names, or NULL */
+    int withhold;                /* HSTSGuard withhold in force: no STS from this vhost */
     int is_tls;                  /* mod_ssl set up an SSL_CTX for this vhost */
     apr_uint32_t vhost_index;    /* this vhost's counter set (1..n) */
     const char *name;            /* "host:port", as the status page shows it */
@@ -60,6 +69,11 @@ static APR_INLINE hsts_srv_conf *hsts_srv_conf_of(const server_rec *s)
 void *hsts_create_srv_config(apr_pool_t *p, server_rec *s);
 void *hsts_merge_srv_config(apr_pool_t *p, void *base, void *add);
 const char *hsts_cmd_recent_findings(cmd_parms *cmd, void *dconf, const char *arg);
+const char *hsts_cmd_guard(cmd_parms *cmd, void *dconf, const char *arg);
+const char *hsts_cmd_cert_warn_days(cmd_parms *cmd, void *dconf, const char *arg);
+const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg);
+int hsts_srv_guard(const hsts_srv_conf *sc);
+int hsts_srv_cert_warn_days(const hsts_srv_conf *sc);
 void *hsts_create_dir_config(apr_pool_t *p, char *dir);
 void *hsts_merge_dir_config(apr_pool_t *p, void *base, void *add);
 const char *hsts_cmd_max_age(cmd_parms *cmd, void *dconf, const char *arg);
@@ -75,6 +89,11 @@ int hsts_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 struct ssl_ctx_st;
 int hsts_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
                          struct ssl_ctx_st *ssl_ctx);
+
+/* mod_hsts_certs.c: the certificate audit of each TLS vhost and the guard. */
+void hsts_certs_audit_ctx(server_rec *s, apr_pool_t *p, struct ssl_ctx_st *ssl_ctx);
+void hsts_certs_post_config(apr_pool_t *pconf, server_rec *s_main);
+void hsts_certs_test_config(apr_pool_t *pconf, server_rec *s_main);
 
 /* mod_hsts_status.c: the hsts-audit-status handler and the mod_status section. */
 void hsts_status_register_hooks(apr_pool_t *p);

@@ -18,10 +18,9 @@
 int hsts_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
                          struct ssl_ctx_st *ssl_ctx)
 {
-    (void)p;
-    (void)ssl_ctx;
     if (!is_proxy) {
         hsts_srv_conf_of(s)->is_tls = 1;
+        hsts_certs_audit_ctx(s, p, ssl_ctx);
     }
     return OK;
 }
@@ -154,5 +153,6 @@ int hsts_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      (unsigned)rt->n_vhosts, (unsigned)ring_size);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
+    hsts_certs_post_config(pconf, s_main);
     return OK;
 }

@@ -1,0 +1,364 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * mod_hsts_certs.c: the certificate audit of every TLS vhost and the HSTS
+ * lock-out guard (design.md section 5), all at startup, none per request.
+ *  - mod_ssl's init_server hook hands over each vhost's SSL_CTX: the leaf and
+ *    chain mod_ssl really loaded (also those mod_md provides) are audited
+ *    with the core's hsts_cert_audit() (OpenSSL);
+ *  - post_config logs the findings, runs the guard over all vhosts and sets
+ *    HSTSGuard withhold where a lock-out risk stands;
+ *  - test_config (apachectl -t, where mod_ssl loads nothing) audits the
+ *    SSLCertificateFile entries of the configuration tree instead.
+ */
+#include "mod_hsts_private.h"
+
+#include <http_core.h>
+#include <http_main.h>
+#include <http_config.h>
+#include <strings.h>
+#include <apr_hash.h>
+#include <apr_strings.h>
+
+#include <openssl/ssl.h>
+
+#include "hsts_cert.h"
+#include "hsts_guard.h"
+
+#define STORES_KEY "mod_hsts_audit.trust-stores"
+
+static apr_status_t free_store(void *store)
+{
+    X509_STORE_free(store);
+    return APR_SUCCESS;
+}
+
+/* The trusted roots for a HSTSTrustedCA file (NULL: the system store),
+ * loaded once per configuration generation and freed with its pool. */
+static X509_STORE *trusted_store(apr_pool_t *p, server_rec *s, const char *ca_file)
+{
+    apr_hash_t *stores = NULL;
+    const char *key = ca_file ? ca_file : "";
+    const char *err = NULL;
+    X509_STORE *store;
+
+    apr_pool_userdata_get((void **)&stores, STORES_KEY, p);
+    if (!stores) {
+        stores = apr_hash_make(p);
+        apr_pool_userdata_set(stores, STORES_KEY, NULL, p);
+    }
+    store = apr_hash_get(stores, key, APR_HASH_KEY_STRING);
+    if (store) {
+        return store;
+    }
+    store = hsts_cert_store_load(p, ca_file, &err);
+    if (!store) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, HSTSLOGNO(00023)
+                     "mod_hsts_audit: cannot load the trusted roots for the certificate "
+                     "audit: %s", err ? err : "unknown error");
+        return NULL;
+    }
+    apr_pool_cleanup_register(p, store, free_store, apr_pool_cleanup_null);
+    apr_hash_set(stores, apr_pstrdup(p, key), APR_HASH_KEY_STRING, store);
+    return store;
+}
+
+/* ServerName, ServerAlias and wildcard ServerAlias entries of a vhost. */
+static apr_array_header_t *vhost_names(apr_pool_t *p, const server_rec *s)
+{
+    apr_array_header_t *names = apr_array_make(p, 4, sizeof(const char *));
+    int i;
+
+    if (s->server_hostname) {
+        APR_ARRAY_PUSH(names, const char *) = s->server_hostname;
+    }
+    for (i = 0; s->names && i < s->names->nelts; i++) {
+        APR_ARRAY_PUSH(names, const char *) = APR_ARRAY_IDX(s->names, i, const char *);
+    }
+    for (i = 0; s->wild_names && i < s->wild_names->nelts; i++) {
+        APR_ARRAY_PUSH(names, const char *) = APR_ARRAY_IDX(s->wild_names, i, const char *);
+    }
+    return names;
+}
+
+static hsts_cert_report_t *audit_chain(apr_pool_t *p, server_rec *s, X509 *leaf,
+                                       STACK_OF(X509) *chain)
+{
+    hsts_srv_conf *sc = hsts_srv_conf_of(s);
+    X509_STORE *store = trusted_store(p, s, sc->trusted_ca);
+    apr_array_header_t *names = vhost_names(p, s);
+    hsts_cert_report_t *report;
+
+    if (!store || !leaf) {
+        return NULL;
+    }
+    report = apr_pcalloc(p, sizeof(*report));
+    if (hsts_cert_audit(p, leaf, chain, (const char *const *)names->elts, names->nelts,
+                        store, hsts_srv_cert_warn_days(sc), apr_time_now(),
+                        report) != APR_SUCCESS) {
+        return NULL;
+    }
+    return report;
+}
+
+void hsts_certs_audit_ctx(server_rec *s, apr_pool_t *p, SSL_CTX *ssl_ctx)
+{
+    STACK_OF(X509) *chain = NULL;
+    X509 *leaf = SSL_CTX_get0_certificate(ssl_ctx);
+
+    if (!leaf) {
+        return;
+    }
+    SSL_CTX_get_extra_chain_certs(ssl_ctx, &chain);
+    hsts_srv_conf_of(s)->cert = audit_chain(p, s, leaf, chain);
+}
+
+/* ---- startup report ------------------------------------------------------ */
+
+static int log_level_of(const hsts_finding_info_t *info)
+{
+    return info->severity == HSTS_SEVERITY_ERROR ? APLOG_ERR : APLOG_WARNING;
+}
+
+static const char *finding_detail(apr_pool_t *p, const hsts_cert_report_t *cert,
+                                  hsts_finding_e f)
+{
+    switch (f) {
+    case HSTS_F_CERT_NAME_MISMATCH:
+        return apr_psprintf(p, "not covered: %s",
+                            apr_array_pstrcat(p, cert->uncovered, ' '));
+    case HSTS_F_CERT_CHAIN_INCOMPLETE:
+    case HSTS_F_CERT_UNTRUSTED:
+        return apr_psprintf(p, "OpenSSL: %s", cert->verify_error_text
+                                              ? cert->verify_error_text : "verify failed");
+    case HSTS_F_CERT_WEAK_SIGNATURE:
+        return apr_psprintf(p, "algorithm %s", cert->weak_signature
+                                               ? cert->weak_signature : "weak");
+    default:
+        return apr_psprintf(p, "not after %s, %ld days left", cert->not_after_iso,
+                            hsts_cert_days_left(cert->not_after, apr_time_now()));
+    }
+}
+
+/* One line per certificate finding of a vhost (HSTS00020). */
+static void log_cert_findings(apr_pool_t *p, server_rec *s, const char *vhost,
+                              const hsts_cert_report_t *cert)
+{
+    int i;
+
+    for (i = 0; i < HSTS_F_COUNT; i++) {
+        const hsts_finding_info_t *info = hsts_finding_info((hsts_finding_e)i);
+
+        if (!(cert->findings & HSTS_FINDING_BIT(i))) {
+            continue;
+        }
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | log_level_of(info), 0, s,
+                     HSTSLOGNO(00020) "%s: %s (vhost %s, certificate %s, %s). "
+                     "Visitors see %s. Fix: %s.",
+                     info->code, info->summary, vhost,
+                     cert->subject ? cert->subject : "-",
+                     finding_detail(p, cert, (hsts_finding_e)i),
+                     info->browser_errors ? info->browser_errors : "an error",
+                     info->fix);
+    }
+}
+
+/* ---- the guard ----------------------------------------------------------- */
+
+static int cert_ok(const hsts_srv_conf *sc)
+{
+    const hsts_cert_report_t *cert = sc->cert;
+
+    return sc->is_tls && cert
+           && (!cert->findings
+               || hsts_findings_severity(cert->findings) != HSTS_SEVERITY_ERROR);
+}
+
+static int pins_subdomains(server_rec *s)
+{
+    const hsts_dir_conf *dc = ap_get_module_config(s->lookup_defaults, &hsts_audit_module);
+
+    return dc && dc->policy && dc->include_subdomains == 1
+           && dc->effective_mode != HSTS_MODE_OFF;
+}
+
+static int has_policy(server_rec *s)
+{
+    const hsts_dir_conf *dc = ap_get_module_config(s->lookup_defaults, &hsts_audit_module);
+
+    return dc && dc->policy && dc->effective_mode != HSTS_MODE_OFF;
+}
+
+static hsts_guard_vhost_t *guard_table(apr_pool_t *p, server_rec *s_main, int *n)
+{
+    hsts_guard_vhost_t *table;
+    server_rec *s;
+    int i = 0;
+
+    for (*n = 0, s = s_main; s; s = s->next) {
+        (*n)++;
+    }
+    table = apr_pcalloc(p, sizeof(*table) * (apr_size_t)*n);
+    for (s = s_main; s; s = s->next, i++) {
+        apr_array_header_t *names = vhost_names(p, s);
+        const hsts_srv_conf *sc = hsts_srv_conf_of(s);
+
+        table[i].names = (const char *const *)names->elts;
+        table[i].n_names = names->nelts;
+        table[i].is_tls = sc->is_tls;
+        table[i].cert_ok = cert_ok(sc);
+        table[i].pins_subdomains = sc->is_tls && pins_subdomains(s);
+    }
+    return table;
+}
+
+static void run_guard(apr_pool_t *p, server_rec *s_main, int log)
+{
+    int n, i = 0;
+    hsts_guard_vhost_t *table = guard_table(p, s_main, &n);
+    server_rec *s;
+
+    for (s = s_main; s; s = s->next, i++) {
+        hsts_srv_conf *sc = hsts_srv_conf_of(s);
+        int risk;
+
+        if (!sc->is_tls || !has_policy(s) || hsts_srv_guard(sc) == HSTS_GUARD_OFF) {
+            continue;
+        }
+        sc->unsafe_subdomains = hsts_guard_unsafe_subdomains(p, table, n, i);
+        if (sc->unsafe_subdomains->nelts && log) {
+            const hsts_finding_info_t *info = hsts_finding_info(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS);
+
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s, HSTSLOGNO(00021)
+                         "%s: vhost %s sends includeSubDomains, but these subdomains are "
+                         "not served over HTTPS with a valid certificate here: %s. "
+                         "Visitors see %s. Fix: %s.", info->code, sc->name,
+                         apr_array_pstrcat(p, sc->unsafe_subdomains, ' '),
+                         info->browser_errors, info->fix);
+        }
+        risk = sc->unsafe_subdomains->nelts || !table[i].cert_ok;
+        if (risk && hsts_srv_guard(sc) == HSTS_GUARD_WITHHOLD) {
+            sc->withhold = 1;
+            if (log) {
+                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s, HSTSLOGNO(00022)
+                             "HSTSGuard withhold: vhost %s sends no Strict-Transport-Security "
+                             "until its %s fixed (see the findings above)", sc->name,
+                             table[i].cert_ok ? "subdomains are" : "certificate is");
+            }
+        }
+    }
+}
+
+void hsts_certs_post_config(apr_pool_t *pconf, server_rec *s_main)
+{
+    /* httpd runs post_config twice at startup; report in the real pass only. */
+    int log = ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG;
+    server_rec *s;
+
+    for (s = s_main; s && log; s = s->next) {
+        const hsts_srv_conf *sc = hsts_srv_conf_of(s);
+
+        if (sc->is_tls && sc->cert) {
+            log_cert_findings(pconf, s, sc->name, sc->cert);
+        }
+    }
+    run_guard(pconf, s_main, log);
+}
+
+/* ---- apachectl -t: the configuration tree --------------------------------- */
+
+/* What one <VirtualHost> block of the tree says about its certificate. */
+typedef struct {
+    apr_array_header_t *names;
+    const char *cert_file;
+    const char *chain_file;
+    int ssl_on;
+} tree_vhost_t;
+
+static void collect_words(apr_pool_t *p, const char *args, apr_array_header_t *into)
+{
+    while (*args) {
+        char *word = ap_getword_conf(p, &args);
+
+        if (*word) {
+            APR_ARRAY_PUSH(into, const char *) = word;
+        }
+    }
+}
+
+static void scan_block(apr_pool_t *p, const ap_directive_t *d, tree_vhost_t *v)
+{
+    for (; d; d = d->next) {
+        const char *args = d->args;
+
+        if (!strcasecmp(d->directive, "ServerName") || !strcasecmp(d->directive, "ServerAlias")) {
+            collect_words(p, args, v->names);
+        }
+        else if (!strcasecmp(d->directive, "SSLCertificateFile") && !v->cert_file) {
+            v->cert_file = ap_server_root_relative(p, ap_getword_conf(p, &args));
+        }
+        else if (!strcasecmp(d->directive, "SSLCertificateChainFile")) {
+            v->chain_file = ap_server_root_relative(p, ap_getword_conf(p, &args));
+        }
+        else if (!strcasecmp(d->directive, "SSLEngine")) {
+            v->ssl_on = !strcasecmp(ap_getword_conf(p, &args), "on");
+        }
+        else if (d->first_child && (!strcasecmp(d->directive, "<IfModule")
+                                    || !strcasecmp(d->directive, "<IfDefine")
+                                    || !strcasecmp(d->directive, "<IfFile")
+                                    || !strcasecmp(d->directive, "<IfVersion"))) {
+            scan_block(p, d->first_child, v);
+        }
+    }
+}
+
+static void audit_tree_vhost(apr_pool_t *p, server_rec *s_main, const tree_vhost_t *v)
+{
+    const hsts_srv_conf *main_conf = hsts_srv_conf_of(s_main);
+    X509_STORE *store = trusted_store(p, s_main, main_conf->trusted_ca);
+    STACK_OF(X509) *chain = NULL, *extra = NULL;
+    hsts_cert_report_t report;
+    const char *err = NULL, *label;
+    X509 *leaf = NULL, *extra_leaf = NULL;
+
+    label = v->names->nelts ? APR_ARRAY_IDX(v->names, 0, const char *) : "(no ServerName)";
+    if (!store || hsts_cert_load_chain(p, v->cert_file, &leaf, &chain, &err) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL, HSTSLOGNO(00024)
+                     "mod_hsts_audit: cannot audit the certificate of %s: %s", label,
+                     err ? err : "no trusted roots");
+        return;
+    }
+    if (v->chain_file
+        && hsts_cert_load_chain(p, v->chain_file, &extra_leaf, &extra, &err) == APR_SUCCESS) {
+        sk_X509_push(chain, extra_leaf);
+        while (sk_X509_num(extra) > 0) {
+            sk_X509_push(chain, sk_X509_shift(extra));
+        }
+        sk_X509_free(extra);
+    }
+    if (hsts_cert_audit(p, leaf, chain, (const char *const *)v->names->elts, v->names->nelts,
+                        store, hsts_srv_cert_warn_days(main_conf), apr_time_now(),
+                        &report) == APR_SUCCESS) {
+        log_cert_findings(p, NULL, apr_pstrcat(p, label, " (", v->cert_file, ")", NULL),
+                          &report);
+    }
+    X509_free(leaf);
+    sk_X509_pop_free(chain, X509_free);
+}
+
+void hsts_certs_test_config(apr_pool_t *pconf, server_rec *s_main)
+{
+    const ap_directive_t *d;
+
+    for (d = ap_conftree; d; d = d->next) {
+        tree_vhost_t v = { 0 };
+
+        if (strcasecmp(d->directive, "<VirtualHost") || !d->first_child) {
+            continue;
+        }
+        v.names = apr_array_make(pconf, 4, sizeof(const char *));
+        scan_block(pconf, d->first_child, &v);
+        if (v.ssl_on && v.cert_file) {
+            audit_tree_vhost(pconf, s_main, &v);
+        }
+    }
+}
