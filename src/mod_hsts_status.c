@@ -1,12 +1,176 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE).
  *
  * mod_hsts_status.c: the hsts-audit-status handler and the section in
- * mod_status's /server-status (design.md section 7). Placeholder: the
- * renderers land with the status-page work.
+ * mod_status's /server-status (design.md section 7, docs/status.md).
+ *
+ * httpd glue only: pick the format from the query string, build a snapshot
+ * from the server_rec chain and the shared statistics area, and hand it to
+ * the core renderers (src/status_render.c) with a writer that feeds
+ * ap_rwrite(). Nothing is served unless an administrator configured
+ * `SetHandler hsts-audit-status` somewhere.
  */
 #include "mod_hsts_private.h"
+
+#include <http_core.h>
+#include <http_main.h>
+#include <http_protocol.h>
+#include <http_request.h>
+#include <apr_optional_hooks.h>
+#include <apr_strings.h>
+#include <mod_status.h>
+
+#include "hsts_status.h"
+
+#define HSTS_STATUS_HANDLER "hsts-audit-status"
+
+static void write_to_request(void *baton, const char *data, apr_size_t len)
+{
+    request_rec *r = baton;
+
+    while (len) {
+        int n = len > (apr_size_t)APR_INT32_MAX ? APR_INT32_MAX : (int)len;
+
+        if (ap_rwrite(data, n, r) < 0) {
+            return;             /* client gone: the rest goes nowhere either */
+        }
+        data += n;
+        len -= (apr_size_t)n;
+    }
+}
+
+/* ServerAlias names, plain and wildcard. */
+static apr_array_header_t *vhost_aliases(apr_pool_t *p, const server_rec *s)
+{
+    int plain = s->names ? s->names->nelts : 0;
+    int wild = s->wild_names ? s->wild_names->nelts : 0;
+    apr_array_header_t *all;
+
+    if (!wild) {
+        return plain ? s->names : NULL;
+    }
+    all = apr_array_make(p, plain + wild, sizeof(const char *));
+    if (plain) {
+        apr_array_cat(all, s->names);
+    }
+    apr_array_cat(all, s->wild_names);
+    return all;
+}
+
+/* The certificate audit's view of this vhost's certificate (design.md
+ * section 5). The audit has not landed yet: every row says "not audited"
+ * (JSON null, no certificate metrics). When it lands, fill an
+ * hsts_status_cert_t here from what it recorded for s at startup; the
+ * renderers already show subject, issuer, not_after, days_left (computed at
+ * render time), names, chain_complete and findings with their browser
+ * errors and fixes. */
+static const hsts_status_cert_t *vhost_certificate(apr_pool_t *p, const server_rec *s)
+{
+    (void)p;
+    (void)s;
+    return NULL;
+}
+
+static void build_snapshot(request_rec *r, const hsts_runtime *rt, int with_recent,
+                           hsts_status_snapshot_t *snap)
+{
+    server_rec *s;
+    hsts_status_vhost_t *rows;
+    apr_size_t n = 0, i;
+
+    hsts_status_snapshot_init(snap, r->pool, rt->stats, apr_time_now(), with_recent);
+    snap->server_description = ap_get_server_description();
+    snap->server_name = ap_get_server_name(r);
+    for (s = ap_server_conf; s; s = s->next) {
+        n++;
+    }
+    rows = apr_pcalloc(r->pool, sizeof(*rows) * (n ? n : 1));
+    for (i = 0, s = ap_server_conf; s && i < n; s = s->next, i++) {
+        const hsts_srv_conf *sc = hsts_srv_conf_of(s);
+        const hsts_dir_conf *dc = ap_get_module_config(s->lookup_defaults,
+                                                       &hsts_audit_module);
+        hsts_status_vhost_t *row = rows + i;
+
+        row->name = sc->name ? sc->name : (s->server_hostname ? s->server_hostname : "*");
+        row->aliases = vhost_aliases(r->pool, s);
+        row->tls = sc->is_tls;
+        row->main_server = !s->is_virtual;
+        row->mode = hsts_mode_name(dc ? (int)dc->effective_mode : HSTS_MODE_REPORT);
+        row->policy = dc ? dc->policy : NULL;
+        hsts_status_vhost_counters(row, rt->stats, sc->vhost_index);
+        row->cert = vhost_certificate(r->pool, s);
+    }
+    snap->vhosts = rows;
+    snap->n_vhosts = i;
+}
+
+static const hsts_runtime *runtime_of(const request_rec *r)
+{
+    const hsts_srv_conf *sc = hsts_srv_conf_of(r->server);
+
+    return sc && sc->rt && sc->rt->stats ? sc->rt : NULL;
+}
+
+static int hsts_status_handler(request_rec *r)
+{
+    const hsts_runtime *rt;
+    hsts_status_query_t q;
+    hsts_status_snapshot_t snap;
+
+    if (!r->handler || strcmp(r->handler, HSTS_STATUS_HANDLER)) {
+        return DECLINED;
+    }
+    /* GET and HEAD; the Allow header of a 405 comes from allowed_methods */
+    ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
+    if (r->method_number != M_GET) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    rt = runtime_of(r);
+    if (!rt) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, HSTSLOGNO(00090)
+                      "mod_hsts_audit: status page requested, but the module's "
+                      "statistics are not set up (did post_config fail?)");
+        return HTTP_SERVICE_UNAVAILABLE;
+    }
+    hsts_status_parse_query(r->args, &q);
+    ap_set_content_type(r, hsts_status_content_type(q.format));
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    if (q.refresh) {
+        apr_table_setn(r->headers_out, "Refresh", apr_itoa(r->pool, q.refresh));
+    }
+    if (r->header_only) {
+        return OK;
+    }
+    build_snapshot(r, rt, q.format == HSTS_STATUS_HTML || q.format == HSTS_STATUS_JSON,
+                   &snap);
+    hsts_status_render(q.format, &snap, 0, q.refresh, write_to_request, r, r->pool);
+    return OK;
+}
+
+/* mod_status's status_hook: a short section in /server-status, and
+ * HstsAudit* lines in /server-status?auto (AP_STATUS_SHORT). An optional
+ * hook, so it works whether mod_status is loaded before this module, after
+ * it, or not at all. */
+static int hsts_mod_status_hook(request_rec *r, int flags)
+{
+    const hsts_runtime *rt = runtime_of(r);
+    hsts_status_snapshot_t snap;
+    unsigned rflags = HSTS_STATUS_SECTION;
+
+    if (!rt) {
+        return OK;
+    }
+    if (flags & AP_STATUS_NOTABLE) {
+        rflags |= HSTS_STATUS_NOTABLE;
+    }
+    build_snapshot(r, rt, 0, &snap);
+    hsts_status_render((flags & AP_STATUS_SHORT) ? HSTS_STATUS_AUTO : HSTS_STATUS_HTML,
+                       &snap, rflags, 0, write_to_request, r, r->pool);
+    return OK;
+}
 
 void hsts_status_register_hooks(apr_pool_t *p)
 {
     (void)p;
+    ap_hook_handler(hsts_status_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    APR_OPTIONAL_HOOK(ap, status_hook, hsts_mod_status_hook, NULL, NULL, APR_HOOK_MIDDLE);
 }

@@ -1,0 +1,242 @@
+"""The status page's counters (design.md section 7): exact across all child
+processes and threads (prefork, event; HTTP/1.1 and HTTP/2) under a load
+generator, and kept across graceful restarts (SIGUSR1 to the parent, as
+`apachectl -k graceful`), also when the set of vhosts changes.
+
+The load comes from h2load (Debian: nghttp2-client); the counters must equal
+the number of requests h2load reports as completed with a response
+("succeeded"; h2load's "done" also counts streams that ended in an error
+without a response, which never reached a handler). Helpers are local to this file
+(conftest.py and httpdlib.py are shared)."""
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+H2LOAD = shutil.which("h2load")
+need_h2load = pytest.mark.skipif(
+    not H2LOAD, reason="h2load not found: install nghttp2-client (apt-get install -y "
+                       "nghttp2-client) to run the load tests")
+
+POLICY = "max-age=31536000; includeSubDomains"
+COUNTERS = ("requests_https", "requests_http", "sts_added", "sts_kept", "sts_replaced",
+            "sts_removed", "sts_withheld", "client_cert_rejected_495",
+            "client_cert_rejected_496")
+
+# The status page with HSTSMode off, so reading it does not count; and a log
+# of which process and thread served each request, to show the load really
+# was spread over several children (prefork) or threads (event).
+BODY = ("    <Location /hsts-status>\n"
+        "        SetHandler hsts-audit-status\n"
+        "        HSTSMode off\n"
+        "    </Location>\n"
+        '    CustomLog "@ROOT@/logs/workers.log" "%P %{tid}P %H"\n')
+
+
+def status_json(server):
+    r = server.get("/hsts-status?json")
+    assert r.status == 200, r.text[:300]
+    return json.loads(r.body)
+
+
+def vhost(doc, name):
+    found = [v for v in doc["vhosts"] if v["name"] == name and not v["main_server"]]
+    assert len(found) == 1, (name, [v["name"] for v in doc["vhosts"]])
+    return found[0]
+
+
+def https_name(server):
+    return "hsts.test:%d" % server.https_port
+
+
+def http_name(server):
+    return "hsts.test:%d" % server.http_port
+
+
+def h2load(url, n, c, *, h1=False, streams=1, timeout=300):
+    """Run h2load; returns its request counts {total, started, done, succeeded,
+    failed, errored, timeout} and status classes {2xx, 3xx, 4xx, 5xx}."""
+    cmd = [H2LOAD, "-n", str(n), "-c", str(c), "-m", str(streams)]
+    if h1:
+        cmd.append("--h1")
+    cmd.append(url)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+    out = p.stdout.decode(errors="replace")
+    m = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, "
+                  r"(\d+) failed, (\d+) errored, (\d+) timeout", out)
+    assert m, "cannot read h2load's summary:\n" + out
+    res = dict(zip(("total", "started", "done", "succeeded", "failed", "errored", "timeout"),
+                   map(int, m.groups())))
+    m = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
+    assert m, out
+    res.update(zip(("2xx", "3xx", "4xx", "5xx"), map(int, m.groups())))
+    if not h1:
+        assert "h2" in out, "h2load did not negotiate HTTP/2:\n" + out
+    res["output"] = out
+    return res
+
+
+def workers(server):
+    """{(pid, tid)} and {pid} that served requests so far."""
+    lines = (server.root / "logs" / "workers.log").read_text().splitlines()
+    pairs = {tuple(l.split()[:2]) for l in lines if l}
+    return pairs, {p for p, _ in pairs}
+
+
+def delta(after, before, keys=COUNTERS):
+    return {k: after[k] - before[k] for k in keys}
+
+
+# --------------------------------------------------------------------------
+
+# All children started up front and none stopped for being idle, no limit on
+# requests per connection: h2load does not reconnect, so a keep-alive
+# connection closed under it would turn the rest of its requests into
+# "errored" ones. (The counters must equal h2load's "succeeded" either way;
+# this keeps it close to the number asked for.)
+STEADY_MPM = """
+<IfModule mpm_event_module>
+    StartServers 4
+    MinSpareThreads 16
+    MaxSpareThreads 64
+    AsyncRequestWorkerFactor 8
+</IfModule>
+<IfModule mpm_prefork_module>
+    StartServers 16
+    MinSpareServers 16
+    MaxSpareServers 16
+</IfModule>
+MaxKeepAliveRequests 0
+"""
+
+
+@pytest.fixture(scope="module", params=["prefork", "event"])
+def server(request, module_httpd_factory):
+    s = module_httpd_factory.start(
+        mpm=request.param,
+        pre_vhosts=STEADY_MPM,
+        hsts_global="HSTSMaxAge 1y\nHSTSIncludeSubDomains On\n",
+        https_body=BODY, http_body=BODY.replace("hsts-status", "not-here"))
+    yield s
+    s.stop()
+
+
+def loads(server):
+    """The (label, kwargs) h2load runs for this MPM: mod_http2 does not run
+    under prefork, so HTTP/1.1 only there; event gets both."""
+    runs = [("h1", dict(h1=True, streams=1))]
+    if server.mpm != "prefork":
+        runs.append(("h2", dict(h1=False, streams=8)))
+    return runs
+
+
+@need_h2load
+def test_https_counters_exact_under_load(server):
+    n, c = 4000, 40
+    for label, kw in loads(server):
+        before = status_json(server)
+        res = h2load("https://127.0.0.1:%d/page.html" % server.https_port, n, c, **kw)
+        after = status_json(server)
+        v = delta(vhost(after, https_name(server))["counters"],
+                  vhost(before, https_name(server))["counters"])
+        t = delta(after["totals"], before["totals"])
+        expect = dict.fromkeys(COUNTERS, 0)
+        expect.update(requests_https=res["succeeded"], sts_added=res["succeeded"])
+        assert v == expect, (label, v, res["output"])
+        assert t == expect, (label, t)
+        assert res["succeeded"] == res["2xx"], res["output"]
+        assert res["succeeded"] >= 0.5 * n, "the load did not get through:\n" + res["output"]
+    pairs, pids = workers(server)
+    if server.mpm == "prefork":
+        assert len(pids) > 1, "the load went to one child only: %r" % pids
+    else:
+        assert len(pairs) > 1, "the load went to one thread only: %r" % pairs
+
+
+@need_h2load
+def test_http_counters_exact_under_load(server):
+    n, c = 3000, 30
+    before = status_json(server)
+    res = h2load("http://127.0.0.1:%d/page.html" % server.http_port, n, c, h1=True)
+    after = status_json(server)
+    v = delta(vhost(after, http_name(server))["counters"],
+              vhost(before, http_name(server))["counters"])
+    expect = dict.fromkeys(COUNTERS, 0)
+    expect.update(requests_http=res["succeeded"])
+    assert v == expect, (v, res["output"])
+    assert delta(after["totals"], before["totals"]) == expect
+    assert res["succeeded"] >= 0.5 * n, "the load did not get through:\n" + res["output"]
+
+
+@need_h2load
+def test_counters_survive_graceful(server):
+    res = h2load("https://127.0.0.1:%d/" % server.https_port, 500, 10, h1=True)
+    assert res["succeeded"] >= 250, res["output"]
+    before = status_json(server)
+    assert before["totals"]["requests_https"] >= 500
+    gen = server.generation
+    server.graceful()
+    assert server.generation == gen + 1
+    after = status_json(server)
+    assert after["totals"] == before["totals"]
+    assert after["findings"] == before["findings"]
+    for v in before["vhosts"]:
+        if not v["main_server"]:
+            assert vhost(after, v["name"])["counters"] == v["counters"], v["name"]
+    assert after["started"] == before["started"]
+    assert after["uptime_s"] >= before["uptime_s"]
+
+    # and they go on counting from there
+    res = h2load("https://127.0.0.1:%d/" % server.https_port, 300, 10, h1=True)
+    n = res["succeeded"]
+    assert n >= 150, res["output"]
+    again = status_json(server)
+    assert again["totals"]["requests_https"] == before["totals"]["requests_https"] + n
+    assert (vhost(again, https_name(server))["counters"]["sts_added"]
+            == vhost(before, https_name(server))["counters"]["sts_added"] + n)
+
+    # metrics and ?auto agree with the JSON after the restart
+    auto = dict(l.split(": ", 1) for l in server.get("/hsts-status?auto").text.splitlines())
+    assert int(auto["HstsAuditRequestsHttps"]) == again["totals"]["requests_https"]
+
+
+def test_counters_survive_graceful_with_new_vhost(httpd_factory):
+    """A graceful restart that adds a vhost gets a new statistics area: the
+    counters are carried over by vhost name."""
+    s = httpd_factory.start(hsts_global="HSTSMaxAge 1y\n", https_body=BODY)
+    for _ in range(5):
+        assert s.get("/page.html").status == 200
+    for _ in range(3):
+        assert s.get("/page.html", tls=False).status == 200
+    before = status_json(s)
+    assert vhost(before, https_name(s))["counters"]["requests_https"] == 5
+    assert vhost(before, http_name(s))["counters"]["requests_http"] == 3
+
+    s.rewrite_conf(s.conf_text + "\n<VirtualHost 127.0.0.1:@HTTP_PORT@>\n"
+                                 "    ServerName added.test\n</VirtualHost>\n")
+    s.graceful()
+    after = status_json(s)
+    assert len(after["vhosts"]) == len(before["vhosts"]) + 1
+    assert after["totals"] == before["totals"]
+    assert vhost(after, https_name(s))["counters"] == vhost(before, https_name(s))["counters"]
+    assert vhost(after, http_name(s))["counters"] == vhost(before, http_name(s))["counters"]
+    added = vhost(after, "added.test:%d" % s.http_port)
+    assert set(added["counters"].values()) == {0}
+    assert after["started"] == before["started"]
+
+
+def test_counters_survive_restart(httpd_factory):
+    """`apachectl restart` (SIGHUP) keeps them too: the area lives in the
+    parent's process pool, which only a stop ends."""
+    s = httpd_factory.start(hsts_global="HSTSMaxAge 1y\n", https_body=BODY)
+    for _ in range(4):
+        assert s.get("/page.html").status == 200
+    before = status_json(s)
+    assert before["totals"]["requests_https"] == 4
+    s.restart()
+    after = status_json(s)
+    assert after["totals"] == before["totals"]
+    assert after["started"] == before["started"]

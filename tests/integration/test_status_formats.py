@@ -1,0 +1,419 @@
+"""The status page (design.md section 7, docs/status.md): `SetHandler
+hsts-audit-status` in HTML, ?auto, ?json and ?metrics; request data escaped for
+each format; GET/HEAD only; 404 where no administrator configured the handler;
+the section in mod_status's /server-status (and its ?auto lines), whether
+mod_status is loaded before or after this module.
+
+Helpers are local to this file (conftest.py and httpdlib.py are shared)."""
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+import httpdlib
+
+POLICY = "max-age=31536000; includeSubDomains"
+COUNTERS = ("requests_https", "requests_http", "sts_added", "sts_kept", "sts_replaced",
+            "sts_removed", "sts_withheld", "client_cert_rejected_495",
+            "client_cert_rejected_496")
+
+# The status page on the TLS vhost only; HSTSMode off there, so reading the
+# page does not move the counters it shows.
+STATUS_LOCATION = ("    <Location /hsts-status>\n"
+                   "        SetHandler hsts-audit-status\n"
+                   "        HSTSMode off\n"
+                   "    </Location>\n")
+SERVER_STATUS = ("    <Location /server-status>\n"
+                 "        SetHandler server-status\n"
+                 "    </Location>\n")
+
+HOSTILE = '<script>"\x01'
+HOSTILE_URL_PATH = "/x/%3Cscript%3E%22%01"           # r->uri: /x/<script>"\x01
+HOSTILE_PATH = "/x/" + HOSTILE
+
+AUTO_LINE = re.compile(r"^HstsAudit[A-Za-z0-9_.]+: [^\x00-\x1f\x7f]+$")
+
+
+def status(server, query="", **kw):
+    r = server.get("/hsts-status" + ("?" + query if query else ""), **kw)
+    assert r.status == 200, (r.status, r.text[:500])
+    return r
+
+
+def status_json(server):
+    r = status(server, "json")
+    assert r.header("Content-Type").startswith("application/json")
+    return json.loads(r.body.decode("utf-8"))
+
+
+def vhost(doc, name):
+    """The <VirtualHost> of that name (the main server, listed first, may
+    share its "host:port" with one; it has "main_server": true)."""
+    found = [v for v in doc["vhosts"] if v["name"] == name and not v["main_server"]]
+    assert len(found) == 1, (name, [v["name"] for v in doc["vhosts"]])
+    return found[0]
+
+
+def parse_exposition(text):
+    """{family: {"help": str, "type": str, "samples": [(labels dict, value)]}};
+    asserts the text format 0.0.4 rules the module promises: HELP and TYPE
+    before each family's samples, counters named *_total, label vhost only
+    (version on build_info), no series twice."""
+    families, seen = {}, set()
+    current = None
+    sample_re = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+]+)$')
+    label_re = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)')
+    assert text.endswith("\n")
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            name, _, help_text = line[7:].partition(" ")
+            assert name not in families, "family twice: " + name
+            assert help_text, "empty HELP: " + name
+            families[name] = {"help": help_text, "type": None, "samples": []}
+            current = name
+            continue
+        if line.startswith("# TYPE "):
+            name, _, kind = line[7:].partition(" ")
+            assert name == current, "TYPE without HELP: " + line
+            assert kind in ("counter", "gauge"), line
+            if kind == "counter":
+                assert name.endswith("_total"), name
+            families[name]["type"] = kind
+            continue
+        assert not line.startswith("#"), line
+        m = sample_re.match(line)
+        assert m, "bad sample line: %r" % line
+        name, labels_text, value = m.groups()
+        assert name == current and families[name]["type"], "sample outside its family: " + line
+        labels = {}
+        if labels_text:
+            pos = 0
+            while pos < len(labels_text):
+                lm = label_re.match(labels_text, pos)
+                assert lm, "bad labels: %r" % line
+                labels[lm.group(1)] = lm.group(2)
+                pos = lm.end()
+        allowed = {"version"} if name == "hsts_audit_build_info" else {"vhost"}
+        assert set(labels) <= allowed, line
+        key = (name, tuple(sorted(labels.items())))
+        assert key not in seen, "series twice: " + line
+        seen.add(key)
+        families[name]["samples"].append((labels, float(value)))
+    return families
+
+
+# --------------------------------------------------------------------------
+# servers
+# --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def server(module_httpd_factory):
+    """add mode; the status page on the TLS vhost; mod_status loaded BEFORE
+    this module (harness module list)."""
+    return module_httpd_factory.start(
+        hsts_global="HSTSMaxAge 1y\nHSTSIncludeSubDomains On\n",
+        modules=("status",),
+        https_body=STATUS_LOCATION + SERVER_STATUS)
+
+
+@pytest.fixture(scope="module")
+def status_after_server(module_httpd_factory):
+    """mod_status loaded AFTER this module."""
+    return module_httpd_factory.start(
+        hsts_global="HSTSMaxAge 1y\n",
+        pre_vhosts="LoadModule status_module %s/mod_status.so\n" % httpdlib.APACHE2_MODULES,
+        https_body=STATUS_LOCATION + SERVER_STATUS)
+
+
+def https_name(server):
+    return "hsts.test:%d" % server.https_port
+
+
+def http_name(server):
+    return "hsts.test:%d" % server.http_port
+
+
+# --------------------------------------------------------------------------
+# the four formats
+# --------------------------------------------------------------------------
+
+def test_html_default(server):
+    server.get("/page.html")
+    r = status(server)
+    assert r.header("Content-Type").startswith("text/html")
+    assert r.header("Cache-Control") == "no-store"
+    assert r.header("Refresh") is None
+    t = r.text
+    assert t.startswith("<!DOCTYPE html>")
+    assert t.rstrip().endswith("</html>")
+    for part in ("<h1>HSTS Audit Status", "Uptime: ", "<h2>Totals</h2>",
+                 "<h2>Virtual hosts</h2>", "<h2>Mutual TLS rejections</h2>",
+                 "<h2>Recent findings", https_name(server), http_name(server),
+                 "backend.test:%d" % server.backend_port, POLICY,
+                 "www.hsts.test, localhost", "<td>add</td>", "<td>off</td>",
+                 "<i>not audited</i>"):
+        assert part in t, part
+
+
+def test_refresh(server):
+    r = status(server, "refresh=5")
+    assert r.header("Refresh") == "5"
+    assert '<meta http-equiv="refresh" content="5">' in r.text
+    assert status(server, "refresh").header("Refresh") == "10"
+    assert status(server, "refresh=100000").header("Refresh") == "3600"
+    r = status(server, "json&refresh=7")
+    assert r.header("Refresh") == "7"
+    json.loads(r.body)
+
+
+def test_json_object(server):
+    before = status_json(server)
+    r = server.get("/page.html")
+    assert r.sts == [POLICY]
+    doc = status_json(server)
+    assert doc["module"] == "mod_hsts_audit"
+    assert re.match(r"^\d+\.\d+\.\d+", doc["version"])
+    assert isinstance(doc["uptime_s"], int) and doc["uptime_s"] >= 0
+    assert set(COUNTERS) <= set(doc["totals"])
+    assert all(isinstance(doc["totals"][k], int) for k in COUNTERS)
+    assert {"header.missing", "header.invalid.syntax", "cert.expired",
+            "client_cert.missing"} <= set(doc["findings"])
+    assert isinstance(doc["recent"], list)
+    v = vhost(doc, https_name(server))
+    assert v["tls"] is True
+    assert v["mode"] == "add"
+    assert v["policy"] == POLICY
+    assert {"www.hsts.test", "localhost"} <= set(v["aliases"])
+    assert set(COUNTERS) <= set(v["counters"])
+    assert set(doc["findings"]) == set(v["findings"])
+    assert "certificate" in v          # null until the certificate audit lands
+    if v["certificate"] is not None:
+        assert {"subject", "issuer", "not_after", "days_left", "names", "chain_complete",
+                "findings"} <= set(v["certificate"])
+    plain = vhost(doc, http_name(server))
+    assert plain["tls"] is False
+    backend = vhost(doc, "backend.test:%d" % server.backend_port)
+    assert backend["mode"] == "off"
+    assert doc["vhosts"][0]["main_server"] is True
+    assert [v["main_server"] for v in doc["vhosts"]].count(True) == 1
+    # exactly the one request in between was counted, in the vhost and the totals
+    old = vhost(before, https_name(server))
+    assert v["counters"]["requests_https"] == old["counters"]["requests_https"] + 1
+    assert v["counters"]["sts_added"] == old["counters"]["sts_added"] + 1
+    assert doc["totals"]["requests_https"] == before["totals"]["requests_https"] + 1
+    # the totals are the sum of the vhosts
+    for k in COUNTERS:
+        assert doc["totals"][k] == sum(x["counters"][k] for x in doc["vhosts"]), k
+
+
+def test_metrics(server):
+    server.get("/page.html")
+    r = status(server, "metrics")
+    assert r.header("Content-Type").startswith("text/plain; version=0.0.4")
+    fam = parse_exposition(r.text)
+    assert fam["hsts_audit_build_info"]["type"] == "gauge"
+    (labels, value), = fam["hsts_audit_build_info"]["samples"]
+    assert value == 1 and re.match(r"^\d+\.\d+\.\d+", labels["version"])
+    for k in COUNTERS:
+        f = fam["hsts_audit_%s_total" % k]
+        assert f["type"] == "counter"
+        assert {s[0]["vhost"] for s in f["samples"]} >= {https_name(server), http_name(server)}
+    https = {s[0]["vhost"]: s[1] for s in fam["hsts_audit_requests_https_total"]["samples"]}
+    assert https[https_name(server)] >= 1
+    assert "hsts_audit_findings_header_invalid_syntax_total" in fam
+    expiry = fam.get("hsts_audit_server_cert_expiry_timestamp_seconds")
+    if expiry:          # once the certificate audit fills it in
+        assert expiry["type"] == "gauge"
+
+
+def test_metrics_promtool(server):
+    promtool = shutil.which("promtool")
+    if not promtool:
+        pytest.skip("promtool not found: install Debian's prometheus package "
+                    "(apt-get install -y prometheus) to check ?metrics with it")
+    server.get("/page.html")
+    r = status(server, "metrics")
+    p = subprocess.run([promtool, "check", "metrics"], input=r.body,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    assert p.returncode == 0, p.stdout.decode(errors="replace")
+
+
+def test_auto(server):
+    server.get("/page.html")
+    r = status(server, "auto")
+    assert r.header("Content-Type").startswith("text/plain")
+    lines = r.text.splitlines()
+    assert lines and r.text.endswith("\n")
+    for line in lines:
+        assert AUTO_LINE.match(line), repr(line)
+    kv = dict(line.split(": ", 1) for line in lines)
+    assert re.match(r"^\d+\.\d+\.\d+", kv["HstsAuditVersion"])
+    assert int(kv["HstsAuditRequestsHttps"]) >= 1
+    assert int(kv["HstsAuditVhosts"]) >= 3
+    for key in ("Uptime", "RequestsHttp", "StsAdded", "StsKept", "StsReplaced",
+                "StsRemoved", "StsWithheld", "ClientCertRejected495",
+                "ClientCertRejected496", "Findings", "Finding.header.invalid.syntax"):
+        assert int(kv["HstsAudit" + key]) >= 0, key
+    names = [v for k, v in kv.items() if re.match(r"^HstsAuditVhost\.\d+\.Name$", k)]
+    assert https_name(server) in names
+
+
+# --------------------------------------------------------------------------
+# escaping of what came from a request
+# --------------------------------------------------------------------------
+
+def test_hostile_path_escaped(server):
+    # plain HTTP for a host with an HTTPS policy, not a redirect: a finding
+    # (redirects.http.no_redirect), so the request lands in the recent ring
+    r = server.get(HOSTILE_URL_PATH, tls=False)
+    assert r.status == 404
+    assert server.log_entry(r)["audit"] != "ok"
+
+    html = status(server).text
+    assert "/x/&lt;script&gt;&quot;\\x01" in html
+    assert "<script>" not in html
+    assert "\x01" not in html
+
+    doc = status_json(server)
+    assert doc["recent"], "the ring is empty"
+    newest = doc["recent"][0]
+    assert newest["path"] == HOSTILE_PATH
+    assert newest["host"] == "hsts.test"
+    assert newest["vhost"] == http_name(server)
+    assert newest["findings"] and all("." in c for c in newest["findings"])
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", newest["time"])
+    raw = status(server, "json").body
+    assert b"\x01" not in raw and b"\\u0001" in raw
+
+    metrics = status(server, "metrics").text
+    assert "<script>" not in metrics          # no request data in labels at all
+    auto = status(server, "auto").text
+    assert "<script>" not in auto
+
+
+# --------------------------------------------------------------------------
+# methods, and where the handler is not configured
+# --------------------------------------------------------------------------
+
+def test_head(server):
+    req = ("HEAD /hsts-status?json HTTP/1.1\r\nHost: hsts.test\r\n"
+           "Connection: close\r\n\r\n").encode()
+    raw = httpdlib.raw_http(server.https_port, req, cafile=server.pki.root_ca)
+    r = httpdlib.parse_http1_response(raw)
+    assert r.status == 200
+    assert r.header("Content-Type").startswith("application/json")
+    assert r.body == b""
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_other_methods_405(server, method):
+    r = server.get("/hsts-status", method=method, data="x=1")
+    assert r.status == 405
+    allow = r.header("Allow") or ""
+    assert "GET" in allow, r.headers
+
+
+def test_404_where_not_configured(server):
+    r = server.get("/hsts-status", tls=False)      # not configured on the HTTP vhost
+    assert r.status == 404
+    assert "HstsAudit" not in r.text
+    r = server.get("/hsts-status?json", tls=False)
+    assert r.status == 404
+    r = server.get("/hsts-audit-status")
+    assert r.status == 404
+
+
+def test_404_without_any_handler(httpd_factory):
+    s = httpd_factory.start(hsts_global="HSTSMaxAge 1y\n")
+    for path in ("/hsts-status", "/hsts-audit-status", "/hsts-status?json",
+                 "/server-status", "/?metrics"):
+        r = s.get(path)
+        if path == "/?metrics":
+            assert r.status == 200 and "index" in r.text
+        else:
+            assert r.status == 404, path
+
+
+# --------------------------------------------------------------------------
+# mod_status
+# --------------------------------------------------------------------------
+
+def check_server_status(server):
+    server.get("/page.html")
+    r = server.get("/server-status?auto")
+    assert r.status == 200
+    lines = [l for l in r.text.splitlines() if l.startswith("HstsAudit")]
+    assert lines, r.text
+    for line in lines:
+        assert AUTO_LINE.match(line), repr(line)
+    kv = dict(l.split(": ", 1) for l in lines)
+    assert int(kv["HstsAuditRequestsHttps"]) >= 1
+    for key in ("Version", "Uptime", "Vhosts", "StsAdded", "Findings",
+                "ClientCertRejected495", "ClientCertRejected496"):
+        assert "HstsAudit" + key in kv, key
+    assert not any(k.startswith("HstsAuditVhost.") for k in kv)    # short form
+    assert "Total Accesses" in r.text or "ServerVersion" in r.text  # mod_status' own
+
+    html = server.get("/server-status").text
+    assert "HSTS audit (mod_hsts_audit " in html
+    assert "HTTPS responses" in html
+    notable = server.get("/server-status?notable").text
+    assert "HSTS audit (mod_hsts_audit " in notable
+
+
+def test_server_status_mod_status_loaded_first(server):
+    check_server_status(server)
+
+
+def test_server_status_mod_status_loaded_after(status_after_server):
+    check_server_status(status_after_server)
+    # and the module's own page works the same
+    doc = status_json(status_after_server)
+    assert vhost(doc, https_name(status_after_server))["counters"]["requests_https"] >= 1
+
+
+def test_status_page_counts_itself_unless_off(httpd_factory):
+    """Without `HSTSMode off` in its <Location>, the page is an HTTPS response
+    like any other: it gets STS and is counted (after its own snapshot)."""
+    s = httpd_factory.start(
+        hsts_global="HSTSMaxAge 1y\n",
+        https_body="    <Location /st>\n        SetHandler hsts-audit-status\n"
+                   "    </Location>\n")
+    r1 = s.get("/st?json")
+    assert r1.sts == ["max-age=31536000"]
+    r2 = s.get("/st?json")
+    a = vhost(json.loads(r1.body), https_name(s))["counters"]["requests_https"]
+    b = vhost(json.loads(r2.body), https_name(s))["counters"]["requests_https"]
+    assert b == a + 1
+
+
+# --------------------------------------------------------------------------
+# a big server
+# --------------------------------------------------------------------------
+
+def test_json_thousand_vhosts_fast(httpd_factory):
+    """?json for an httpd with 1,000 more vhosts: every one listed, and the
+    request takes under 50 ms on the server side (%D: snapshot, rendering and
+    writing the answer)."""
+    extra = "".join("<VirtualHost 127.0.0.1:@HTTP_PORT@>\n    ServerName v%04d.test\n"
+                    "    ServerAlias w%04d.test\n</VirtualHost>\n" % (i, i)
+                    for i in range(1000))
+    s = httpd_factory.start(
+        hsts_global="HSTSMaxAge 1y\n", body=extra,
+        https_body=STATUS_LOCATION
+        + '    CustomLog "@ROOT@/logs/timing.log" "%D %m %U%q"\n')
+    for _ in range(5):
+        doc = status_json(s)
+        names = {v["name"] for v in doc["vhosts"]}
+        assert len(doc["vhosts"]) == 1004          # main server, 3 harness vhosts, 1000
+        assert "v0999.test:%d" % s.http_port in names
+    times = []
+    for line in (s.root / "logs" / "timing.log").read_text().splitlines():
+        us, method, url = line.split(" ", 2)
+        if url == "/hsts-status?json":
+            times.append(int(us))
+    assert len(times) == 5
+    assert min(times) < 50000, times

@@ -1,0 +1,841 @@
+/* Unit tests (Check) for the status page's renderers (src/status_render.c):
+ * query parsing, the snapshot from a statistics area, and each format with
+ * hostile data (a Host and a path of `<script>"\x01`, a vhost name with
+ * quotes, backslashes and a newline): HTML entities, JSON string literals
+ * (the whole output is run through a strict JSON syntax checker below),
+ * Prometheus label values, one-line ?auto values. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_general.h>
+#include <apr_hash.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+
+#include "hsts_status.h"
+
+static apr_pool_t *pool;
+
+static void setup(void)
+{
+    apr_initialize();
+    apr_pool_create(&pool, NULL);
+}
+
+static void teardown(void)
+{
+    apr_pool_destroy(pool);
+    apr_terminate();
+}
+
+/* ---- a writer collecting the output ------------------------------------ */
+
+typedef struct {
+    char *data;
+    apr_size_t len, cap;
+    int calls;
+    apr_size_t max_chunk;
+} sink_t;
+
+static void sink_write(void *baton, const char *data, apr_size_t len)
+{
+    sink_t *s = baton;
+
+    ck_assert_uint_gt(len, 0);
+    if (s->len + len + 1 > s->cap) {
+        s->cap = (s->len + len + 1) * 2;
+        s->data = realloc(s->data, s->cap);
+        ck_assert_ptr_nonnull(s->data);
+    }
+    memcpy(s->data + s->len, data, len);
+    s->len += len;
+    s->data[s->len] = '\0';
+    s->calls++;
+    if (len > s->max_chunk) {
+        s->max_chunk = len;
+    }
+}
+
+/* Render into a pool-owned NUL-terminated string. */
+static const char *render(hsts_status_format_e fmt, const hsts_status_snapshot_t *snap,
+                          unsigned flags, int refresh)
+{
+    sink_t s = { 0 };
+    char *out;
+
+    hsts_status_render(fmt, snap, flags, refresh, sink_write, &s, pool);
+    out = apr_pstrmemdup(pool, s.data ? s.data : "", s.len);
+    free(s.data);
+    ck_assert_uint_eq(strlen(out), s.len);       /* no NUL byte in the output */
+    return out;
+}
+
+/* ---- a strict JSON syntax checker (RFC 8259) --------------------------- */
+
+static const char *json_ws(const char *p)
+{
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+        p++;
+    }
+    return p;
+}
+
+static const char *json_value(const char *p, int depth);
+
+static const char *json_string(const char *p)
+{
+    if (*p++ != '"') {
+        return NULL;
+    }
+    while (*p != '"') {
+        unsigned char c = (unsigned char)*p;
+
+        if (c < 0x20) {
+            return NULL;         /* raw control character (or the end) */
+        }
+        if (c == '\\') {
+            p++;
+            if (*p == 'u') {
+                int i;
+
+                for (i = 1; i <= 4; i++) {
+                    if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i]) {
+                        return NULL;
+                    }
+                }
+                p += 5;
+                continue;
+            }
+            if (!*p || !strchr("\"\\/bfnrt", *p)) {
+                return NULL;
+            }
+        }
+        p++;
+    }
+    return p + 1;
+}
+
+static const char *json_number(const char *p)
+{
+    if (*p == '-') {
+        p++;
+    }
+    if (*p == '0') {
+        p++;
+    }
+    else if (*p >= '1' && *p <= '9') {
+        while (*p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+    else {
+        return NULL;
+    }
+    if (*p == '.') {
+        p++;
+        if (!(*p >= '0' && *p <= '9')) {
+            return NULL;
+        }
+        while (*p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+    return p;
+}
+
+static const char *json_value(const char *p, int depth)
+{
+    p = json_ws(p);
+    if (depth > 32) {
+        return NULL;
+    }
+    if (*p == '{' || *p == '[') {
+        char close = *p == '{' ? '}' : ']';
+        int object = *p == '{';
+
+        p = json_ws(p + 1);
+        if (*p == close) {
+            return p + 1;
+        }
+        for (;;) {
+            if (object) {
+                p = json_string(json_ws(p));
+                if (!p) {
+                    return NULL;
+                }
+                p = json_ws(p);
+                if (*p++ != ':') {
+                    return NULL;
+                }
+            }
+            p = json_value(p, depth + 1);
+            if (!p) {
+                return NULL;
+            }
+            p = json_ws(p);
+            if (*p == ',') {
+                p++;
+                continue;
+            }
+            if (*p == close) {
+                return p + 1;
+            }
+            return NULL;
+        }
+    }
+    if (*p == '"') {
+        return json_string(p);
+    }
+    if (!strncmp(p, "true", 4)) {
+        return p + 4;
+    }
+    if (!strncmp(p, "false", 5)) {
+        return p + 5;
+    }
+    if (!strncmp(p, "null", 4)) {
+        return p + 4;
+    }
+    return json_number(p);
+}
+
+static void assert_valid_json(const char *text)
+{
+    const char *end = json_value(text, 0);
+
+    ck_assert_msg(end != NULL, "not JSON: %.400s", text);
+    end = json_ws(end);
+    ck_assert_msg(*end == '\0', "trailing bytes after the JSON value: %.80s", end);
+}
+
+START_TEST(json_checker_self_test)
+{
+    ck_assert_ptr_nonnull(json_value("{\"a\":[1,-2,true,null,\"x\\u0001\"]}", 0));
+    ck_assert_ptr_null(json_value("{\"a\":[1,]}", 0));
+    ck_assert_ptr_null(json_value("{\"a\":\"\x01\"}", 0));
+    ck_assert_ptr_null(json_value("{\"a\":\"\\x01\"}", 0));
+    ck_assert_ptr_null(json_value("{a:1}", 0));
+}
+END_TEST
+
+/* ---- snapshots ---------------------------------------------------------- */
+
+#define HOSTILE "<script>\"\x01"
+#define T0 apr_time_from_sec(1790000000)      /* 2026-09-21T14:13:20Z */
+
+static apr_array_header_t *strings(const char *a, const char *b)
+{
+    apr_array_header_t *arr = apr_array_make(pool, 2, sizeof(const char *));
+
+    if (a) {
+        APR_ARRAY_PUSH(arr, const char *) = a;
+    }
+    if (b) {
+        APR_ARRAY_PUSH(arr, const char *) = b;
+    }
+    return arr;
+}
+
+/* Three vhosts: a TLS one with a certificate, a plain one, and one whose
+ * name is hostile (names come from the configuration, but are escaped all
+ * the same); two recent entries with a hostile host and path. */
+static hsts_status_snapshot_t *hostile_snapshot(void)
+{
+    hsts_status_snapshot_t *snap = apr_pcalloc(pool, sizeof(*snap));
+    hsts_status_vhost_t *v = apr_pcalloc(pool, 3 * sizeof(*v));
+    hsts_status_recent_t *r = apr_pcalloc(pool, 2 * sizeof(*r));
+    hsts_status_cert_t *cert = apr_pcalloc(pool, sizeof(*cert));
+
+    snap->version = "9.8.7";
+    snap->server_description = "Apache/2.4 (Test)";
+    snap->server_name = HOSTILE;
+    snap->now = T0;
+    snap->started = T0 - apr_time_from_sec(3723);
+    snap->uptime_s = 3723;
+    snap->recent_capacity = 64;
+    snap->counters[HSTS_C_REQUESTS_HTTPS] = 12;
+    snap->counters[HSTS_C_REQUESTS_HTTP] = 3;
+    snap->counters[HSTS_C_STS_ADDED] = 11;
+    snap->counters[HSTS_C_CLIENT_CERT_REJECTED_496] = 2;
+    snap->findings[HSTS_F_HEADER_INVALID_SYNTAX] = 4;
+    snap->findings[HSTS_F_CLIENT_CERT_MISSING] = 2;
+
+    cert->subject = "CN=www.example.org";
+    cert->issuer = "CN=Example CA, O=\"Quote\" & <Co>";
+    cert->not_after = T0 + apr_time_from_sec(41 * 86400 + 100);
+    cert->names = strings("www.example.org", "example.org");
+    cert->chain_complete = 1;
+    cert->findings = HSTS_FINDING_BIT(HSTS_F_CERT_EXPIRING_SOON);
+
+    v[0].name = "www.example.org:443";
+    v[0].aliases = strings("example.org", "*.example.org");
+    v[0].tls = 1;
+    v[0].mode = "add";
+    v[0].policy = "max-age=31536000; includeSubDomains";
+    v[0].counters[HSTS_C_REQUESTS_HTTPS] = 12;
+    v[0].counters[HSTS_C_STS_ADDED] = 11;
+    v[0].counters[HSTS_C_CLIENT_CERT_REJECTED_496] = 2;
+    v[0].findings[HSTS_F_HEADER_INVALID_SYNTAX] = 4;
+    v[0].findings[HSTS_F_CLIENT_CERT_MISSING] = 2;
+    v[0].cert = cert;
+
+    v[1].name = "www.example.org:80";
+    v[1].mode = "report";
+    v[1].counters[HSTS_C_REQUESTS_HTTP] = 3;
+
+    v[2].name = "evil" HOSTILE "\\\n.test:8443";
+    v[2].aliases = strings(HOSTILE, NULL);
+    v[2].tls = 1;
+    v[2].mode = "enforce";
+    v[2].policy = "max-age=1";
+
+    r[0].time = T0 - apr_time_from_sec(5);
+    r[0].vhost = "www.example.org:443";
+    r[0].host = HOSTILE;
+    r[0].path = "/" HOSTILE;
+    r[0].findings = HSTS_FINDING_BIT(HSTS_F_HEADER_INVALID_SYNTAX)
+                    | HSTS_FINDING_BIT(HSTS_F_HEADER_MULTIPLE);
+    r[1].time = T0 - apr_time_from_sec(60);
+    r[1].vhost = "www.example.org:443";
+    r[1].host = "www.example.org";
+    r[1].path = "/\xc3\xa9t\xe9";        /* valid UTF-8, then a lone 0xE9 */
+    r[1].findings = HSTS_FINDING_BIT(HSTS_F_CLIENT_CERT_MISSING);
+
+    snap->vhosts = v;
+    snap->n_vhosts = 3;
+    snap->recent = r;
+    snap->n_recent = 2;
+    return snap;
+}
+
+static void assert_no_raw_controls(const char *text)
+{
+    const unsigned char *u;
+
+    for (u = (const unsigned char *)text; *u; u++) {
+        ck_assert_msg(*u >= 0x20 || *u == '\n', "raw control byte 0x%02x at offset %ld",
+                      *u, (long)(u - (const unsigned char *)text));
+        ck_assert_msg(*u != 0x7F, "raw DEL");
+    }
+}
+
+#define ck_assert_contains(hay, needle) \
+    ck_assert_msg(strstr((hay), (needle)) != NULL, "missing: %s", (needle))
+#define ck_assert_lacks(hay, needle) \
+    ck_assert_msg(strstr((hay), (needle)) == NULL, "present: %s", (needle))
+
+/* ---- query and small helpers --------------------------------------------- */
+
+static hsts_status_query_t parse(const char *args)
+{
+    hsts_status_query_t q;
+
+    q.format = HSTS_STATUS_METRICS;
+    q.refresh = -7;
+    hsts_status_parse_query(args, &q);
+    return q;
+}
+
+START_TEST(query_parsing)
+{
+    ck_assert_int_eq(parse(NULL).format, HSTS_STATUS_HTML);
+    ck_assert_int_eq(parse(NULL).refresh, 0);
+    ck_assert_int_eq(parse("").format, HSTS_STATUS_HTML);
+    ck_assert_int_eq(parse("auto").format, HSTS_STATUS_AUTO);
+    ck_assert_int_eq(parse("json").format, HSTS_STATUS_JSON);
+    ck_assert_int_eq(parse("metrics").format, HSTS_STATUS_METRICS);
+    ck_assert_int_eq(parse("json=1").format, HSTS_STATUS_JSON);
+    ck_assert_int_eq(parse("x=auto&json").format, HSTS_STATUS_JSON);
+    ck_assert_int_eq(parse("json&auto").format, HSTS_STATUS_JSON);
+    ck_assert_int_eq(parse("refresh=5;metrics").format, HSTS_STATUS_METRICS);
+    ck_assert_int_eq(parse("autox").format, HSTS_STATUS_HTML);
+    ck_assert_int_eq(parse("JSON").format, HSTS_STATUS_HTML);
+    ck_assert_int_eq(parse("refresh=5").refresh, 5);
+    ck_assert_int_eq(parse("auto&refresh=30").refresh, 30);
+    ck_assert_int_eq(parse("auto&refresh=30").format, HSTS_STATUS_AUTO);
+    ck_assert_int_eq(parse("refresh").refresh, HSTS_STATUS_REFRESH_DEFAULT);
+    ck_assert_int_eq(parse("refresh=").refresh, HSTS_STATUS_REFRESH_DEFAULT);
+    ck_assert_int_eq(parse("refresh=0").refresh, HSTS_STATUS_REFRESH_DEFAULT);
+    ck_assert_int_eq(parse("refresh=-3").refresh, HSTS_STATUS_REFRESH_DEFAULT);
+    ck_assert_int_eq(parse("refresh=5x").refresh, HSTS_STATUS_REFRESH_DEFAULT);
+    ck_assert_int_eq(parse("refresh=99999999999999999999").refresh, HSTS_STATUS_REFRESH_MAX);
+    ck_assert_int_eq(parse("refresh=3601").refresh, HSTS_STATUS_REFRESH_MAX);
+}
+END_TEST
+
+START_TEST(names_and_types)
+{
+    ck_assert_str_eq(hsts_status_content_type(HSTS_STATUS_METRICS),
+                     "text/plain; version=0.0.4; charset=utf-8");
+    ck_assert_str_eq(hsts_status_content_type(HSTS_STATUS_JSON), "application/json");
+    ck_assert_ptr_nonnull(strstr(hsts_status_content_type(HSTS_STATUS_HTML), "text/html"));
+    ck_assert_ptr_nonnull(strstr(hsts_status_content_type(HSTS_STATUS_AUTO), "text/plain"));
+    ck_assert_str_eq(hsts_status_counter_key(HSTS_C_REQUESTS_HTTPS), "requests_https");
+    ck_assert_str_eq(hsts_status_counter_key(HSTS_C_STS_WITHHELD), "sts_withheld");
+    ck_assert_str_eq(hsts_status_counter_key(HSTS_C_CLIENT_CERT_REJECTED_496),
+                     "client_cert_rejected_496");
+    ck_assert_ptr_null(hsts_status_counter_key(HSTS_C_COUNT));
+    ck_assert_str_ne(hsts_status_version(), "");
+}
+END_TEST
+
+START_TEST(days_left)
+{
+    apr_time_t day = apr_time_from_sec(86400);
+
+    ck_assert_int_eq(hsts_status_days_left(T0 + 41 * day + 1, T0), 41);
+    ck_assert_int_eq(hsts_status_days_left(T0 + 41 * day, T0), 41);
+    ck_assert_int_eq(hsts_status_days_left(T0 + day - 1, T0), 0);
+    ck_assert_int_eq(hsts_status_days_left(T0, T0), 0);
+    ck_assert_int_eq(hsts_status_days_left(T0 - 1, T0), -1);
+    ck_assert_int_eq(hsts_status_days_left(T0 - day, T0), -1);
+    ck_assert_int_eq(hsts_status_days_left(T0 - day - 1, T0), -2);
+}
+END_TEST
+
+/* ---- snapshot from a statistics area ------------------------------------ */
+
+START_TEST(snapshot_from_stats)
+{
+    void *mem = apr_pcalloc(pool, hsts_stats_size(2, 4));
+    hsts_stats_t *st = hsts_stats_init(mem, 2, 4, T0 - apr_time_from_sec(100));
+    hsts_status_snapshot_t snap;
+    hsts_status_vhost_t row;
+    int i;
+
+    apr_cpystrn(hsts_stats_set(st, 1)->name, "a.test:443", HSTS_STATS_NAME_LEN);
+    apr_cpystrn(hsts_stats_set(st, 2)->name, "b.test:80", HSTS_STATS_NAME_LEN);
+    for (i = 0; i < 5; i++) {
+        hsts_stats_count(st, 1, HSTS_C_REQUESTS_HTTPS);
+    }
+    hsts_stats_count(st, 2, HSTS_C_REQUESTS_HTTP);
+    hsts_stats_count_findings(st, 1, HSTS_FINDING_BIT(HSTS_F_HEADER_MULTIPLE));
+    hsts_stats_ring_add(st, 1, T0 - apr_time_from_sec(9),
+                        HSTS_FINDING_BIT(HSTS_F_HEADER_MULTIPLE), "a.test", "/first");
+    hsts_stats_ring_add(st, 2, T0 - apr_time_from_sec(8),
+                        HSTS_FINDING_BIT(HSTS_F_HEADER_OVER_HTTP), HOSTILE, "/" HOSTILE);
+
+    hsts_status_snapshot_init(&snap, pool, st, T0, 1);
+    ck_assert_int_eq(snap.uptime_s, 100);
+    ck_assert_int_eq(snap.started, T0 - apr_time_from_sec(100));
+    ck_assert_uint_eq(snap.recent_capacity, 4);
+    ck_assert_uint_eq(snap.counters[HSTS_C_REQUESTS_HTTPS], 5);
+    ck_assert_uint_eq(snap.counters[HSTS_C_REQUESTS_HTTP], 1);
+    ck_assert_uint_eq(snap.findings[HSTS_F_HEADER_MULTIPLE], 1);
+    ck_assert_uint_eq(snap.n_recent, 2);
+    ck_assert_str_eq(snap.recent[0].vhost, "b.test:80");     /* newest first */
+    ck_assert_str_eq(snap.recent[0].host, HOSTILE);
+    ck_assert_str_eq(snap.recent[0].path, "/" HOSTILE);
+    ck_assert_str_eq(snap.recent[1].vhost, "a.test:443");
+    ck_assert_str_eq(snap.recent[1].path, "/first");
+
+    hsts_status_snapshot_init(&snap, pool, st, T0, 0);
+    ck_assert_uint_eq(snap.n_recent, 0);
+    ck_assert_uint_eq(snap.counters[HSTS_C_REQUESTS_HTTPS], 5);
+
+    memset(&row, 0xff, sizeof(row));
+    hsts_status_vhost_counters(&row, st, 1);
+    ck_assert_uint_eq(row.counters[HSTS_C_REQUESTS_HTTPS], 5);
+    ck_assert_uint_eq(row.counters[HSTS_C_REQUESTS_HTTP], 0);
+    ck_assert_uint_eq(row.findings[HSTS_F_HEADER_MULTIPLE], 1);
+    hsts_status_vhost_counters(&row, st, 2);
+    ck_assert_uint_eq(row.counters[HSTS_C_REQUESTS_HTTP], 1);
+    hsts_status_vhost_counters(&row, st, 7);        /* out of range: zeroes */
+    ck_assert_uint_eq(row.counters[HSTS_C_REQUESTS_HTTP], 0);
+
+    /* the rendered JSON of that snapshot is valid and escapes the ring */
+    hsts_status_snapshot_init(&snap, pool, st, T0, 1);
+    assert_valid_json(render(HSTS_STATUS_JSON, &snap, 0, 0));
+
+    hsts_status_snapshot_init(&snap, pool, NULL, T0, 1);    /* no area: empty */
+    ck_assert_uint_eq(snap.counters[HSTS_C_REQUESTS_HTTPS], 0);
+    ck_assert_int_eq(snap.uptime_s, 0);
+}
+END_TEST
+
+/* ---- HTML ---------------------------------------------------------------- */
+
+START_TEST(html_escapes_request_data)
+{
+    const char *html = render(HSTS_STATUS_HTML, hostile_snapshot(), 0, 0);
+
+    assert_no_raw_controls(html);
+    ck_assert_lacks(html, "<script");
+    ck_assert_lacks(html, "\"\\x01");                 /* the quote never raw before it */
+    ck_assert_contains(html, "&lt;script&gt;&quot;\\x01");     /* host */
+    ck_assert_contains(html, "/&lt;script&gt;&quot;\\x01");    /* path */
+    ck_assert_contains(html, "<title>HSTS Audit Status for &lt;script&gt;&quot;\\x01</title>");
+    ck_assert_contains(html, "evil&lt;script&gt;&quot;\\x01\\\\x0a.test:8443");
+    ck_assert_contains(html, "CN=Example CA, O=&quot;Quote&quot; &amp; &lt;Co&gt;");
+    ck_assert_lacks(html, "http-equiv=\"refresh\"");
+    ck_assert_contains(html, "<!DOCTYPE html>");
+    ck_assert_contains(html, "</html>\n");
+}
+END_TEST
+
+START_TEST(html_shows_everything)
+{
+    const char *html = render(HSTS_STATUS_HTML, hostile_snapshot(), 0, 15);
+
+    ck_assert_contains(html, "<meta http-equiv=\"refresh\" content=\"15\">");
+    ck_assert_contains(html, "Uptime: 1 hour 2 minutes 3 seconds");
+    ck_assert_contains(html, "mod_hsts_audit 9.8.7");
+    ck_assert_contains(html, "Apache/2.4 (Test)");
+    ck_assert_contains(html, "<h2>Totals</h2>");
+    ck_assert_contains(html, "<h2>Virtual hosts</h2>");
+    ck_assert_contains(html, "www.example.org:443");
+    ck_assert_contains(html, "example.org, *.example.org");          /* aliases */
+    ck_assert_contains(html, "max-age=31536000; includeSubDomains");  /* policy */
+    ck_assert_contains(html, "<td>add</td>");                         /* mode */
+    /* the certificate: subject, issuer, not-after, days left, findings with the
+     * browser errors and the fix */
+    ck_assert_contains(html, "Subject: CN=www.example.org");
+    ck_assert_contains(html, "Not after: 2026-11-01T14:15:00Z (41 days left)");
+    ck_assert_contains(html, "(41 days left)");
+    ck_assert_contains(html, "Chain: complete");
+    ck_assert_contains(html, ">cert.expiring_soon</a>");
+    ck_assert_contains(html, "NET::ERR_CERT_DATE_INVALID");
+    ck_assert_contains(html, "Fix: ");
+    ck_assert_contains(html, "<i>not audited</i>");                  /* TLS, no cert */
+    /* findings legend with browser errors and fix; per-vhost counts */
+    ck_assert_contains(html, "id=\"f-header.invalid.syntax\"");
+    ck_assert_contains(html, "id=\"f-cert.expiring_soon\"");
+    ck_assert_contains(html, ">header.invalid.syntax</a>&nbsp;&times;4");
+    /* mutual TLS by reason */
+    ck_assert_contains(html, "<h2>Mutual TLS rejections</h2>");
+    ck_assert_contains(html, ">client_cert.missing</a></td><td class=\"n\">2</td>");
+    /* the ring */
+    ck_assert_contains(html, "Recent findings (2 of at most 64, newest first)");
+    ck_assert_contains(html, "<td>2026-09-21T14:13:15Z</td>");
+    ck_assert_contains(html, ">header.multiple</a>, <a class=\"error\" "
+                             "href=\"#f-header.invalid.syntax\">header.invalid.syntax</a>");
+}
+END_TEST
+
+START_TEST(html_section_for_mod_status)
+{
+    const char *html = render(HSTS_STATUS_HTML, hostile_snapshot(), HSTS_STATUS_SECTION, 0);
+    const char *notable = render(HSTS_STATUS_HTML, hostile_snapshot(),
+                                 HSTS_STATUS_SECTION | HSTS_STATUS_NOTABLE, 0);
+
+    ck_assert_lacks(html, "<html");
+    ck_assert_lacks(html, "<body");
+    ck_assert_contains(html, "<h2>HSTS audit (mod_hsts_audit 9.8.7)</h2>");
+    ck_assert_contains(html, "<table");
+    ck_assert_contains(html, "header.invalid.syntax &times;4");
+    ck_assert_lacks(notable, "<table");
+    ck_assert_contains(notable, "<dt>HTTPS responses: 12</dt>");
+    assert_no_raw_controls(html);
+}
+END_TEST
+
+/* ---- JSON ----------------------------------------------------------------- */
+
+START_TEST(json_is_valid_and_escaped)
+{
+    const char *json = render(HSTS_STATUS_JSON, hostile_snapshot(), 0, 0);
+
+    assert_valid_json(json);
+    assert_no_raw_controls(json);
+    ck_assert_contains(json, "\"host\":\"<script>\\\"\\u0001\"");
+    ck_assert_contains(json, "\"path\":\"/<script>\\\"\\u0001\"");
+    ck_assert_contains(json, "\"path\":\"/\xc3\xa9t\\u00e9\"");   /* UTF-8 kept, lone byte escaped */
+    ck_assert_contains(json, "\"name\":\"evil<script>\\\"\\u0001\\\\\\n.test:8443\"");
+}
+END_TEST
+
+START_TEST(json_has_the_contract_keys)
+{
+    const char *json = render(HSTS_STATUS_JSON, hostile_snapshot(), 0, 0);
+
+    ck_assert_contains(json, "{\"module\":\"mod_hsts_audit\",\"version\":\"9.8.7\",\"uptime_s\":3723,");
+    ck_assert_contains(json, "\"totals\":{\"requests_https\":12,\"requests_http\":3,"
+                             "\"sts_added\":11,\"sts_kept\":0,\"sts_replaced\":0,"
+                             "\"sts_removed\":0,\"sts_withheld\":0,"
+                             "\"client_cert_rejected_495\":0,\"client_cert_rejected_496\":2}");
+    ck_assert_contains(json, "\"findings\":{\"header.missing\":0,");
+    ck_assert_contains(json, "\"header.invalid.syntax\":4,");
+    ck_assert_contains(json, "\"client_cert.expiring_soon\":0}");
+    ck_assert_contains(json, "\"vhosts\":[\n{\"name\":\"www.example.org:443\","
+                             "\"aliases\":[\"example.org\",\"*.example.org\"],\"tls\":true,"
+                             "\"main_server\":false,\"mode\":\"add\",\"policy\":\"max-age=31536000; includeSubDomains\","
+                             "\"counters\":{\"requests_https\":12,");
+    ck_assert_contains(json, "\"certificate\":{\"subject\":\"CN=www.example.org\","
+                             "\"issuer\":\"CN=Example CA, O=\\\"Quote\\\" & <Co>\","
+                             "\"not_after\":\"2026-11-01T14:15:00Z\",");
+    ck_assert_contains(json, "\"days_left\":41,\"names\":[\"www.example.org\",\"example.org\"],"
+                             "\"chain_complete\":true,\"findings\":[\"cert.expiring_soon\"]}");
+    ck_assert_contains(json, "\"name\":\"www.example.org:80\",\"aliases\":[],\"tls\":false,"
+                             "\"main_server\":false,\"mode\":\"report\",\"policy\":null,");
+    ck_assert_contains(json, "\"certificate\":null}");
+    ck_assert_contains(json, "\"recent\":[\n{\"time\":\"2026-09-21T14:13:15Z\","
+                             "\"vhost\":\"www.example.org:443\",");
+    ck_assert_contains(json, "\"findings\":[\"header.multiple\",\"header.invalid.syntax\"]}");
+    ck_assert_contains(json, "\"started\":\"2026-09-21T13:11:17Z\"");
+}
+END_TEST
+
+START_TEST(json_empty_snapshot)
+{
+    hsts_status_snapshot_t snap;
+    const char *json;
+
+    memset(&snap, 0, sizeof(snap));
+    json = render(HSTS_STATUS_JSON, &snap, 0, 0);
+    assert_valid_json(json);
+    ck_assert_contains(json, "\"vhosts\":[]");
+    ck_assert_contains(json, "\"recent\":[]");
+    ck_assert_contains(json, "\"version\":\"");
+}
+END_TEST
+
+START_TEST(json_thousand_vhosts)
+{
+    hsts_status_snapshot_t *snap = hostile_snapshot();
+    hsts_status_vhost_t *v = apr_pcalloc(pool, 1000 * sizeof(*v));
+    sink_t s = { 0 };
+    int i;
+
+    for (i = 0; i < 1000; i++) {
+        v[i] = snap->vhosts[i % 3];
+        v[i].name = apr_psprintf(pool, "vhost%d.example.org:443", i);
+        v[i].counters[HSTS_C_REQUESTS_HTTPS] = (apr_uint64_t)i * 1000003u;
+    }
+    snap->vhosts = v;
+    snap->n_vhosts = 1000;
+    hsts_status_render_json(snap, sink_write, &s, pool);
+    ck_assert_uint_le(s.max_chunk, 16384);
+    ck_assert_int_gt(s.calls, 10);
+    assert_valid_json(s.data);
+    ck_assert_contains(s.data, "\"name\":\"vhost999.example.org:443\"");
+    ck_assert_contains(s.data, "\"requests_https\":999002997");
+    free(s.data);
+}
+END_TEST
+
+/* ---- Prometheus ---------------------------------------------------------- */
+
+static int valid_metric_name(const char *s, apr_size_t len)
+{
+    apr_size_t i;
+
+    for (i = 0; i < len; i++) {
+        char c = s[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'
+              || (i && c >= '0' && c <= '9'))) {
+            return 0;
+        }
+    }
+    return len > 0;
+}
+
+/* Every sample belongs to a family announced by HELP and TYPE just before;
+ * counters end in _total; the only labels are vhost (and version on
+ * build_info); no series twice; label values are properly escaped. */
+static void check_exposition(const char *text)
+{
+    apr_hash_t *series = apr_hash_make(pool);
+    char *copy = apr_pstrdup(pool, text), *line, *state;
+    const char *help = NULL, *type = NULL, *kind = NULL;
+
+    ck_assert_msg(text[strlen(text) - 1] == '\n', "last line unterminated");
+    for (line = apr_strtok(copy, "\n", &state); line; line = apr_strtok(NULL, "\n", &state)) {
+        if (!strncmp(line, "# HELP ", 7)) {
+            char *sp = strchr(line + 7, ' ');
+
+            ck_assert_ptr_nonnull(sp);
+            help = apr_pstrmemdup(pool, line + 7, (apr_size_t)(sp - line - 7));
+            ck_assert(valid_metric_name(help, strlen(help)));
+            ck_assert_msg(sp[1] != '\0', "empty HELP for %s", help);
+            type = NULL;
+            continue;
+        }
+        if (!strncmp(line, "# TYPE ", 7)) {
+            char *sp = strchr(line + 7, ' ');
+
+            ck_assert_ptr_nonnull(sp);
+            type = apr_pstrmemdup(pool, line + 7, (apr_size_t)(sp - line - 7));
+            ck_assert_str_eq(type, help);
+            kind = sp + 1;
+            ck_assert_msg(!strcmp(kind, "counter") || !strcmp(kind, "gauge"), "type %s", kind);
+            if (!strcmp(kind, "counter")) {
+                ck_assert_msg(strlen(type) > 6 && !strcmp(type + strlen(type) - 6, "_total"),
+                              "counter %s without _total", type);
+            }
+            continue;
+        }
+        ck_assert_msg(line[0] != '#', "stray comment: %s", line);
+        {
+            apr_size_t nlen = strcspn(line, "{ ");
+            const char *rest = line + nlen, *value;
+
+            ck_assert_msg(type && strlen(type) == nlen && !strncmp(line, type, nlen),
+                          "sample without its HELP/TYPE: %s", line);
+            if (*rest == '{') {
+                const char *p = rest + 1;
+
+                ck_assert_msg(!strncmp(p, "vhost=\"", 7)
+                              || (!strcmp(type, "hsts_audit_build_info")
+                                  && !strncmp(p, "version=\"", 9)),
+                              "unexpected label: %s", line);
+                p = strchr(p, '"') + 1;
+                for (; *p && *p != '"'; p++) {
+                    if (*p == '\\') {
+                        p++;
+                        ck_assert_msg(*p == '\\' || *p == '"' || *p == 'n', "bad escape: %s", line);
+                    }
+                }
+                ck_assert_msg(p[0] == '"' && p[1] == '}', "label not closed: %s", line);
+                value = p + 2;
+            }
+            else {
+                value = rest;
+            }
+            ck_assert_msg(*value == ' ', "no value: %s", line);
+            value++;
+            ck_assert_msg(*value && strspn(value, "0123456789-") == strlen(value),
+                          "bad value: %s", line);
+            {
+                const char *key = apr_pstrmemdup(pool, line, (apr_size_t)(value - line));
+
+                ck_assert_msg(!apr_hash_get(series, key, APR_HASH_KEY_STRING),
+                              "series twice: %s", line);
+                apr_hash_set(series, key, APR_HASH_KEY_STRING, key);
+            }
+        }
+    }
+}
+
+START_TEST(metrics_families_and_escaping)
+{
+    hsts_status_snapshot_t *snap = hostile_snapshot();
+    const char *m = render(HSTS_STATUS_METRICS, snap, 0, 0);
+
+    check_exposition(m);
+    assert_no_raw_controls(m);
+    ck_assert_contains(m, "# TYPE hsts_audit_build_info gauge\n"
+                          "hsts_audit_build_info{version=\"9.8.7\"} 1\n");
+    ck_assert_contains(m, "# TYPE hsts_audit_requests_https_total counter\n"
+                          "hsts_audit_requests_https_total{vhost=\"www.example.org:443\"} 12\n");
+    ck_assert_contains(m, "# HELP hsts_audit_client_cert_rejected_496_total ");
+    ck_assert_contains(m, "hsts_audit_findings_header_invalid_syntax_total{vhost=\"www.example.org:443\"} 4\n");
+    ck_assert_contains(m, "# TYPE hsts_audit_findings_client_cert_missing_total counter\n");
+    ck_assert_contains(m, "hsts_audit_requests_https_total{vhost=\"evil<script>\\\"?\\\\\\n.test:8443\"} 0\n");
+    ck_assert_contains(m, "# TYPE hsts_audit_server_cert_expiry_timestamp_seconds gauge\n");
+    ck_assert_contains(m, "hsts_audit_server_cert_expiry_timestamp_seconds{vhost=\"www.example.org:443\"} 1793542500\n");
+    ck_assert_contains(m, "hsts_audit_server_cert_findings{vhost=\"www.example.org:443\"} 1\n");
+    ck_assert_contains(m, "hsts_audit_start_time_seconds 1789996277\n");
+    ck_assert_lacks(m, "host=\"<script>");       /* no request data in labels */
+    ck_assert_lacks(m, "path");
+}
+END_TEST
+
+START_TEST(metrics_without_certificates_or_duplicates)
+{
+    hsts_status_snapshot_t *snap = hostile_snapshot();
+    hsts_status_vhost_t *v = apr_pmemdup(pool, snap->vhosts, 3 * sizeof(*v));
+    const char *m;
+
+    v[0].cert = NULL;
+    v[1].name = v[0].name;                      /* two vhosts of the same name */
+    snap->vhosts = v;
+    m = render(HSTS_STATUS_METRICS, snap, 0, 0);
+    check_exposition(m);
+    ck_assert_lacks(m, "cert_expiry");
+    ck_assert_contains(m, "hsts_audit_requests_http_total{vhost=\"www.example.org:443#2\"} 3\n");
+
+    /* the main server shares a vhost's name: the vhost keeps it */
+    v[0].main_server = 1;
+    m = render(HSTS_STATUS_METRICS, snap, 0, 0);
+    check_exposition(m);
+    ck_assert_contains(m, "hsts_audit_requests_http_total{vhost=\"www.example.org:443\"} 3\n");
+    ck_assert_contains(m, "hsts_audit_requests_https_total{vhost=\"www.example.org:443 (main server)\"} 12\n");
+    ck_assert_contains(render(HSTS_STATUS_JSON, snap, 0, 0), "\"tls\":true,\"main_server\":true,");
+    ck_assert_contains(render(HSTS_STATUS_HTML, snap, 0, 0), "www.example.org:443 <i>(main server)</i>");
+}
+END_TEST
+
+/* ---- ?auto ---------------------------------------------------------------- */
+
+static void check_auto_lines(const char *text)
+{
+    char *copy = apr_pstrdup(pool, text), *line, *state;
+
+    ck_assert_msg(text[strlen(text) - 1] == '\n', "last line unterminated");
+    for (line = apr_strtok(copy, "\n", &state); line; line = apr_strtok(NULL, "\n", &state)) {
+        const char *colon = strstr(line, ": ");
+        apr_size_t klen;
+
+        ck_assert_msg(!strncmp(line, "HstsAudit", 9), "line without HstsAudit: %s", line);
+        ck_assert_msg(colon != NULL, "no ': ' in %s", line);
+        klen = (apr_size_t)(colon - line);
+        ck_assert_msg(strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                   "0123456789_.") == klen, "bad key in %s", line);
+        ck_assert_msg(colon[2] != '\0', "empty value in %s", line);
+    }
+}
+
+START_TEST(auto_lines)
+{
+    hsts_status_snapshot_t *snap = hostile_snapshot();
+    const char *a = render(HSTS_STATUS_AUTO, snap, 0, 0);
+    const char *section = render(HSTS_STATUS_AUTO, snap, HSTS_STATUS_SECTION, 0);
+
+    check_auto_lines(a);
+    check_auto_lines(section);
+    assert_no_raw_controls(a);
+    ck_assert(!strncmp(a, "HstsAuditVersion: 9.8.7\nHstsAuditUptime: 3723\nHstsAuditVhosts: 3\n", 62));
+    ck_assert_contains(a, "\nHstsAuditRequestsHttps: 12\n");
+    ck_assert_contains(a, "\nHstsAuditClientCertRejected496: 2\n");
+    ck_assert_contains(a, "\nHstsAuditFindings: 6\n");
+    ck_assert_contains(a, "\nHstsAuditFindingsErrors: 6\n");
+    ck_assert_contains(a, "\nHstsAuditCertMinDaysLeft: 41\n");
+    ck_assert_contains(a, "\nHstsAuditFinding.header.invalid.syntax: 4\n");
+    ck_assert_contains(a, "\nHstsAuditVhost.1.Name: www.example.org:443\n");
+    ck_assert_contains(a, "\nHstsAuditVhost.1.Policy: max-age=31536000; includeSubDomains\n");
+    ck_assert_contains(a, "\nHstsAuditVhost.2.Policy: -\n");
+    ck_assert_contains(a, "\nHstsAuditVhost.1.CertDaysLeft: 41\n");
+    ck_assert_contains(a, "\nHstsAuditVhost.3.Name: evil<script>\"?\\?.test:8443\n");
+    ck_assert_contains(section, "\nHstsAuditRequestsHttps: 12\n");
+    ck_assert_lacks(section, "HstsAuditVhost.");
+    ck_assert_lacks(section, "HstsAuditFinding.");
+}
+END_TEST
+
+static Suite *status_suite(void)
+{
+    Suite *s = suite_create("status");
+    TCase *tc = tcase_create("status");
+
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, json_checker_self_test);
+    tcase_add_test(tc, query_parsing);
+    tcase_add_test(tc, names_and_types);
+    tcase_add_test(tc, days_left);
+    tcase_add_test(tc, snapshot_from_stats);
+    tcase_add_test(tc, html_escapes_request_data);
+    tcase_add_test(tc, html_shows_everything);
+    tcase_add_test(tc, html_section_for_mod_status);
+    tcase_add_test(tc, json_is_valid_and_escaped);
+    tcase_add_test(tc, json_has_the_contract_keys);
+    tcase_add_test(tc, json_empty_snapshot);
+    tcase_add_test(tc, json_thousand_vhosts);
+    tcase_add_test(tc, metrics_families_and_escaping);
+    tcase_add_test(tc, metrics_without_certificates_or_duplicates);
+    tcase_add_test(tc, auto_lines);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(status_suite());
+    int failed;
+
+    srunner_run_all(sr, CK_NORMAL);
+    failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
