@@ -40,13 +40,13 @@ make_certs() {
     local d=$run/pki
     [ -s "$d/server.pem" ] && return 0
     mkdir -p "$d"
-    openssl req -x509 -new -newkey rsa:2048 -nodes -days 30 -sha256 \
+    openssl req -x509 -new -newkey rsa:2048 -nodes -days 365 -sha256 \
         -subj "/CN=mod_hsts_audit demo CA" -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
     openssl req -new -newkey rsa:2048 -nodes -subj "/CN=hsts.test" \
         -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null
     printf 'subjectAltName=DNS:hsts.test,DNS:www.hsts.test,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$d/ext.cnf"
     openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
-        -CAcreateserial -days 30 -sha256 -extfile "$d/ext.cnf" -out "$d/server.pem" 2>/dev/null
+        -CAcreateserial -days 90 -sha256 -extfile "$d/ext.cnf" -out "$d/server.pem" 2>/dev/null
     chmod 644 "$d"/*.pem "$d"/*.key
 }
 
@@ -84,6 +84,10 @@ LogFormat "%h \"%r\" %>s hsts-audit=%{hsts-audit}n action=%{hsts-audit-action}n 
 CustomLog "$run/logs/access.log" hsts
 Listen 127.0.0.1:$HTTP_PORT
 Listen 127.0.0.1:$HTTPS_PORT
+
+# The certificate audit trusts the demo's own CA (a real server: leave this out,
+# the system store is used).
+HSTSTrustedCA "$run/pki/ca.pem"
 
 # Plain HTTP: only a redirect to HTTPS (HSTS on plain HTTP is meaningless).
 <VirtualHost 127.0.0.1:$HTTP_PORT>
