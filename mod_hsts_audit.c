@@ -34,6 +34,13 @@ static const command_rec hsts_cmds[] = {
                   "days before expiry that certificates get *.expiring_soon (default 30)"),
     AP_INIT_TAKE1("HSTSTrustedCA", hsts_cmd_trusted_ca, NULL, RSRC_CONF,
                   "PEM bundle of the roots the certificate audit trusts (default: system store)"),
+    AP_INIT_TAKE1("HSTSClientCert", hsts_cmd_client_cert, NULL, RSRC_CONF | ACCESS_CONF,
+                  "off | report | require: mutual-TLS verdicts on client certificates "
+                  "(495/496; needs SSLVerifyClient optional or optional_no_ca)"),
+    AP_INIT_TAKE2("HSTSClientCertStatus", hsts_cmd_client_cert_status, NULL,
+                  RSRC_CONF | ACCESS_CONF,
+                  "statuses (4xx) for a failed and for a missing client certificate "
+                  "(default 495 496)"),
     AP_INIT_TAKE1("HSTSRecentFindings", hsts_cmd_recent_findings, NULL, RSRC_CONF,
                   "entries in the shared ring of recent findings (default 64)"),
     { NULL }
@@ -52,6 +59,7 @@ static void hsts_register_hooks(apr_pool_t *p)
     ap_hook_insert_filter(hsts_insert_filter, NULL, NULL, APR_HOOK_LAST);
     ap_hook_insert_error_filter(hsts_insert_filter, NULL, NULL, APR_HOOK_LAST);
     hsts_status_register_hooks(p);
+    hsts_client_cert_register_hooks(p);
 }
 
 AP_DECLARE_MODULE(hsts_audit) = {

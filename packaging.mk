@@ -13,8 +13,10 @@
 
 ## ---- what the tarball ships beyond Makefile.am's EXTRA_DIST -----------------
 ## Every file tracked in git must be in the tarball (scripts/test-packaging.sh
-## checks it); directories are listed file by file so that a build in the
-## source tree (debian/ after dpkg-buildpackage, say) cannot leak into it.
+## checks it). tests/cli goes whole, like Makefile.am's test directories, so that
+## a new test file cannot be left out (its pytest runner would silently skip it);
+## debian/ and packaging/ are listed file by file so that the products of a
+## dpkg-buildpackage run in the source tree cannot leak into the tarball.
 PACKAGING_DEBIAN_FILES = \
 	debian/changelog debian/control debian/copyright debian/rules \
 	debian/source/format \
@@ -25,8 +27,7 @@ PACKAGING_RPM_FILES = \
 	packaging/mod_hsts_audit.spec packaging/10-hsts_audit.conf \
 	packaging/hsts_audit.conf
 EXTRA_DIST += .gitignore packaging.mk scripts/deps.sh scripts/test-packaging.sh \
-	tests/cli/run-cli-tests.sh tests/cli/test_cli_header.py \
-	docs/install.md \
+	tests/cli docs/install.md \
 	$(PACKAGING_DEBIAN_FILES) $(PACKAGING_RPM_FILES)
 
 ## Makefile.am's EXTRA_DIST names whole directories (tests/integration, tests/fuzz,
@@ -53,8 +54,10 @@ bench:
 
 ## distcheck: the module goes under distcheck's own prefix, not `apxs -q LIBEXECDIR`
 ## (/usr/lib/apache2/modules), so it runs without root and touches nothing outside.
-## ($$dc_install_base is set by automake's distcheck recipe.)
-DISTCHECK_CONFIGURE_FLAGS = \
+## ($$dc_install_base is set by automake's distcheck recipe.) This is the AM_ form
+## of DISTCHECK_CONFIGURE_FLAGS, which automake reserves for the user: both are
+## passed, so `make distcheck DISTCHECK_CONFIGURE_FLAGS=...` keeps this one.
+AM_DISTCHECK_CONFIGURE_FLAGS = \
 	--with-apache-moduledir="$$dc_install_base/lib/apache2/modules"
 
 ## Makefile.am removes the libtool .la of the module in install-exec-hook, but

@@ -33,6 +33,9 @@ typedef struct hsts_dir_conf {
     apr_int64_t max_age;         /**< HSTSMaxAge in seconds, or HSTS_UNSET */
     int include_subdomains;      /**< HSTSIncludeSubDomains 0/1, or HSTS_UNSET */
     int preload;                 /**< HSTSPreload 0/1, or HSTS_UNSET */
+    int client_cert;             /**< HSTSClientCert (hsts_client_cert_e), or HSTS_UNSET (= off) */
+    int client_cert_status_error;   /**< HSTSClientCertStatus first value, or HSTS_UNSET (= 495) */
+    int client_cert_status_missing; /**< HSTSClientCertStatus second value, or HSTS_UNSET (= 496) */
 
     /* Derived, never set by directives directly: */
     const char *policy;          /**< "max-age=N[; includeSubDomains][; preload]", NULL without max-age */

@@ -42,7 +42,7 @@ typedef struct hsts_status_cert {
     apr_time_t not_after;            /**< end of validity, 0 when unknown */
     apr_array_header_t *names;       /**< const char *: the SAN DNS/IP names, or NULL */
     int chain_complete;              /**< 1 yes, 0 no, -1 unknown (JSON null) */
-    hsts_findings_t findings;        /**< the cert.* (and guard.*) findings */
+    hsts_findings_t findings;        /**< the cert.* findings */
 } hsts_status_cert_t;
 
 /** One row of the vhost table: one counter set of the statistics area. */
@@ -60,6 +60,12 @@ typedef struct hsts_status_vhost {
     /** NULL until the certificate audit has something to say (not TLS, or
      *  not audited): JSON null, "not audited" in HTML, no metrics. */
     const hsts_status_cert_t *cert;
+    /** The lock-out guard (design.md section 5): subdomains this vhost's
+     *  includeSubDomains pins but the server does not serve safely
+     *  (guard.subdomain_not_https; const char *), or NULL; and whether
+     *  HSTSGuard withhold stops this vhost's STS. */
+    apr_array_header_t *unsafe_subdomains;
+    int guard_withhold;
 } hsts_status_vhost_t;
 
 /** One entry of the recent-findings ring, newest first in a snapshot. */

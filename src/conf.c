@@ -27,6 +27,9 @@ hsts_dir_conf *hsts_dir_conf_create(apr_pool_t *p)
     conf->max_age = HSTS_UNSET;
     conf->include_subdomains = HSTS_UNSET;
     conf->preload = HSTS_UNSET;
+    conf->client_cert = HSTS_UNSET;
+    conf->client_cert_status_error = HSTS_UNSET;
+    conf->client_cert_status_missing = HSTS_UNSET;
     conf->effective_mode = HSTS_MODE_REPORT;
     conf->stored_max_age = "-";
     return conf;
@@ -108,6 +111,9 @@ hsts_dir_conf *hsts_dir_conf_merge(apr_pool_t *p, const hsts_dir_conf *base,
     conf->max_age = MERGE_FIELD(max_age);
     conf->include_subdomains = MERGE_FIELD(include_subdomains);
     conf->preload = MERGE_FIELD(preload);
+    conf->client_cert = MERGE_FIELD(client_cert);
+    conf->client_cert_status_error = MERGE_FIELD(client_cert_status_error);
+    conf->client_cert_status_missing = MERGE_FIELD(client_cert_status_missing);
 
     if (same_policy_settings(conf, add)) {
         share_derived(conf, add);

@@ -15,6 +15,7 @@
 #include <http_core.h>
 #include <http_main.h>
 #include <http_config.h>
+#include <stdlib.h>
 #include <strings.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
@@ -51,10 +52,12 @@ static X509_STORE *trusted_store(apr_pool_t *p, server_rec *s, const char *ca_fi
         return store;
     }
     store = hsts_cert_store_load(p, ca_file, &err);
-    if (!store) {
+    if (!store && ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, HSTSLOGNO(00023)
                      "mod_hsts_audit: cannot load the trusted roots for the certificate "
                      "audit: %s", err ? err : "unknown error");
+    }
+    if (!store) {
         return NULL;
     }
     apr_pool_cleanup_register(p, store, free_store, apr_pool_cleanup_null);
@@ -151,7 +154,7 @@ static void log_cert_findings(apr_pool_t *p, server_rec *s, const char *vhost,
         if (!(cert->findings & HSTS_FINDING_BIT(i))) {
             continue;
         }
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | log_level_of(info), 0, s,
+        ap_log_error(APLOG_MARK, (s ? 0 : APLOG_STARTUP) | log_level_of(info), 0, s,
                      HSTSLOGNO(00020) "%s: %s (vhost %s, certificate %s, %s). "
                      "Visitors see %s. Fix: %s.",
                      info->code, info->summary, vhost,
@@ -164,12 +167,14 @@ static void log_cert_findings(apr_pool_t *p, server_rec *s, const char *vhost,
 
 /* ---- the guard ----------------------------------------------------------- */
 
+/* A TLS vhost whose certificate passed the audit. One that could not be
+ * audited (no trusted roots loaded: HSTS00023) is not held against it. */
 static int cert_ok(const hsts_srv_conf *sc)
 {
     const hsts_cert_report_t *cert = sc->cert;
 
-    return sc->is_tls && cert
-           && (!cert->findings
+    return sc->is_tls
+           && (!cert || !cert->findings
                || hsts_findings_severity(cert->findings) != HSTS_SEVERITY_ERROR);
 }
 
@@ -202,6 +207,11 @@ static hsts_guard_vhost_t *guard_table(apr_pool_t *p, server_rec *s_main, int *n
         apr_array_header_t *names = vhost_names(p, s);
         const hsts_srv_conf *sc = hsts_srv_conf_of(s);
 
+        /* With virtual hosts, the main server's ServerName (on Debian the
+         * machine's host name) is not a site of its own: leave it out. */
+        if (s == s_main && s_main->next) {
+            names->nelts = 0;
+        }
         table[i].names = (const char *const *)names->elts;
         table[i].n_names = names->nelts;
         table[i].is_tls = sc->is_tls;
@@ -228,7 +238,7 @@ static void run_guard(apr_pool_t *p, server_rec *s_main, int log)
         if (sc->unsafe_subdomains->nelts && log) {
             const hsts_finding_info_t *info = hsts_finding_info(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS);
 
-            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s, HSTSLOGNO(00021)
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, HSTSLOGNO(00021)
                          "%s: vhost %s sends includeSubDomains, but these subdomains are "
                          "not served over HTTPS with a valid certificate here: %s. "
                          "Visitors see %s. Fix: %s.", info->code, sc->name,
@@ -239,7 +249,7 @@ static void run_guard(apr_pool_t *p, server_rec *s_main, int log)
         if (risk && hsts_srv_guard(sc) == HSTS_GUARD_WITHHOLD) {
             sc->withhold = 1;
             if (log) {
-                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, s, HSTSLOGNO(00022)
+                ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, HSTSLOGNO(00022)
                              "HSTSGuard withhold: vhost %s sends no Strict-Transport-Security "
                              "until its %s fixed (see the findings above)", sc->name,
                              table[i].cert_ok ? "subdomains are" : "certificate is");
@@ -271,6 +281,8 @@ typedef struct {
     apr_array_header_t *names;
     const char *cert_file;
     const char *chain_file;
+    const char *trusted_ca;      /* the block's HSTSTrustedCA, or NULL */
+    int warn_days;               /* the block's HSTSCertWarnDays, or HSTS_UNSET */
     int ssl_on;
 } tree_vhost_t;
 
@@ -299,6 +311,12 @@ static void scan_block(apr_pool_t *p, const ap_directive_t *d, tree_vhost_t *v)
         else if (!strcasecmp(d->directive, "SSLCertificateChainFile")) {
             v->chain_file = ap_server_root_relative(p, ap_getword_conf(p, &args));
         }
+        else if (!strcasecmp(d->directive, "HSTSTrustedCA")) {
+            v->trusted_ca = ap_server_root_relative(p, ap_getword_conf(p, &args));
+        }
+        else if (!strcasecmp(d->directive, "HSTSCertWarnDays")) {
+            v->warn_days = atoi(ap_getword_conf(p, &args));
+        }
         else if (!strcasecmp(d->directive, "SSLEngine")) {
             v->ssl_on = !strcasecmp(ap_getword_conf(p, &args), "on");
         }
@@ -314,7 +332,10 @@ static void scan_block(apr_pool_t *p, const ap_directive_t *d, tree_vhost_t *v)
 static void audit_tree_vhost(apr_pool_t *p, server_rec *s_main, const tree_vhost_t *v)
 {
     const hsts_srv_conf *main_conf = hsts_srv_conf_of(s_main);
-    X509_STORE *store = trusted_store(p, s_main, main_conf->trusted_ca);
+    X509_STORE *store = trusted_store(p, s_main, v->trusted_ca ? v->trusted_ca
+                                                               : main_conf->trusted_ca);
+    int warn_days = v->warn_days != HSTS_UNSET ? v->warn_days
+                                               : hsts_srv_cert_warn_days(main_conf);
     STACK_OF(X509) *chain = NULL, *extra = NULL;
     hsts_cert_report_t report;
     const char *err = NULL, *label;
@@ -336,8 +357,7 @@ static void audit_tree_vhost(apr_pool_t *p, server_rec *s_main, const tree_vhost
         sk_X509_free(extra);
     }
     if (hsts_cert_audit(p, leaf, chain, (const char *const *)v->names->elts, v->names->nelts,
-                        store, hsts_srv_cert_warn_days(main_conf), apr_time_now(),
-                        &report) == APR_SUCCESS) {
+                        store, warn_days, apr_time_now(), &report) == APR_SUCCESS) {
         log_cert_findings(p, NULL, apr_pstrcat(p, label, " (", v->cert_file, ")", NULL),
                           &report);
     }
@@ -352,6 +372,7 @@ void hsts_certs_test_config(apr_pool_t *pconf, server_rec *s_main)
     for (d = ap_conftree; d; d = d->next) {
         tree_vhost_t v = { 0 };
 
+        v.warn_days = HSTS_UNSET;
         if (strcasecmp(d->directive, "<VirtualHost") || !d->first_child) {
             continue;
         }

@@ -13,6 +13,7 @@
 #include <apr_strings.h>
 
 #include "hsts_cert.h"
+#include "hsts_client_cert.h"
 #include "hsts_duration.h"
 
 #include <strings.h>
@@ -116,6 +117,8 @@ const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg)
 {
     hsts_srv_conf *conf = hsts_srv_conf_of(cmd->server);
     const char *path = ap_server_root_relative(cmd->pool, arg);
+    const char *why = NULL;
+    X509_STORE *store;
     apr_finfo_t finfo;
 
     (void)dconf;
@@ -124,6 +127,12 @@ const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg)
         return directive_error(cmd, arg, "is not a readable file: give a PEM bundle of "
                                "the root certificates the certificate audit trusts");
     }
+    store = hsts_cert_store_load(cmd->temp_pool, path, &why);
+    if (!store) {
+        return apr_psprintf(cmd->pool, "%s '%s': %s: give a PEM bundle of root certificates",
+                            cmd->cmd->name, arg, why ? why : "cannot be loaded");
+    }
+    X509_STORE_free(store);
     conf->trusted_ca = path;
     return NULL;
 }
@@ -180,6 +189,33 @@ const char *hsts_cmd_mode(cmd_parms *cmd, void *dconf, const char *arg)
         return directive_error(cmd, arg, why);
     }
     hsts_conf_finish(cmd->pool, conf);
+    return NULL;
+}
+
+const char *hsts_cmd_client_cert(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    hsts_dir_conf *conf = dconf;
+    const char *why = hsts_client_cert_mode_parse(arg, &conf->client_cert);
+
+    if (why) {
+        return directive_error(cmd, arg, why);
+    }
+    return NULL;
+}
+
+const char *hsts_cmd_client_cert_status(cmd_parms *cmd, void *dconf, const char *error,
+                                        const char *missing)
+{
+    hsts_dir_conf *conf = dconf;
+    const char *why = hsts_client_cert_status_parse(error, &conf->client_cert_status_error);
+
+    if (why) {
+        return directive_error(cmd, error, why);
+    }
+    why = hsts_client_cert_status_parse(missing, &conf->client_cert_status_missing);
+    if (why) {
+        return directive_error(cmd, missing, why);
+    }
     return NULL;
 }
 

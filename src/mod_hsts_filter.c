@@ -207,6 +207,9 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     resp.first_is_policy = fields.first && conf->policy
                            && !strcmp(fields.first, conf->policy);
     action = hsts_policy_decide(conf->effective_mode, conf->policy != NULL, &resp);
+    if (action == HSTS_ACTION_WITHHELD) {
+        findings |= HSTS_FINDING_BIT(HSTS_F_HEADER_MISSING);
+    }
     switch (action) {
     case HSTS_ACTION_ADDED:
     case HSTS_ACTION_REPLACED:

@@ -80,6 +80,9 @@ const char *hsts_cmd_max_age(cmd_parms *cmd, void *dconf, const char *arg);
 const char *hsts_cmd_include_subdomains(cmd_parms *cmd, void *dconf, int flag);
 const char *hsts_cmd_preload(cmd_parms *cmd, void *dconf, int flag);
 const char *hsts_cmd_mode(cmd_parms *cmd, void *dconf, const char *arg);
+const char *hsts_cmd_client_cert(cmd_parms *cmd, void *dconf, const char *arg);
+const char *hsts_cmd_client_cert_status(cmd_parms *cmd, void *dconf, const char *error,
+                                        const char *missing);
 int hsts_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                       server_rec *s);
 
@@ -97,6 +100,10 @@ void hsts_certs_test_config(apr_pool_t *pconf, server_rec *s_main);
 
 /* mod_hsts_status.c: the hsts-audit-status handler and the mod_status section. */
 void hsts_status_register_hooks(apr_pool_t *p);
+
+/* mod_hsts_client_cert.c: mutual-TLS verdicts (495/496, design.md section 6). */
+void hsts_client_cert_register_hooks(apr_pool_t *p);
+int hsts_client_cert_init_server(server_rec *s, apr_pool_t *p, struct ssl_ctx_st *ssl_ctx);
 
 /* mod_hsts_filter.c: the output filter that sets and removes STS. */
 void hsts_filter_register(void);

@@ -21,6 +21,7 @@ int hsts_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
     if (!is_proxy) {
         hsts_srv_conf_of(s)->is_tls = 1;
         hsts_certs_audit_ctx(s, p, ssl_ctx);
+        return hsts_client_cert_init_server(s, p, ssl_ctx);
     }
     return OK;
 }

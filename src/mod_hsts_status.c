@@ -19,6 +19,7 @@
 #include <apr_strings.h>
 #include <mod_status.h>
 
+#include "hsts_cert.h"
 #include "hsts_status.h"
 
 #define HSTS_STATUS_HANDLER "hsts-audit-status"
@@ -56,18 +57,26 @@ static apr_array_header_t *vhost_aliases(apr_pool_t *p, const server_rec *s)
     return all;
 }
 
-/* The certificate audit's view of this vhost's certificate (design.md
- * section 5). The audit has not landed yet: every row says "not audited"
- * (JSON null, no certificate metrics). When it lands, fill an
- * hsts_status_cert_t here from what it recorded for s at startup; the
- * renderers already show subject, issuer, not_after, days_left (computed at
- * render time), names, chain_complete and findings with their browser
- * errors and fixes. */
-static const hsts_status_cert_t *vhost_certificate(apr_pool_t *p, const server_rec *s)
+/* The certificate audit's result for this vhost (design.md section 5,
+ * src/mod_hsts_certs.c: the chain mod_ssl loaded, audited at startup); NULL
+ * when the vhost is not TLS or was not audited. days_left is computed by the
+ * renderers at render time. */
+static const hsts_status_cert_t *vhost_certificate(apr_pool_t *p, const hsts_srv_conf *sc)
 {
-    (void)p;
-    (void)s;
-    return NULL;
+    const hsts_cert_report_t *report = sc->cert;
+    hsts_status_cert_t *c;
+
+    if (!sc->is_tls || !report) {
+        return NULL;
+    }
+    c = apr_pcalloc(p, sizeof(*c));
+    c->subject = report->subject;
+    c->issuer = report->issuer;
+    c->not_after = report->not_after;
+    c->names = report->names;
+    c->chain_complete = report->chain_complete ? 1 : 0;
+    c->findings = report->findings;
+    return c;
 }
 
 static void build_snapshot(request_rec *r, const hsts_runtime *rt, int with_recent,
@@ -97,7 +106,9 @@ static void build_snapshot(request_rec *r, const hsts_runtime *rt, int with_rece
         row->mode = hsts_mode_name(dc ? (int)dc->effective_mode : HSTS_MODE_REPORT);
         row->policy = dc ? dc->policy : NULL;
         hsts_status_vhost_counters(row, rt->stats, sc->vhost_index);
-        row->cert = vhost_certificate(r->pool, s);
+        row->cert = vhost_certificate(r->pool, sc);
+        row->unsafe_subdomains = sc->unsafe_subdomains;
+        row->guard_withhold = sc->withhold;
     }
     snap->vhosts = rows;
     snap->n_vhosts = i;

@@ -413,6 +413,25 @@ static int count_bits(hsts_findings_t set)
     return n;
 }
 
+enum { ROW_WITHHOLD, ROW_UNSAFE };
+
+/* How many rows withhold STS (ROW_WITHHOLD) or pin unsafe subdomains. */
+static apr_uint64_t count_rows(const hsts_status_snapshot_t *snap, int what)
+{
+    apr_uint64_t n = 0;
+    apr_size_t i;
+
+    for (i = 0; i < snap->n_vhosts; i++) {
+        const hsts_status_vhost_t *v = snap->vhosts + i;
+
+        if (what == ROW_WITHHOLD ? v->guard_withhold != 0
+            : (v->unsafe_subdomains && v->unsafe_subdomains->nelts > 0)) {
+            n++;
+        }
+    }
+    return n;
+}
+
 static const char *severity_name(hsts_severity_e sev)
 {
     return sev == HSTS_SEVERITY_ERROR ? "error" : "warning";
@@ -591,7 +610,16 @@ void hsts_status_render_json(const hsts_status_snapshot_t *snap,
         json_finding_counts(&o, v->findings);
         OUT_LIT(&o, ",\"certificate\":");
         json_certificate(&o, p, v->cert, snap->now);
-        OUT_LIT(&o, "}");
+        OUT_LIT(&o, ",\"guard\":{\"withhold\":");
+        if (v->guard_withhold) {
+            OUT_LIT(&o, "true");
+        }
+        else {
+            OUT_LIT(&o, "false");
+        }
+        OUT_LIT(&o, ",\"unsafe_subdomains\":");
+        json_string_array(&o, p, v->unsafe_subdomains);
+        OUT_LIT(&o, "}}");
     }
     OUT_LIT(&o, "],\n\"recent\":[");
     for (i = 0; i < snap->n_recent; i++) {
@@ -667,6 +695,8 @@ void hsts_status_render_auto(const hsts_status_snapshot_t *snap, unsigned flags,
     }
     auto_line_u64(&o, "CertAudited", audited);
     auto_line_u64(&o, "CertProblems", problems);
+    auto_line_u64(&o, "GuardWithhold", count_rows(snap, ROW_WITHHOLD));
+    auto_line_u64(&o, "GuardUnsafeSubdomains", count_rows(snap, ROW_UNSAFE));
     if (have_days) {
         OUT_LIT(&o, "HstsAuditCertMinDaysLeft: ");
         out_i64(&o, min_days);
@@ -722,6 +752,12 @@ void hsts_status_render_auto(const hsts_status_snapshot_t *snap, unsigned flags,
             out_i64(&o, hsts_status_days_left(v->cert->not_after, snap->now));
             OUT_LIT(&o, "\n");
         }
+        AUTO_KEY("GuardWithhold");
+        out_u64(&o, v->guard_withhold ? 1 : 0);
+        OUT_LIT(&o, "\n");
+        AUTO_KEY("UnsafeSubdomains");
+        out_u64(&o, v->unsafe_subdomains ? (apr_uint64_t)v->unsafe_subdomains->nelts : 0);
+        OUT_LIT(&o, "\n");
         if (v->cert) {
             AUTO_KEY("CertFindings");
             out_u64(&o, (apr_uint64_t)count_bits(v->cert->findings));
@@ -844,6 +880,29 @@ void hsts_status_render_metrics(const hsts_status_snapshot_t *snap,
         }
     }
 
+    {
+        static const char withhold[] = "hsts_audit_guard_withhold";
+        static const char unsafe[] = "hsts_audit_guard_unsafe_subdomains";
+
+        metric_head(&o, withhold,
+                    "1 while HSTSGuard withhold stops the vhost's Strict-Transport-Security (a lock-out risk stands), else 0.",
+                    "gauge");
+        for (i = 0; i < snap->n_vhosts; i++) {
+            metric_sample(&o, withhold, sizeof(withhold) - 1, labels[i]);
+            out_u64(&o, snap->vhosts[i].guard_withhold ? 1 : 0);
+            OUT_LIT(&o, "\n");
+        }
+        metric_head(&o, unsafe,
+                    "Subdomains the vhost's includeSubDomains pins that this server does not serve over HTTPS with a valid certificate (guard.subdomain_not_https).",
+                    "gauge");
+        for (i = 0; i < snap->n_vhosts; i++) {
+            const apr_array_header_t *a = snap->vhosts[i].unsafe_subdomains;
+
+            metric_sample(&o, unsafe, sizeof(unsafe) - 1, labels[i]);
+            out_u64(&o, a ? (apr_uint64_t)a->nelts : 0);
+            OUT_LIT(&o, "\n");
+        }
+    }
     for (i = 0; i < snap->n_vhosts; i++) {
         if (snap->vhosts[i].cert) {
             have_certs = 1;
@@ -1048,6 +1107,27 @@ static void html_certificate(out_t *o, apr_pool_t *p, const hsts_status_vhost_t 
     }
 }
 
+/* The lock-out guard's verdict, under the policy. */
+static void html_guard(out_t *o, apr_pool_t *p, const hsts_status_vhost_t *v)
+{
+    const hsts_finding_info_t *info = hsts_finding_info(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS);
+
+    if (v->guard_withhold) {
+        OUT_LIT(o, "<br><span class=\"error\">withheld by HSTSGuard: no STS is sent "
+                   "until the risk is fixed</span>");
+    }
+    if (v->unsafe_subdomains && v->unsafe_subdomains->nelts) {
+        OUT_LIT(o, "<br>");
+        html_code(o, HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS);
+        OUT_LIT(o, ": ");
+        html_names(o, p, v->unsafe_subdomains);
+        OUT_LIT(o, "<br>&nbsp;&nbsp;Browsers show: ");
+        out_html(o, p, info->browser_errors);
+        OUT_LIT(o, "<br>&nbsp;&nbsp;Fix: ");
+        out_html(o, p, info->fix);
+    }
+}
+
 static void html_counter_headers(out_t *o)
 {
     int c;
@@ -1123,6 +1203,23 @@ static void html_section(out_t *o, apr_pool_t *p, const hsts_status_snapshot_t *
     }
     OUT_LIT(o, ". Virtual hosts: ");
     out_u64(o, snap->n_vhosts);
+    {
+        apr_size_t i, audited = 0, problems = 0;
+
+        for (i = 0; i < snap->n_vhosts; i++) {
+            if (snap->vhosts[i].cert) {
+                audited++;
+                problems += snap->vhosts[i].cert->findings != 0;
+            }
+        }
+        OUT_LIT(o, ". Certificates audited: ");
+        out_u64(o, audited);
+        OUT_LIT(o, ", with findings: ");
+        out_u64(o, problems);
+        OUT_LIT(o, ". STS withheld by HSTSGuard on ");
+        out_u64(o, count_rows(snap, ROW_WITHHOLD));
+        OUT_LIT(o, " vhosts");
+    }
     OUT_LIT(o, ". Counting for ");
     html_uptime(o, snap->uptime_s);
     OUT_LIT(o, ".</p>\n");
@@ -1221,6 +1318,9 @@ void hsts_status_render_html(const hsts_status_snapshot_t *snap, unsigned flags,
         if (v->cert) {
             cert_codes |= v->cert->findings;
         }
+        if (v->unsafe_subdomains && v->unsafe_subdomains->nelts) {
+            cert_codes |= HSTS_FINDING_BIT(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS);
+        }
         OUT_LIT(&o, "<tr><td>");
         out_html(&o, p, v->name);
         if (v->main_server) {
@@ -1237,6 +1337,7 @@ void hsts_status_render_html(const hsts_status_snapshot_t *snap, unsigned flags,
         else {
             OUT_LIT(&o, "<i>none</i>");
         }
+        html_guard(&o, p, v);
         OUT_LIT(&o, "</td>");
         html_counter_cells(&o, v->counters);
         OUT_LIT(&o, "<td>");

@@ -2,6 +2,7 @@
 so they validate the PKI, the httpd factory, the clients and the backends, and
 pin down the httpd/curl behaviour the module tests rely on."""
 
+import socket
 import subprocess
 
 import pytest
@@ -266,6 +267,15 @@ def test_error_log_checker(httpd_factory):
     assert "something broke" in problems[0]
     assert problems[1].startswith("crash: ")
     assert s.log_problems() == []  # offset advanced
+    noise = ("[x] [mpm_event:error] [pid 9] (9)Bad file descriptor: AH03093: process_socket: "
+             "apr_pollset_add failure for keep alive\n")
+    with open(s.error_log, "a") as f:
+        f.write(noise)
+    assert len(s.log_problems()) == 1          # before SIGTERM: a problem
+    s._term_offset = len(s.read_error_log())
+    with open(s.error_log, "a") as f:
+        f.write(noise)
+    assert s.log_problems() == []              # after SIGTERM: shutdown noise
 
 
 def test_missing_module_fails_not_skips(monkeypatch):
@@ -319,3 +329,20 @@ class TestClientCertsWithoutModule:
         r = mtls.get("/", client=client, check=False)
         assert r.curl_rc != 0 and r.status == 0, (r.curl_rc, r.stderr)
         assert "AH02039: Certificate Verification: " + reason in mtls.read_error_log()
+
+
+def test_start_retries_when_a_port_is_taken(httpd_factory, monkeypatch):
+    with socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        taken = blocker.getsockname()[1]
+        real = httpdlib.free_port
+        first = [taken]
+        monkeypatch.setattr(httpdlib, "free_port",
+                            lambda host="127.0.0.1": first.pop() if first else real(host))
+        s = httpd_factory.make(with_module=False)
+        assert s.http_port == taken
+        s.start()
+        assert s.http_port != taken
+        assert s.get("/", tls=False).status == 200
+        assert s.get("/").status == 200

@@ -10,6 +10,7 @@ import json
 import re
 import shutil
 import subprocess
+import time
 
 import pytest
 
@@ -154,7 +155,7 @@ def test_html_default(server):
                  "<h2>Recent findings", https_name(server), http_name(server),
                  "backend.test:%d" % server.backend_port, POLICY,
                  "www.hsts.test, localhost", "<td>add</td>", "<td>off</td>",
-                 "<i>not audited</i>"):
+                 "Chain: complete", "days left"):
         assert part in t, part
 
 
@@ -189,12 +190,19 @@ def test_json_object(server):
     assert {"www.hsts.test", "localhost"} <= set(v["aliases"])
     assert set(COUNTERS) <= set(v["counters"])
     assert set(doc["findings"]) == set(v["findings"])
-    assert "certificate" in v          # null until the certificate audit lands
-    if v["certificate"] is not None:
-        assert {"subject", "issuer", "not_after", "days_left", "names", "chain_complete",
-                "findings"} <= set(v["certificate"])
+    cert = v["certificate"]            # the certificate audit's result
+    assert set(cert) >= {"subject", "issuer", "not_after", "days_left", "names",
+                         "chain_complete", "findings"}
+    assert "hsts.test" in cert["subject"]
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", cert["not_after"])
+    assert 360 <= cert["days_left"] <= 365
+    assert {"hsts.test", "www.hsts.test", "localhost"} <= set(cert["names"])
+    assert cert["chain_complete"] is True
+    assert cert["findings"] == []
+    assert v["guard"] == {"withhold": False, "unsafe_subdomains": []}
     plain = vhost(doc, http_name(server))
     assert plain["tls"] is False
+    assert plain["certificate"] is None
     backend = vhost(doc, "backend.test:%d" % server.backend_port)
     assert backend["mode"] == "off"
     assert doc["vhosts"][0]["main_server"] is True
@@ -224,9 +232,15 @@ def test_metrics(server):
     https = {s[0]["vhost"]: s[1] for s in fam["hsts_audit_requests_https_total"]["samples"]}
     assert https[https_name(server)] >= 1
     assert "hsts_audit_findings_header_invalid_syntax_total" in fam
-    expiry = fam.get("hsts_audit_server_cert_expiry_timestamp_seconds")
-    if expiry:          # once the certificate audit fills it in
-        assert expiry["type"] == "gauge"
+    expiry = fam["hsts_audit_server_cert_expiry_timestamp_seconds"]
+    assert expiry["type"] == "gauge"
+    vhosts = {lab["vhost"]: value for lab, value in expiry["samples"]}
+    assert set(vhosts) == {https_name(server)}          # TLS vhosts only
+    now = time.time()
+    assert now + 360 * 86400 < vhosts[https_name(server)] < now + 366 * 86400
+    assert fam["hsts_audit_server_cert_findings"]["samples"] == [
+        ({"vhost": https_name(server)}, 0.0)]
+    assert {s[1] for s in fam["hsts_audit_guard_withhold"]["samples"]} == {0.0}
 
 
 def test_metrics_promtool(server):
@@ -417,3 +431,59 @@ def test_json_thousand_vhosts_fast(httpd_factory):
             times.append(int(us))
     assert len(times) == 5
     assert min(times) < 50000, times
+
+
+# --------------------------------------------------------------------------
+# certificates and the guard (design.md section 5) on the page
+# --------------------------------------------------------------------------
+
+def test_certificate_expiring_soon(httpd_factory):
+    s = httpd_factory.start(server_cert="expiring", hsts_global="HSTSMaxAge 1y\n",
+                            https_body=STATUS_LOCATION)
+    doc = status_json(s)
+    cert = vhost(doc, https_name(s))["certificate"]
+    assert cert["findings"] == ["cert.expiring_soon"]
+    assert cert["days_left"] in (4, 5)
+    assert cert["chain_complete"] is True
+    html = status(s).text
+    assert "cert.expiring_soon" in html
+    assert "NET::ERR_CERT_DATE_INVALID" in html            # the browser errors
+    assert "days left)" in html
+    fam = parse_exposition(status(s, "metrics").text)
+    (labels, value), = fam["hsts_audit_server_cert_expiry_timestamp_seconds"]["samples"]
+    assert labels == {"vhost": https_name(s)}
+    assert abs(value - (time.time() + 5 * 86400)) < 2 * 86400
+    assert fam["hsts_audit_server_cert_findings"]["samples"] == [(labels, 1.0)]
+    auto = dict(l.split(": ", 1) for l in status(s, "auto").text.splitlines())
+    assert auto["HstsAuditCertAudited"] == "1"
+    assert auto["HstsAuditCertProblems"] == "1"
+    assert auto["HstsAuditCertMinDaysLeft"] in ("4", "5")
+
+
+def test_guard_withhold_on_the_page(httpd_factory):
+    """A chain without its intermediate (cert.chain_incomplete) under
+    HSTSGuard withhold: the page says STS is withheld, and counts it."""
+    s = httpd_factory.start(chainless=True,
+                            hsts_global="HSTSMaxAge 1y\nHSTSGuard withhold\n",
+                            https_body=STATUS_LOCATION)
+    r = s.get("/page.html", insecure=True, cacert=None)
+    assert r.status == 200 and r.sts == []
+    doc = status_json_insecure(s)
+    v = vhost(doc, https_name(s))
+    assert v["guard"]["withhold"] is True
+    assert v["certificate"]["chain_complete"] is False
+    assert "cert.chain_incomplete" in v["certificate"]["findings"]
+    assert v["counters"]["sts_withheld"] == 1
+    html = s.get("/hsts-status", insecure=True, cacert=None).text
+    assert "withheld by HSTSGuard" in html
+    assert "cert.chain_incomplete" in html
+    fam = parse_exposition(s.get("/hsts-status?metrics", insecure=True, cacert=None).text)
+    withhold = {lab["vhost"]: value for lab, value in fam["hsts_audit_guard_withhold"]["samples"]}
+    assert withhold[https_name(s)] == 1.0
+    assert fam["hsts_audit_sts_withheld_total"]["samples"]
+
+
+def status_json_insecure(server):
+    r = server.get("/hsts-status?json", insecure=True, cacert=None)
+    assert r.status == 200, r.text[:300]
+    return json.loads(r.body)

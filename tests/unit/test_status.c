@@ -289,6 +289,8 @@ static hsts_status_snapshot_t *hostile_snapshot(void)
     v[2].tls = 1;
     v[2].mode = "enforce";
     v[2].policy = "max-age=1";
+    v[2].unsafe_subdomains = strings("plain.example.org", "x<y>.example.org");
+    v[2].guard_withhold = 1;
 
     r[0].time = T0 - apr_time_from_sec(5);
     r[0].vhost = "www.example.org:443";
@@ -505,6 +507,11 @@ START_TEST(html_shows_everything)
     /* mutual TLS by reason */
     ck_assert_contains(html, "<h2>Mutual TLS rejections</h2>");
     ck_assert_contains(html, ">client_cert.missing</a></td><td class=\"n\">2</td>");
+    /* the guard */
+    ck_assert_contains(html, "withheld by HSTSGuard");
+    ck_assert_contains(html, ">guard.subdomain_not_https</a>: plain.example.org, "
+                             "x&lt;y&gt;.example.org<br>");
+    ck_assert_contains(html, "id=\"f-guard.subdomain_not_https\"");
     /* the ring */
     ck_assert_contains(html, "Recent findings (2 of at most 64, newest first)");
     ck_assert_contains(html, "<td>2026-09-21T14:13:15Z</td>");
@@ -568,7 +575,10 @@ START_TEST(json_has_the_contract_keys)
                              "\"chain_complete\":true,\"findings\":[\"cert.expiring_soon\"]}");
     ck_assert_contains(json, "\"name\":\"www.example.org:80\",\"aliases\":[],\"tls\":false,"
                              "\"main_server\":false,\"mode\":\"report\",\"policy\":null,");
-    ck_assert_contains(json, "\"certificate\":null}");
+    ck_assert_contains(json, "\"certificate\":null,\"guard\":{\"withhold\":false,"
+                             "\"unsafe_subdomains\":[]}}");
+    ck_assert_contains(json, "\"guard\":{\"withhold\":true,\"unsafe_subdomains\":"
+                             "[\"plain.example.org\",\"x<y>.example.org\"]}}");
     ck_assert_contains(json, "\"recent\":[\n{\"time\":\"2026-09-21T14:13:15Z\","
                              "\"vhost\":\"www.example.org:443\",");
     ck_assert_contains(json, "\"findings\":[\"header.multiple\",\"header.invalid.syntax\"]}");
@@ -727,6 +737,9 @@ START_TEST(metrics_families_and_escaping)
     ck_assert_contains(m, "hsts_audit_server_cert_expiry_timestamp_seconds{vhost=\"www.example.org:443\"} 1793542500\n");
     ck_assert_contains(m, "hsts_audit_server_cert_findings{vhost=\"www.example.org:443\"} 1\n");
     ck_assert_contains(m, "hsts_audit_start_time_seconds 1789996277\n");
+    ck_assert_contains(m, "# TYPE hsts_audit_guard_withhold gauge\n"
+                          "hsts_audit_guard_withhold{vhost=\"www.example.org:443\"} 0\n");
+    ck_assert_contains(m, "hsts_audit_guard_unsafe_subdomains{vhost=\"evil<script>\\\"?\\\\\\n.test:8443\"} 2\n");
     ck_assert_lacks(m, "host=\"<script>");       /* no request data in labels */
     ck_assert_lacks(m, "path");
 }
@@ -798,6 +811,9 @@ START_TEST(auto_lines)
     ck_assert_contains(a, "\nHstsAuditVhost.2.Policy: -\n");
     ck_assert_contains(a, "\nHstsAuditVhost.1.CertDaysLeft: 41\n");
     ck_assert_contains(a, "\nHstsAuditVhost.3.Name: evil<script>\"?\\?.test:8443\n");
+    ck_assert_contains(a, "\nHstsAuditGuardWithhold: 1\nHstsAuditGuardUnsafeSubdomains: 1\n");
+    ck_assert_contains(a, "\nHstsAuditVhost.3.GuardWithhold: 1\nHstsAuditVhost.3.UnsafeSubdomains: 2\n");
+    ck_assert_contains(a, "\nHstsAuditVhost.1.GuardWithhold: 0\n");
     ck_assert_contains(section, "\nHstsAuditRequestsHttps: 12\n");
     ck_assert_lacks(section, "HstsAuditVhost.");
     ck_assert_lacks(section, "HstsAuditFinding.");
