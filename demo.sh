@@ -76,6 +76,7 @@ LoadModule alias_module $mods/mod_alias.so
 LoadModule headers_module $mods/mod_headers.so
 LoadModule ssl_module $mods/mod_ssl.so
 LoadModule http2_module $mods/mod_http2.so
+LoadModule status_module $mods/mod_status.so
 LoadModule hsts_audit_module $top/.libs/mod_hsts_audit.so
 TypesConfig /etc/mime.types
 DirectoryIndex index.html
@@ -109,6 +110,18 @@ HSTSTrustedCA "$run/pki/ca.pem"
     # The policy: one year, subdomains too; mode "add" because HSTSMaxAge is set.
     HSTSMaxAge 1y
     HSTSIncludeSubDomains On
+
+    # The module's status page and mod_status, local clients only.
+    <Location /hsts-status>
+        SetHandler hsts-audit-status
+        Require local
+        HSTSMode off
+    </Location>
+    <Location /server-status>
+        SetHandler server-status
+        Require local
+        HSTSMode off
+    </Location>
 
     # An "application" that sends a broken header (no ';' before
     # includeSubDomains): browsers reject it, the module replaces it.
@@ -144,6 +157,10 @@ See it replace an application's broken header:
   curl -sI --cacert $run/pki/ca.pem https://localhost:$HTTPS_PORT/app/
 And on an error page, over HTTP/2:
   curl -sI --http2 --cacert $run/pki/ca.pem https://localhost:$HTTPS_PORT/missing
+The status page (also ?json, ?metrics, ?auto) and mod_status's section:
+  https://localhost:$HTTPS_PORT/hsts-status
+  curl -s --cacert $run/pki/ca.pem 'https://localhost:$HTTPS_PORT/hsts-status?json'
+  curl -s --cacert $run/pki/ca.pem 'https://localhost:$HTTPS_PORT/server-status?auto' | grep HstsAudit
 What the module did per request (notes in the access log):
   tail $run/logs/access.log
 Error log (findings, once per minute each): $run/logs/error.log

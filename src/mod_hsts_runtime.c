@@ -34,6 +34,26 @@ static apr_port_t vhost_port(const server_rec *s)
     return s->port;
 }
 
+/* The vhost's name on the status page and in the counters: "host:port"
+ * ("host:main" for the main server, which has no address of its own), made
+ * unique with "#2", "#3"... so that counters carried over a graceful restart
+ * by name always land on the same vhost. */
+static const char *unique_name(apr_pool_t *p, apr_hash_t *seen, const server_rec *s,
+                               int is_main)
+{
+    const char *host = s->server_hostname ? s->server_hostname : "*";
+    const char *base = is_main ? apr_pstrcat(p, host, ":main", NULL)
+                               : apr_psprintf(p, "%s:%u", host, (unsigned)vhost_port(s));
+    const char *name = base;
+    int n = 1;
+
+    while (apr_hash_get(seen, name, APR_HASH_KEY_STRING)) {
+        name = apr_psprintf(p, "%s#%d", base, ++n);
+    }
+    apr_hash_set(seen, name, APR_HASH_KEY_STRING, name);
+    return name;
+}
+
 static void add_https_host(apr_pool_t *p, apr_hash_t *hosts, const char *name)
 {
     char *lower;
@@ -128,19 +148,18 @@ int hsts_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     apr_uint32_t ring_size = main_conf->recent_findings != HSTS_UNSET
                              ? (apr_uint32_t)main_conf->recent_findings
                              : HSTS_RECENT_FINDINGS_DEFAULT;
+    apr_hash_t *names;
     server_rec *s;
     apr_status_t rv;
 
     (void)plog;
-    (void)ptemp;
     rt->https_hosts = apr_hash_make(pconf);
+    names = apr_hash_make(ptemp);
     for (s = s_main; s; s = s->next) {
         hsts_srv_conf *sc = hsts_srv_conf_of(s);
 
         sc->vhost_index = ++rt->n_vhosts;
-        sc->name = apr_psprintf(pconf, "%s:%u",
-                                s->server_hostname ? s->server_hostname : "*",
-                                (unsigned)vhost_port(s));
+        sc->name = unique_name(pconf, names, s, s == s_main);
         sc->rt = rt;
         if (sc->is_tls) {
             collect_https_hosts(pconf, rt->https_hosts, s);
