@@ -1,7 +1,7 @@
 /* Unit tests (Check) for the audit core: the findings table, one case per
  * response finding code, the redirect rules, the shared statistics area
  * (counting, rate limit, ring, carry-over) and the escapers. */
-#include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,19 +14,6 @@
 #include "hsts_findings.h"
 #include "hsts_stats.h"
 
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    apr_initialize();
-    apr_pool_create(&pool, NULL);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    apr_terminate();
-}
 
 #define BIT HSTS_FINDING_BIT
 
@@ -349,9 +336,8 @@ END_TEST
 static Suite *audit_suite(void)
 {
     Suite *s = suite_create("audit");
-    TCase *tc = tcase_create("audit");
+    TCase *tc = unit_tcase("audit");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, table_is_complete_and_consistent);
     tcase_add_test(tc, table_has_the_contract_codes);
     tcase_add_test(tc, format_lists_codes_in_table_order);
@@ -373,11 +359,5 @@ static Suite *audit_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(audit_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(audit_suite());
 }

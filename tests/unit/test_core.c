@@ -1,7 +1,7 @@
 /* Unit tests (Check) for the core pieces other than the STS parsers:
  * HSTSMaxAge durations, HSTSMode names, the merge of scopes, and the
  * add/enforce decision. */
-#include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,19 +12,6 @@
 #include "hsts_duration.h"
 #include "hsts_policy.h"
 
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    apr_initialize();
-    apr_pool_create(&pool, NULL);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    apr_terminate();
-}
 
 /* ---- durations ------------------------------------------------------ */
 
@@ -265,9 +252,8 @@ END_TEST
 static Suite *core_suite(void)
 {
     Suite *s = suite_create("core");
-    TCase *tc = tcase_create("core");
+    TCase *tc = unit_tcase("core");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, duration_units);
     tcase_add_test(tc, duration_rejects);
     tcase_add_test(tc, mode_names);
@@ -285,11 +271,5 @@ static Suite *core_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(core_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(core_suite());
 }

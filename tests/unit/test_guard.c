@@ -1,5 +1,5 @@
 /* Unit tests (Check) for the lock-out guard's subdomain logic. */
-#include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,19 +9,6 @@
 
 #include "hsts_guard.h"
 
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    apr_initialize();
-    apr_pool_create(&pool, NULL);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    apr_terminate();
-}
 
 #define VH(names_, tls, ok, pins) \
     { names_, (int)(sizeof(names_) / sizeof(names_[0])), tls, ok, pins }
@@ -134,11 +121,8 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("guard");
-    TCase *tc = tcase_create("guard");
-    SRunner *sr;
-    int failed;
+    TCase *tc = unit_tcase("guard");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, http_only_subdomain_is_unsafe);
     tcase_add_test(tc, https_subdomain_with_good_cert_is_safe);
     tcase_add_test(tc, https_subdomain_with_bad_cert_is_unsafe);
@@ -148,9 +132,5 @@ int main(void)
     tcase_add_test(tc, other_domains_and_lookalikes_are_not_subdomains);
     tcase_add_test(tc, case_insensitive_and_listed_once);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }

@@ -4,7 +4,7 @@
  * quotes, backslashes and a newline): HTML entities, JSON string literals
  * (the whole output is run through a strict JSON syntax checker below),
  * Prometheus label values, one-line ?auto values. */
-#include <check.h>
+#include "unit.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,19 +16,6 @@
 
 #include "hsts_status.h"
 
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    apr_initialize();
-    apr_pool_create(&pool, NULL);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    apr_terminate();
-}
 
 /* ---- a writer collecting the output ------------------------------------ */
 
@@ -823,9 +810,8 @@ END_TEST
 static Suite *status_suite(void)
 {
     Suite *s = suite_create("status");
-    TCase *tc = tcase_create("status");
+    TCase *tc = unit_tcase("status");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, json_checker_self_test);
     tcase_add_test(tc, query_parsing);
     tcase_add_test(tc, names_and_types);
@@ -847,11 +833,5 @@ static Suite *status_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(status_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(status_suite());
 }
