@@ -126,8 +126,9 @@ int hsts_cc_expiring_soon(const char *v_remain, int warn_days);
 
 /**
  * Whether a client that sent this Accept field takes an HTML body: yes
- * without the field, or when it lists text/html, application/xhtml+xml,
- * text/ * or * / * with a q-value above 0 (RFC 9110 §12.5.1).
+ * without the field, or when the most specific range that covers text/html
+ * (text/html itself, then the text wildcard, then the any-type wildcard) has
+ * a q-value above 0, or application/xhtml+xml does (RFC 9110 §12.5.1).
  * @param accept  the Accept field value, or NULL
  */
 int hsts_cc_accepts_html(const char *accept);

@@ -473,20 +473,26 @@ static int cc_post_perdir_config(request_rec *r)
     hsts_finding_e finding;
     int mode;
 
-    if (!cc_any || !vhost_of(r->server)) {
-        return DECLINED;
-    }
-    st = conn_state(r->connection);
-    if (!st || !st->done || st->reason == HSTS_CC_UNCHECKED) {
-        return DECLINED;
-    }
-    apr_table_setn(r->notes, CC_NOTE, hsts_cc_reason_name(st->reason));
-    if (answering_refusal(r)) {
-        return DECLINED;
+    if (!cc_any || !vhost_of(r->server) || !ap_ssl_conn_is_ssl(r->connection)) {
+        return DECLINED;        /* plain HTTP: not checked ("-") */
     }
     dc = ap_get_module_config(r->per_dir_config, &hsts_audit_module);
     mode = dc && dc->client_cert != HSTS_UNSET ? dc->client_cert : HSTS_CLIENT_CERT_OFF;
-    if (mode == HSTS_CLIENT_CERT_OFF) {
+    st = conn_state(r->connection);
+    if (!st || !st->done || st->reason == HSTS_CC_UNCHECKED) {
+        /* Not expected: mod_ssl runs pre_handshake on every TLS connection and
+         * the verdict is in place before the first request. Fail closed. */
+        if (mode != HSTS_CLIENT_CERT_REQUIRE || answering_refusal(r)) {
+            return DECLINED;
+        }
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, HSTSLOGNO(00038)
+                      "mod_hsts_audit: no client-certificate verdict for this TLS "
+                      "connection: refusing the request (HSTSClientCert require)");
+        apr_table_setn(r->notes, CC_REJECTED_NOTE, "1");
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    apr_table_setn(r->notes, CC_NOTE, hsts_cc_reason_name(st->reason));
+    if (answering_refusal(r) || mode == HSTS_CLIENT_CERT_OFF) {
         return DECLINED;
     }
     finding = hsts_cc_reason_finding(st->reason);
@@ -700,8 +706,9 @@ static int check_ssl_settings(apr_pool_t *ptemp, server_rec *s_main, server_rec 
                      "mod_hsts_audit: '%s %s' in a per-directory section (%s:%d) cannot be "
                      "combined with HSTSClientCert report/require on virtual host %s:%u: "
                      "per-directory client verification makes mod_ssl renegotiate (TLS 1.2) "
-                     "or ask for the certificate after the handshake (TLS 1.3) and verify it "
-                     "itself, so a failed certificate would not get its 495 page. Set "
+                     "or use post-handshake authentication (TLS 1.3) and verify the "
+                     "certificate itself, so a failed certificate would not get its 495 "
+                     "page. Set "
                      "SSLVerifyClient optional (and SSLVerifyDepth) once for the virtual "
                      "host, and use HSTSClientCert require/off per directory.",
                      nested->directive, nested->args, nested->filename, nested->line_num,

@@ -105,6 +105,7 @@ class CCPKI:
         self._self_signed_client("impostor", O + "/CN=client-valid")
         self._self_signed_client("markup", "/O=<b>bold<\\/b> & \"co\""
                                            "/CN=<script>alert(1)<\\/script>")
+        self._self_signed_client("longdn", "/O=%s/OU=%s/CN=%s" % ("o" * 60, "u" * 60, "c" * 60))
         (self.dir / "client-cas.pem").write_text(pki.client_ca.read_text() + rcert.read_text())
         (self.dir / "client-crls.pem").write_text(
             pki.client_crl.read_text() + (self.dir / "root.crl.pem").read_text()
@@ -116,7 +117,7 @@ class CCPKI:
     def _load(self):
         for kind in ("inter-valid", "inter-revoked", "expiring"):
             self.certs[kind] = (self.dir / (kind + "-chain.pem"), pki_key(self.pki, kind))
-        for kind in ("selfsigned", "impostor", "markup"):
+        for kind in ("selfsigned", "impostor", "markup", "longdn"):
             self.certs[kind] = (self.dir / (kind + ".pem"), self.dir / (kind + ".key"))
         return self
 
@@ -428,7 +429,7 @@ def test_body_plain_text_when_html_is_not_accepted(servers, ccpki):
 def test_head_request(servers, ccpki):
     s = servers["optional"]
     r = get(s, "/", "expired", ccpki, method="HEAD", extra=("-I",))
-    assert r.status == 495 and r.body == b""
+    assert r.status == 495 and b"<html" not in r.body    # (-I: the head goes to -o)
     assert r.sts == [POLICY]
 
 
@@ -475,7 +476,7 @@ def test_off_lets_the_path_through_with_the_note(servers, ccpki, kind, http2):
 def test_report_scope_goes_on(servers, ccpki, kind, http2):
     s = servers["optional"]
     r = get(s, "/report/", kind, ccpki, http2=http2)
-    assert r.status == 404               # no such file: the request went on
+    assert r.status == 200 and r.text == "healthy\n"     # the request went on
     assert s.log_entry(r)["client_cert"] == VERDICTS[kind][1]
 
 
@@ -689,6 +690,18 @@ def test_log_lines_and_rate_limit(httpd_factory, ccpki):
     assert len(line) == 1                            # rate-limited: still one
 
 
+def test_log_line_clips_certificate_names(httpd_factory, ccpki):
+    s = httpd_factory.start(https_body=mtls(ccpki) + "    HSTSClientCert require\n",
+                            allow_errors=EXPECTED_ERRORS)
+    assert get(s, "/", "longdn", ccpki).status == 495
+    s.wait_pending()
+    line = log_lines(s, "00030")[0]
+    subject = re.search(r"subject '([^']*)'", line).group(1)
+    assert subject.startswith("CN=" + "c" * 60 + ",OU=") and subject.endswith("...")
+    assert len(subject) == 103
+    assert len(line) < 2000
+
+
 def test_report_and_expiring_log_lines(httpd_factory, ccpki):
     s = httpd_factory.start(https_body=mtls(ccpki) + "    HSTSClientCert report\n"
                             "    HSTSCertWarnDays 10\n", allow_errors=EXPECTED_ERRORS)
@@ -849,3 +862,135 @@ def test_other_mpms(httpd_factory, ccpki, mpm):
         for http2 in (False, True):
             r = get(s, "/", kind, ccpki, http2=http2)
             assert r.status == status and r.sts == [POLICY]
+
+
+def test_subrequest_into_a_require_scope(httpd_factory, ccpki):
+    """An `off` page cannot pull a `require` resource in through a sub-request
+    (SSI include virtual): the sub-request is refused as well."""
+    s = httpd_factory.start(
+        https_body=mtls(ccpki) + "    HSTSClientCert require\n"
+        "    <Location /healthz>\n        HSTSClientCert off\n"
+        "        Options +Includes\n        AddOutputFilter INCLUDES .shtml\n"
+        "    </Location>\n",
+        modules=("include",), allow_errors=EXPECTED_ERRORS + (r"unable to include .*subrequest setup returned 495",),
+        files={"htdocs/healthz/ssi.shtml":
+               'before <!--#include virtual="/page.html" --> after\n'})
+    r = get(s, "/healthz/ssi.shtml", "expired", ccpki)
+    assert r.status == 200 and "before" in r.text and "after" in r.text
+    assert "page" not in r.text.replace("an error occurred", "")
+    r = get(s, "/healthz/ssi.shtml", "valid", ccpki)
+    assert r.status == 200 and "<body>page</body>" in r.text
+
+
+def test_plain_http_on_the_tls_port(servers):
+    """mod_ssl answers plain HTTP on a TLS port itself (400); the module's
+    connection filter steps aside."""
+    s = servers["optional"]
+    raw = httpdlib.raw_http(s.https_port, b"GET / HTTP/1.1\r\nHost: hsts.test\r\n"
+                            b"Connection: close\r\n\r\n", tls=False)
+    assert raw.startswith(b"HTTP/1.1 400 ")
+    assert b"speaking plain HTTP" in raw
+
+
+@pytest.mark.parametrize("kind,status", [("expired", 495), (None, 496)], ids=["expired", "none"])
+def test_session_resumption_without_tickets(httpd_factory, ccpki, tmp_path, kind, status):
+    """The same through mod_ssl's session cache (TLS 1.2 session ids)."""
+    s = httpd_factory.start(https_body=mtls(ccpki) + "    HSTSClientCert require\n"
+                            "    SSLSessionTickets off\n", allow_errors=EXPECTED_ERRORS)
+    sess = tmp_path / "session.pem"
+    assert s_client(s, kind, ccpki, "1.2", sess, "-sess_out") == ("New", status)
+    again = s_client(s, kind, ccpki, "1.2", sess, "-sess_in")
+    assert again == ("Reused" if kind is None else "New", status)
+
+
+def test_ssl_verify_client_inherited_from_the_server_config(httpd_factory, ccpki):
+    """SSLVerifyClient optional in the server config counts for every vhost."""
+    s = httpd_factory.start(pre_vhosts=mtls(ccpki).replace("    ", ""),
+                            https_body="    <Location />\n        HSTSClientCert require\n"
+                                       "    </Location>\n", allow_errors=EXPECTED_ERRORS)
+    assert get(s, "/", "revoked", ccpki).status == 495
+    assert get(s, "/", "valid", ccpki).status == 200
+
+
+class OcspResponder:
+    """A minimal OCSP responder on 127.0.0.1 for the harness's client CA: each POST
+    is answered by `openssl ocsp` from the CA's index (which lists "revoked")."""
+
+    def __init__(self, pki, workdir):
+        import http.server
+        import socketserver
+        import threading
+        ca = pki.cas["client"]
+        work = Path(workdir)
+        responder = self
+        self.requests = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                req, resp = work / "req.der", work / "resp.der"
+                req.write_bytes(body)
+                httpdlib._run([httpdlib.OPENSSL, "ocsp", "-index", ca.dir / "index.txt",
+                               "-CA", ca.cert, "-rsigner", ca.cert, "-rkey", ca.key,
+                               "-reqin", req, "-respout", resp, "-nmin", "5"])
+                data = resp.read_bytes()
+                responder.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/ocsp-response")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = socketserver.TCPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def ocsp(pki, tmp_path):
+    r = OcspResponder(pki, tmp_path)
+    yield r
+    r.stop()
+
+
+def ocsp_conf(ccpki, port):
+    return ('    SSLVerifyClient optional\n'
+            '    SSLCACertificateFile "%s"\n'
+            '    SSLCARevocationCheck none\n'
+            '    SSLOCSPEnable leaf\n'
+            '    SSLOCSPDefaultResponder http://127.0.0.1:%d/\n'
+            '    SSLOCSPOverrideResponder on\n'
+            '    Header always set X-Verify "%%{SSL_CLIENT_VERIFY}s"\n' % (ccpki.cas, port))
+
+
+@TLS
+def test_ocsp_revocation_gives_495(httpd_factory, ccpki, ocsp, tls):
+    """OCSP is checked by mod_ssl's own callback after OpenSSL accepted the chain: with
+    mod_ssl alone a revoked certificate ends the handshake; with HSTSClientCert require
+    it gets its 495 with mod_ssl's reason."""
+    conf = ocsp_conf(ccpki, ocsp.port)
+    allow = EXPECTED_ERRORS + (r"AH03239: OCSP validation completed, certificate status: "
+                               r"revoked",)
+    stock = httpd_factory.start(with_module=False, https_body=conf, allow_errors=allow)
+    ours = httpd_factory.start(https_body=conf + "    HSTSClientCert require\n",
+                               allow_errors=allow)
+    r = get(stock, "/", "revoked", ccpki, tls=tls)
+    assert r.status == 0 and r.curl_rc != 0
+    assert get(stock, "/", "valid", ccpki, tls=tls).status == 200
+    before = ocsp.requests
+    r = get(ours, "/", "revoked", ccpki, tls=tls)
+    assert r.status == 495, r.text
+    assert r.header("X-Verify") == "FAILED:certificate revoked"
+    assert ours.log_entry(r)["client_cert"] == "revoked"
+    assert "revoked by its issuer" in r.text
+    r = get(ours, "/", "valid", ccpki, tls=tls)
+    assert r.status == 200 and r.header("X-Verify") == "SUCCESS"
+    assert ocsp.requests == before + 2        # asked once per connection

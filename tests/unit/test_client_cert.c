@@ -1,11 +1,8 @@
 /* Unit tests (Check) for the mutual-TLS core (src/client_cert.c) and the
  * HSTSClientCert / HSTSClientCertStatus fields of the scope merge (conf.c). */
-#include <check.h>
-#include <stdlib.h>
+#include "unit.h"
 #include <string.h>
 
-#include <apr_general.h>
-#include <apr_pools.h>
 #include <apr_strings.h>
 
 #include <openssl/x509.h>
@@ -13,20 +10,6 @@
 
 #include "hsts_client_cert.h"
 #include "hsts_conf.h"
-
-static apr_pool_t *pool;
-
-static void setup(void)
-{
-    apr_initialize();
-    apr_pool_create(&pool, NULL);
-}
-
-static void teardown(void)
-{
-    apr_pool_destroy(pool);
-    apr_terminate();
-}
 
 static const char *failed(int err)
 {
@@ -450,11 +433,8 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("client_cert");
-    TCase *tc = tcase_create("client_cert");
-    SRunner *sr;
-    int failed_n;
+    TCase *tc = unit_tcase("client_cert");
 
-    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, mode_parse_and_names);
     tcase_add_test(tc, status_parse);
     tcase_add_test(tc, conf_unset_and_merge);
@@ -469,9 +449,5 @@ int main(void)
     tcase_add_test(tc, body_clips_long_fields_at_characters);
     tcase_add_test(tc, body_is_never_taken_for_a_url);
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed_n = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed_n ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(s);
 }
