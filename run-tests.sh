@@ -9,7 +9,7 @@ build_module
 status=0
 make check -j1 || status=$?
 # Show every runner's own report, so the closing lines are in the output.
-for log in tests/unit/test_core.log tests/unit/test_sts.log tests/unit/test_audit.log tests/cli/run-cli-tests.sh.log tests/integration/run-pytest.sh.log; do
+for log in tests/unit/test_core.log tests/unit/test_sts.log tests/unit/test_audit.log tests/cli/run-cli-tests.sh.log tests/integration/run-pytest.sh.log tests/e2e/run-e2e.sh.log; do
     [ -f "$log" ] || continue
     echo "==================== $log"
     if [ "$status" -eq 0 ]; then tail -n 25 "$log"; else cat "$log"; fi
