@@ -7,8 +7,8 @@
 #   ./demo.sh start    the same, in the background
 #   ./demo.sh stop     stop the background demo (its own pid only)
 #
-# Ports: 8080 (HTTP) and 8443 (HTTPS), or the next free ones; override with
-# HTTP_PORT / HTTPS_PORT.
+# Ports: 8080 (HTTP), 8443 (HTTPS) and 8444 (HTTPS with mutual TLS), or the next
+# free ones; override with HTTP_PORT / HTTPS_PORT / MTLS_PORT.
 set -euo pipefail
 cd "$(dirname "$0")"
 top=$PWD
@@ -38,7 +38,7 @@ stop_demo() {
 
 make_certs() {
     local d=$run/pki
-    [ -s "$d/server.pem" ] && return 0
+    [ -s "$d/client.pem" ] && return 0
     mkdir -p "$d"
     openssl req -x509 -new -newkey rsa:2048 -nodes -days 365 -sha256 \
         -subj "/CN=mod_hsts_audit demo CA" -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
@@ -47,6 +47,12 @@ make_certs() {
     printf 'subjectAltName=DNS:hsts.test,DNS:www.hsts.test,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > "$d/ext.cnf"
     openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
         -CAcreateserial -days 90 -sha256 -extfile "$d/ext.cnf" -out "$d/server.pem" 2>/dev/null
+    # A client certificate for the mutual-TLS vhost.
+    openssl req -new -newkey rsa:2048 -nodes -subj "/CN=demo client" \
+        -keyout "$d/client.key" -out "$d/client.csr" 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' > "$d/client-ext.cnf"
+    openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+        -CAcreateserial -days 90 -sha256 -extfile "$d/client-ext.cnf" -out "$d/client.pem" 2>/dev/null
     chmod 644 "$d"/*.pem "$d"/*.key
 }
 
@@ -85,6 +91,7 @@ LogFormat "%h \"%r\" %>s hsts-audit=%{hsts-audit}n action=%{hsts-audit-action}n 
 CustomLog "$run/logs/access.log" hsts
 Listen 127.0.0.1:$HTTP_PORT
 Listen 127.0.0.1:$HTTPS_PORT
+Listen 127.0.0.1:$MTLS_PORT
 
 # The certificate audit trusts the demo's own CA (a real server: leave this out,
 # the system store is used).
@@ -129,6 +136,20 @@ HSTSTrustedCA "$run/pki/ca.pem"
         Header always set Strict-Transport-Security "max-age=600 includeSubDomains"
     </Location>
 </VirtualHost>
+
+# Mutual TLS the nginx way: a missing client certificate gets 496, a bad one 495,
+# at the HTTP level (with STS), instead of a TLS alert.
+<VirtualHost 127.0.0.1:$MTLS_PORT>
+    ServerName localhost
+    DocumentRoot "$run/htdocs"
+    SSLEngine on
+    SSLCertificateFile "$run/pki/server.pem"
+    SSLCertificateKeyFile "$run/pki/server.key"
+    SSLVerifyClient optional
+    SSLCACertificateFile "$run/pki/ca.pem"
+    HSTSMaxAge 1y
+    HSTSClientCert require
+</VirtualHost>
 CONF
 }
 
@@ -155,6 +176,9 @@ See the header the module sets:
   curl -sI --cacert $run/pki/ca.pem https://localhost:$HTTPS_PORT/
 See it replace an application's broken header:
   curl -sI --cacert $run/pki/ca.pem https://localhost:$HTTPS_PORT/app/
+Mutual TLS: 496 without a client certificate, 200 with the demo's:
+  curl -si --cacert $run/pki/ca.pem https://localhost:$MTLS_PORT/ | head -1
+  curl -si --cacert $run/pki/ca.pem --cert $run/pki/client.pem --key $run/pki/client.key https://localhost:$MTLS_PORT/ | head -1
 And on an error page, over HTTP/2:
   curl -sI --http2 --cacert $run/pki/ca.pem https://localhost:$HTTPS_PORT/missing
 The status page (also ?json, ?metrics, ?auto) and mod_status's section:
@@ -194,6 +218,7 @@ mkdir -p "$run"
 HTTP_PORT=${HTTP_PORT:-$(free_port 8080)}
 HTTPS_PORT=${HTTPS_PORT:-$(free_port 8443)}
 [ "$HTTPS_PORT" = "$HTTP_PORT" ] && HTTPS_PORT=$(free_port $((HTTP_PORT + 1)))
+MTLS_PORT=${MTLS_PORT:-$(free_port $((HTTPS_PORT + 1)))}
 make_certs
 write_config
 start_httpd "$([ "${1:-run}" = start ] && echo no || echo yes)"

@@ -46,12 +46,6 @@ dist-prune-build-products:
 	    -o -path '*/tests/fuzz/timeout-*' -o -path '*/tests/fuzz/oom-*' \) \
 	    -exec rm -f {} +
 
-## EXTRA_DIST names bench/, which holds no tracked file yet: in a fresh clone the
-## directory does not exist and `make dist` would stop ("No rule to make target
-## 'bench'"). Until Makefile.am drops it (or bench/ gets files), create it empty.
-bench:
-	$(MKDIR_P) $@
-
 ## distcheck: the module goes under distcheck's own prefix, not `apxs -q LIBEXECDIR`
 ## (/usr/lib/apache2/modules), so it runs without root and touches nothing outside.
 ## ($$dc_install_base is set by automake's distcheck recipe.) This is the AM_ form
@@ -63,10 +57,6 @@ AM_DISTCHECK_CONFIGURE_FLAGS = \
 ## Makefile.am removes the libtool .la of the module in install-exec-hook, but
 ## apachemoddir is not an "exec" directory (its name lacks "exec"), so the module is
 ## installed by install-data, after that hook: the .la stayed. Remove it here.
-install-data-hook: packaging-remove-module-la
-packaging-remove-module-la:
-	rm -f $(DESTDIR)$(apachemoddir)/mod_hsts_audit.la
-
 ## ---- Debian -----------------------------------------------------------------
 DEB_SOURCE = mod-hsts-audit
 DEB_BUILD_DIR = $(abs_top_builddir)/deb-build
@@ -110,5 +100,5 @@ clean-local: packaging-clean
 packaging-clean:
 	rm -rf $(DEB_BUILD_DIR) $(RPM_BUILD_DIR)
 
-.PHONY: dist-prune-build-products packaging-remove-module-la deb deb-test rpm-spec-check rpm \
+.PHONY: dist-prune-build-products deb deb-test rpm-spec-check rpm \
 	check-packaging packaging-clean

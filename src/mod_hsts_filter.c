@@ -105,6 +105,16 @@ static const char *log_clip(apr_pool_t *p, const char *s)
     return s;
 }
 
+/* The path the client asked for: internal redirects (mod_dir's index.html,
+ * ErrorDocument, mod_rewrite) give r a new uri, the first request keeps it. */
+static const char *requested_path(const request_rec *r)
+{
+    while (r->prev) {
+        r = r->prev;
+    }
+    return r->uri;
+}
+
 /* One line per finding, vhost and minute across all children. */
 static void log_findings(request_rec *r, const hsts_srv_conf *sc,
                          hsts_findings_t findings, const char *value,
@@ -127,7 +137,7 @@ static void log_findings(request_rec *r, const hsts_srv_conf *sc,
                       "(logged once per minute per vhost and finding)",
                       info->code, info->summary, sc->name,
                       log_clip(r->pool, r->hostname),
-                      log_clip(r->pool, r->uri),
+                      log_clip(r->pool, requested_path(r)),
                       redirect ? "Location" : "Strict-Transport-Security",
                       log_clip(r->pool, redirect ? location : value),
                       info->fix);
@@ -151,7 +161,8 @@ static void record(request_rec *r, const hsts_srv_conf *sc, int is_https,
     }
     now = apr_time_now();
     hsts_stats_count_findings(stats, sc->vhost_index, findings);
-    hsts_stats_ring_add(stats, sc->vhost_index, now, findings, r->hostname, r->uri);
+    hsts_stats_ring_add(stats, sc->vhost_index, now, findings, r->hostname,
+                        requested_path(r));
     log_findings(r, sc, findings, value, location, now);
 }
 

@@ -1150,15 +1150,23 @@ static void html_counter_cells(out_t *o, const apr_uint64_t *counters)
     }
 }
 
+/* "3 errors", "1 error" */
+static void out_count(out_t *o, apr_uint64_t n, const char *one, const char *many)
+{
+    out_u64(o, n);
+    OUT_LIT(o, " ");
+    out_str(o, n == 1 ? one : many);
+}
+
 static void html_findings_summary(out_t *o, const hsts_status_snapshot_t *snap)
 {
     OUT_LIT(o, "Findings: ");
     out_u64(o, sum_findings(snap->findings, -1));
     OUT_LIT(o, " (");
-    out_u64(o, sum_findings(snap->findings, HSTS_SEVERITY_ERROR));
-    OUT_LIT(o, " errors, ");
-    out_u64(o, sum_findings(snap->findings, HSTS_SEVERITY_WARNING));
-    OUT_LIT(o, " warnings)");
+    out_count(o, sum_findings(snap->findings, HSTS_SEVERITY_ERROR), "error", "errors");
+    OUT_LIT(o, ", ");
+    out_count(o, sum_findings(snap->findings, HSTS_SEVERITY_WARNING), "warning", "warnings");
+    OUT_LIT(o, ")");
 }
 
 /* The short section in mod_status's /server-status. */

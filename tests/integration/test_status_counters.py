@@ -106,7 +106,7 @@ STEADY_MPM = """
 <IfModule mpm_event_module>
     StartServers 4
     MinSpareThreads 16
-    MaxSpareThreads 64
+    MaxSpareThreads 400
     AsyncRequestWorkerFactor 8
 </IfModule>
 <IfModule mpm_prefork_module>

@@ -1,0 +1,695 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * fuzz_render.c: libFuzzer target for the status page's escaping
+ * (include/hsts_escape.h) and renderers (include/hsts_status.h), fed with
+ * hostile snapshots: every string a snapshot holds (vhost names, aliases,
+ * policies, certificate fields, the Host and path of recent-findings ring
+ * entries) is built from fuzzer bytes, control characters, quotes, '<', '&',
+ * invalid UTF-8 and all; counters, finding bits and times are arbitrary.
+ *
+ * Checked on each input (a violation calls abort(), so libFuzzer keeps it):
+ *  - hsts_json_string(): output is a JSON string literal (RFC 8259) and valid
+ *    UTF-8, no longer than 6n+2, and decodes back to the input bytes (\u00XX
+ *    read as the byte XX);
+ *  - hsts_prom_label(): only \\ \" \n escapes, no raw control byte, and decodes
+ *    back to the input with other control bytes as '?';
+ *  - hsts_status_parse_query(): format and refresh within their ranges;
+ *  - ?json: one valid JSON value, valid UTF-8;
+ *  - ?metrics: every line a # HELP / # TYPE line or a well-formed sample
+ *    (metric name, labels with valid escapes, a number), no control byte, no
+ *    series twice;
+ *  - ?auto: "Key: value" lines, keys [A-Za-z0-9._], values without control bytes;
+ *  - HTML (page, section, notable): no control byte but \n, and every '<' opens
+ *    one of the renderer's own tags (so request data never opens a tag).
+ *
+ *   make tests/fuzz/fuzz_render && tests/fuzz/fuzz_render -max_total_time=60
+ */
+#include "hsts_escape.h"
+#include "hsts_status.h"
+
+#include <apr_general.h>
+#include <apr_hash.h>
+#include <apr_strings.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+static apr_pool_t *root_pool;
+
+static void require(int condition)
+{
+    if (!condition) {
+        abort();
+    }
+}
+
+/* ---- input ------------------------------------------------------------ */
+
+typedef struct {
+    const uint8_t *p;
+    size_t n;
+} src_t;
+
+static unsigned u8(src_t *s)
+{
+    unsigned v = 0;
+
+    if (s->n) {
+        v = *s->p++;
+        s->n--;
+    }
+    return v;
+}
+
+static uint64_t u64(src_t *s)
+{
+    uint64_t v = 0;
+    int i;
+
+    for (i = 0; i < 8; i++) {
+        v = (v << 8) | u8(s);
+    }
+    return v;
+}
+
+/* A NUL-terminated string of up to 255 bytes (a NUL byte in the input ends it
+ * early, as it would in a C string), or NULL when nullable and asked for. */
+static const char *str(src_t *s, apr_pool_t *p, int nullable)
+{
+    unsigned len = u8(s);
+    char *out;
+
+    if (nullable && len == 255) {
+        return NULL;
+    }
+    if (len > s->n) {
+        len = (unsigned)s->n;
+    }
+    out = apr_pstrmemdup(p, (const char *)s->p, len);
+    s->p += len;
+    s->n -= len;
+    return out;
+}
+
+static apr_array_header_t *strs(src_t *s, apr_pool_t *p)
+{
+    unsigned n = u8(s) % 5, i;
+    apr_array_header_t *a;
+
+    if (n == 4) {
+        return NULL;
+    }
+    a = apr_array_make(p, (int)n + 1, sizeof(const char *));
+    for (i = 0; i < n; i++) {
+        APR_ARRAY_PUSH(a, const char *) = str(s, p, 0);
+    }
+    return a;
+}
+
+/* Times between the years 1900 and 9999 (certificates carry such dates). */
+static apr_time_t when(src_t *s)
+{
+    const int64_t lo = -APR_INT64_C(2208988800) * APR_USEC_PER_SEC;
+    const int64_t span = APR_INT64_C(253402300799) * APR_USEC_PER_SEC - lo;
+
+    return lo + (apr_time_t)(u64(s) % (uint64_t)span);
+}
+
+static hsts_status_snapshot_t *snapshot(src_t *s, apr_pool_t *p)
+{
+    hsts_status_snapshot_t *snap = apr_pcalloc(p, sizeof(*snap));
+    hsts_status_vhost_t *v;
+    hsts_status_recent_t *r;
+    size_t i;
+    int c;
+
+    snap->module = str(s, p, 1);
+    snap->version = str(s, p, 1);
+    snap->server_description = str(s, p, 1);
+    snap->server_name = str(s, p, 1);
+    snap->now = when(s);
+    snap->started = when(s);
+    snap->uptime_s = apr_time_sec(snap->now - snap->started);
+    snap->recent_capacity = (apr_uint32_t)u64(s);
+    for (c = 0; c < HSTS_C_COUNT; c++) {
+        snap->counters[c] = u64(s);
+    }
+    for (c = 0; c < HSTS_F_COUNT; c++) {
+        snap->findings[c] = u8(s) & 1 ? u64(s) : 0;
+    }
+    snap->n_vhosts = u8(s) % 5;
+    snap->vhosts = v = apr_pcalloc(p, sizeof(*v) * (snap->n_vhosts + 1));
+    for (i = 0; i < snap->n_vhosts; i++) {
+        unsigned flags = u8(s);
+
+        v[i].name = str(s, p, 0);
+        v[i].aliases = strs(s, p);
+        v[i].tls = flags & 1;
+        v[i].main_server = (flags >> 1) & 1;
+        v[i].mode = str(s, p, 0);
+        v[i].policy = str(s, p, 1);
+        v[i].guard_withhold = (flags >> 2) & 1;
+        v[i].unsafe_subdomains = strs(s, p);
+        for (c = 0; c < HSTS_C_COUNT; c++) {
+            v[i].counters[c] = flags & 8 ? u64(s) : 0;
+        }
+        for (c = 0; c < HSTS_F_COUNT; c++) {
+            v[i].findings[c] = flags & 16 ? u8(s) : 0;
+        }
+        if (flags & 32) {
+            hsts_status_cert_t *cert = apr_pcalloc(p, sizeof(*cert));
+
+            cert->subject = str(s, p, 1);
+            cert->issuer = str(s, p, 1);
+            cert->not_after = u8(s) & 1 ? when(s) : 0;
+            cert->names = strs(s, p);
+            cert->chain_complete = (int)(u8(s) % 3) - 1;
+            cert->findings = u64(s);
+            v[i].cert = cert;
+        }
+    }
+    snap->n_recent = u8(s) % 9;
+    snap->recent = r = apr_pcalloc(p, sizeof(*r) * (snap->n_recent + 1));
+    for (i = 0; i < snap->n_recent; i++) {
+        r[i].time = when(s);
+        r[i].vhost = str(s, p, 0);
+        r[i].host = str(s, p, 0);
+        r[i].path = str(s, p, 0);
+        r[i].findings = u64(s);
+    }
+    return snap;
+}
+
+/* ---- output checks ------------------------------------------------------- */
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} sink_t;
+
+static void sink_write(void *baton, const char *data, apr_size_t len)
+{
+    sink_t *s = baton;
+
+    require(len > 0);               /* the writer is never called with 0 bytes */
+    if (s->len + len + 1 > s->cap) {
+        s->cap = (s->len + len + 1) * 2;
+        s->buf = realloc(s->buf, s->cap);
+        require(s->buf != NULL);
+    }
+    memcpy(s->buf + s->len, data, len);
+    s->len += len;
+    s->buf[s->len] = '\0';
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 if invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t avail)
+{
+    unsigned c = s[0];
+    size_t n, i;
+    unsigned long cp;
+
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) { n = 2; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { n = 3; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { n = 4; cp = c & 0x07; }
+    else { return 0; }
+    if (avail < n) {
+        return 0;
+    }
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
+        || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
+        return 0;
+    }
+    return n;
+}
+
+static int valid_utf8(const char *s, size_t len)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, n;
+
+    while (i < len) {
+        if (!(n = utf8_seq(u + i, len - i))) {
+            return 0;
+        }
+        i += n;
+    }
+    return 1;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* A JSON parser that only validates (RFC 8259). */
+typedef struct {
+    const char *p, *end;
+    int depth;
+} json_t;
+
+static void ws(json_t *j)
+{
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) {
+        j->p++;
+    }
+}
+
+static int json_string(json_t *j)
+{
+    if (j->p >= j->end || *j->p != '"') {
+        return 0;
+    }
+    j->p++;
+    while (j->p < j->end) {
+        unsigned char c = (unsigned char)*j->p++;
+
+        if (c == '"') {
+            return 1;
+        }
+        if (c < 0x20) {
+            return 0;
+        }
+        if (c == '\\') {
+            if (j->p >= j->end) {
+                return 0;
+            }
+            c = (unsigned char)*j->p++;
+            if (c == 'u') {
+                int k;
+
+                for (k = 0; k < 4; k++) {
+                    if (j->p >= j->end || hexval(*j->p++) < 0) {
+                        return 0;
+                    }
+                }
+            }
+            else if (!strchr("\"\\/bfnrt", c) || !c) {
+                return 0;
+            }
+        }
+    }
+    return 0;
+}
+
+static int json_value(json_t *j);
+
+static int json_number(json_t *j)
+{
+    const char *start = j->p;
+
+    if (j->p < j->end && *j->p == '-') j->p++;
+    if (j->p >= j->end) return 0;
+    if (*j->p == '0') j->p++;
+    else if (*j->p >= '1' && *j->p <= '9') { while (j->p < j->end && *j->p >= '0' && *j->p <= '9') j->p++; }
+    else return 0;
+    if (j->p < j->end && *j->p == '.') {
+        j->p++;
+        if (j->p >= j->end || *j->p < '0' || *j->p > '9') return 0;
+        while (j->p < j->end && *j->p >= '0' && *j->p <= '9') j->p++;
+    }
+    if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
+        j->p++;
+        if (j->p < j->end && (*j->p == '+' || *j->p == '-')) j->p++;
+        if (j->p >= j->end || *j->p < '0' || *j->p > '9') return 0;
+        while (j->p < j->end && *j->p >= '0' && *j->p <= '9') j->p++;
+    }
+    return j->p > start;
+}
+
+static int json_lit(json_t *j, const char *lit)
+{
+    size_t n = strlen(lit);
+
+    if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n)) {
+        return 0;
+    }
+    j->p += n;
+    return 1;
+}
+
+static int json_value(json_t *j)
+{
+    int ok = 0;
+
+    if (++j->depth > 64) {
+        return 0;
+    }
+    ws(j);
+    if (j->p >= j->end) {
+        return 0;
+    }
+    switch (*j->p) {
+    case '{':
+        j->p++;
+        ws(j);
+        if (j->p < j->end && *j->p == '}') { j->p++; ok = 1; break; }
+        for (;;) {
+            ws(j);
+            if (!json_string(j)) return 0;
+            ws(j);
+            if (j->p >= j->end || *j->p++ != ':') return 0;
+            if (!json_value(j)) return 0;
+            ws(j);
+            if (j->p < j->end && *j->p == ',') { j->p++; continue; }
+            if (j->p < j->end && *j->p == '}') { j->p++; ok = 1; break; }
+            return 0;
+        }
+        break;
+    case '[':
+        j->p++;
+        ws(j);
+        if (j->p < j->end && *j->p == ']') { j->p++; ok = 1; break; }
+        for (;;) {
+            if (!json_value(j)) return 0;
+            ws(j);
+            if (j->p < j->end && *j->p == ',') { j->p++; continue; }
+            if (j->p < j->end && *j->p == ']') { j->p++; ok = 1; break; }
+            return 0;
+        }
+        break;
+    case '"':
+        ok = json_string(j);
+        break;
+    case 't': ok = json_lit(j, "true"); break;
+    case 'f': ok = json_lit(j, "false"); break;
+    case 'n': ok = json_lit(j, "null"); break;
+    default: ok = json_number(j); break;
+    }
+    j->depth--;
+    return ok;
+}
+
+static void check_json_doc(const char *s, size_t len)
+{
+    json_t j = { s, s + len, 0 };
+
+    require(valid_utf8(s, len));
+    require(json_value(&j));
+    ws(&j);
+    require(j.p == j.end);
+}
+
+static int is_name_char(int c, int first, int colon)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'
+           || (colon && c == ':') || (!first && c >= '0' && c <= '9');
+}
+
+/* One sample line of the text exposition format 0.0.4; returns the series
+ * (name and labels) length. */
+static size_t prom_sample(const char *l, size_t n)
+{
+    size_t i = 0, series;
+
+    require(n > 0 && is_name_char((unsigned char)l[0], 1, 1));
+    while (i < n && is_name_char((unsigned char)l[i], 0, 1)) i++;
+    if (i < n && l[i] == '{') {
+        i++;
+        while (i < n && l[i] != '}') {
+            require(is_name_char((unsigned char)l[i], 1, 0));
+            while (i < n && is_name_char((unsigned char)l[i], 0, 0)) i++;
+            require(i + 1 < n && l[i] == '=' && l[i + 1] == '"');
+            i += 2;
+            while (i < n && l[i] != '"') {
+                if (l[i] == '\\') {
+                    require(i + 1 < n && (l[i + 1] == '\\' || l[i + 1] == '"' || l[i + 1] == 'n'));
+                    i++;
+                }
+                i++;
+            }
+            require(i < n);
+            i++;                                    /* the closing quote */
+            if (i < n && l[i] == ',') i++;
+        }
+        require(i < n);
+        i++;                                        /* '}' */
+    }
+    series = i;
+    require(i < n && l[i] == ' ');
+    i++;
+    {
+        const char *v = l + i;
+        size_t vn = n - i;
+        char tmp[64];
+        char *end;
+
+        if (memchr(v, ' ', vn)) {
+            vn = (size_t)((const char *)memchr(v, ' ', vn) - v);   /* a timestamp follows */
+        }
+        require(vn > 0 && vn < sizeof(tmp));
+        memcpy(tmp, v, vn);
+        tmp[vn] = '\0';
+        if (strcmp(tmp, "+Inf") && strcmp(tmp, "-Inf") && strcmp(tmp, "NaN")) {
+            strtod(tmp, &end);
+            require(*end == '\0');
+        }
+    }
+    return series;
+}
+
+static void check_metrics(const char *s, size_t len, apr_pool_t *p)
+{
+    apr_hash_t *seen = apr_hash_make(p);
+    const char *l = s, *end = s + len;
+    size_t k;
+
+    require(len > 0 && s[len - 1] == '\n');
+    for (k = 0; k < len; k++) {
+        unsigned char c = (unsigned char)s[k];
+
+        require(c == '\n' || (c >= 0x20 && c != 0x7F));
+    }
+    while (l < end) {
+        const char *nl = memchr(l, '\n', (size_t)(end - l));
+        size_t n = (size_t)(nl - l);
+
+        require(n > 0);
+        if (l[0] == '#') {
+            require((n > 7 && !memcmp(l, "# HELP ", 7)) || (n > 7 && !memcmp(l, "# TYPE ", 7)));
+        }
+        else {
+            size_t series = prom_sample(l, n);
+
+            require(!apr_hash_get(seen, l, (apr_ssize_t)series));   /* no series twice */
+            apr_hash_set(seen, l, (apr_ssize_t)series, "");
+        }
+        l = nl + 1;
+    }
+}
+
+static void check_auto(const char *s, size_t len)
+{
+    const char *l = s, *end = s + len;
+
+    require(len > 0 && s[len - 1] == '\n');
+    while (l < end) {
+        const char *nl = memchr(l, '\n', (size_t)(end - l));
+        const char *q = l;
+
+        while (q < nl && (is_name_char((unsigned char)*q, 0, 0) || *q == '.')) q++;
+        require(q > l && q + 1 < nl + 1 && q[0] == ':' && (q + 1 == nl || q[1] == ' '));
+        for (q = q + 1; q < nl; q++) {
+            require((unsigned char)*q >= 0x20 && *q != 0x7F);
+        }
+        l = nl + 1;
+    }
+}
+
+static void check_html(const char *s, size_t len)
+{
+    static const char *const tags[] = {
+        "html", "head", "body", "title", "style", "meta", "h1", "h2", "h3", "table",
+        "tr", "td", "th", "br", "dl", "dt", "dd", "span", "a", "i", "b", "hr", "p",
+        "address", "thead", "tbody", "code", "small", "ul", "li", "pre", "div", NULL
+    };
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+
+        require(c == '\n' || (c >= 0x20 && c != 0x7F));
+        if (c == '<') {
+            size_t j = i + 1, n;
+            int k, known = 0;
+
+            if (j < len && s[j] == '!') {           /* <!DOCTYPE html> */
+                require(len - j >= 8 && !strncmp(s + j, "!DOCTYPE", 8));
+                continue;
+            }
+            if (j < len && s[j] == '/') {
+                j++;
+            }
+            for (n = 0; j + n < len && s[j + n] >= 'a' && s[j + n] <= 'z'; n++)
+                ;
+            if (n == 0) {
+                /* h1/h2 digits */
+            }
+            while (j + n < len && s[j + n] >= '0' && s[j + n] <= '9') n++;
+            for (k = 0; tags[k]; k++) {
+                if (strlen(tags[k]) == n && !strncmp(tags[k], s + j, n)) {
+                    known = 1;
+                }
+            }
+            require(known);
+            require(j + n < len && (s[j + n] == '>' || s[j + n] == ' ' || s[j + n] == '/'));
+        }
+    }
+}
+
+/* ---- escaping -------------------------------------------------------------- */
+
+static void check_json_string(const uint8_t *data, size_t size, apr_pool_t *p)
+{
+    const char *out = hsts_json_string(p, (const char *)data, size);
+    size_t n = strlen(out), i, k = 0;
+    json_t j = { out, out + n, 0 };
+
+    require(n <= 6 * size + 2);
+    require(valid_utf8(out, n));
+    require(json_string(&j) && j.p == j.end);
+    /* decode: \u00XX is the byte XX, everything else as usual */
+    for (i = 1; i + 1 < n; i++) {
+        unsigned char c = (unsigned char)out[i], b;
+
+        if (c == '\\') {
+            c = (unsigned char)out[++i];
+            switch (c) {
+            case 'n': b = '\n'; break;
+            case 'r': b = '\r'; break;
+            case 't': b = '\t'; break;
+            case '"': case '\\': case '/': b = c; break;
+            case 'u':
+                require(out[i + 1] == '0' && out[i + 2] == '0');
+                b = (unsigned char)(hexval(out[i + 3]) * 16 + hexval(out[i + 4]));
+                i += 4;
+                break;
+            default:
+                require(0);
+                return;
+            }
+        }
+        else {
+            b = c;
+        }
+        require(k < size && data[k] == b);
+        k++;
+    }
+    require(k == size);
+    require(!strcmp(hsts_json_string(p, NULL, 0), "null"));
+}
+
+static void check_prom_label(const uint8_t *data, size_t size, apr_pool_t *p)
+{
+    const char *in = apr_pstrmemdup(p, (const char *)data, size);   /* up to a NUL */
+    const char *out = hsts_prom_label(p, in);
+    size_t n = strlen(out), i, k = 0, inlen = strlen(in);
+
+    require(n <= 2 * inlen);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)out[i], b;
+
+        require(c >= 0x20 && c != 0x7F && c != '"');
+        if (c == '\\') {
+            c = (unsigned char)out[++i];
+            require(c == '\\' || c == '"' || c == 'n');
+            b = c == 'n' ? '\n' : c;
+        }
+        else {
+            b = c;
+        }
+        require(k < inlen);
+        if ((unsigned char)in[k] < 0x20 && in[k] != '\n') {
+            require(b == '?');
+        }
+        else if ((unsigned char)in[k] == 0x7F) {
+            require(b == '?');
+        }
+        else {
+            require(b == (unsigned char)in[k]);
+        }
+        k++;
+    }
+    require(k == inlen);
+}
+
+static void check_query(const uint8_t *data, size_t size, apr_pool_t *p)
+{
+    hsts_status_query_t q;
+
+    hsts_status_parse_query(apr_pstrmemdup(p, (const char *)data, size), &q);
+    require(q.format >= HSTS_STATUS_HTML && q.format <= HSTS_STATUS_METRICS);
+    require(q.refresh >= 0 && q.refresh <= HSTS_STATUS_REFRESH_MAX);
+    hsts_status_parse_query(NULL, &q);
+    require(q.format == HSTS_STATUS_HTML && q.refresh == 0);
+}
+
+/* ---- entry points ------------------------------------------------------------ */
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    apr_initialize();
+    atexit(apr_terminate);
+    apr_pool_create(&root_pool, NULL);
+    return 0;
+}
+
+static void render(hsts_status_format_e format, const hsts_status_snapshot_t *snap,
+                   unsigned flags, int refresh, sink_t *sink, apr_pool_t *p)
+{
+    sink->len = 0;
+    if (sink->buf) {
+        sink->buf[0] = '\0';
+    }
+    hsts_status_render(format, snap, flags, refresh, sink_write, sink, p);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static sink_t sink;
+    apr_pool_t *p;
+    src_t src = { data, size };
+    hsts_status_snapshot_t *snap;
+    unsigned flags;
+    int refresh;
+
+    apr_pool_create(&p, root_pool);
+    check_json_string(data, size, p);
+    check_prom_label(data, size, p);
+    check_query(data, size, p);
+
+    flags = u8(&src);
+    refresh = (int)(u8(&src) % 8);
+    snap = snapshot(&src, p);
+
+    render(HSTS_STATUS_JSON, snap, 0, 0, &sink, p);
+    check_json_doc(sink.buf, sink.len);
+    render(HSTS_STATUS_METRICS, snap, 0, 0, &sink, p);
+    check_metrics(sink.buf, sink.len, p);
+    render(HSTS_STATUS_AUTO, snap, flags & HSTS_STATUS_SECTION, 0, &sink, p);
+    check_auto(sink.buf, sink.len);
+    render(HSTS_STATUS_HTML, snap, flags & (HSTS_STATUS_SECTION | HSTS_STATUS_NOTABLE),
+           refresh, &sink, p);
+    check_html(sink.buf, sink.len);
+
+    apr_pool_destroy(p);
+    return 0;
+}
