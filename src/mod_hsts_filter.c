@@ -105,14 +105,16 @@ static const char *log_clip(apr_pool_t *p, const char *s)
     return s;
 }
 
-/* The path the client asked for: internal redirects (mod_dir's index.html,
- * ErrorDocument, mod_rewrite) give r a new uri, the first request keeps it. */
+/* The path the client asked for, as it sent it: internal redirects
+ * (ErrorDocument, mod_rewrite) make a new request_rec (the first one keeps
+ * it), and ap_internal_fast_redirect (mod_dir's index.html) replaces r->uri
+ * but not r->parsed_uri. */
 static const char *requested_path(const request_rec *r)
 {
     while (r->prev) {
         r = r->prev;
     }
-    return r->uri;
+    return r->parsed_uri.path ? r->parsed_uri.path : r->uri;
 }
 
 /* One line per finding, vhost and minute across all children. */
