@@ -20,7 +20,6 @@ fail it (the integration suite's rule; the module's finding lines are allowed).
 import os
 import shutil
 import sys
-import uuid
 
 import pytest
 
@@ -30,11 +29,16 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 import cdp  # noqa: E402
 import e2elib  # noqa: E402
+import httpd_fixtures  # noqa: E402
 import httpdlib  # noqa: E402
+
+httpd_fixtures.configure(tmp_prefix="hsts-e2e-",
+                         skip_hint="HSTS_SKIP_E2E=1 skips the end-to-end tests.")
+from httpd_fixtures import *  # noqa: E402,F401,F403  (tmp_root, pki, httpd factories...)
 
 SKIP = os.environ.get("HSTS_SKIP_E2E") == "1"
 PACKAGES = "chromium libnss3-tools testssl.sh"
-_factories = []
+_unique = httpd_fixtures._unique
 
 
 def pytest_collection_modifyitems(config, items):
@@ -54,86 +58,6 @@ def pytest_report_header(config):
 
 
 TESTSSL = os.environ.get("TESTSSL") or "testssl"
-
-
-def _require_module():
-    so = httpdlib.module_so_path()
-    if not so.is_file():
-        pytest.fail("mod_hsts_audit shared object not found at %s: build it (`make` in the "
-                    "repo root) or point HSTS_MODULE at it; HSTS_SKIP_E2E=1 skips the "
-                    "end-to-end tests." % so, pytrace=False)
-    return so
-
-
-_snapshot = {}
-
-
-def _module_snapshot(tmp_root):
-    so = _require_module()
-    if "path" not in _snapshot:
-        dst = tmp_root / "mod_hsts_audit.so"
-        shutil.copy2(so, dst)
-        dst.chmod(0o755)
-        _snapshot["path"] = dst
-    return _snapshot["path"]
-
-
-@pytest.fixture(scope="session")
-def tmp_root():
-    d = httpdlib.mkdtemp_world_readable("hsts-e2e-")
-    yield d
-    if os.environ.get("HSTS_KEEP_TMP") != "1":
-        shutil.rmtree(d, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def pki(tmp_root):
-    return httpdlib.PKI(tmp_root / "pki").build()
-
-
-@pytest.fixture(scope="session")
-def raw_backend():
-    b = httpdlib.RawBackend().start()
-    yield b
-    b.stop()
-
-
-@pytest.fixture(scope="session")
-def hsts_module(tmp_root):
-    return _module_snapshot(tmp_root)
-
-
-def _make_factory(tmp_root, pki, raw_backend, name):
-    base = tmp_root / name
-    base.mkdir(parents=True, exist_ok=True)
-    base.chmod(0o755)
-    f = httpdlib.HttpdFactory(base, pki, lambda: _module_snapshot(tmp_root),
-                              raw_port=raw_backend.port)
-    _factories.append(f)
-    return f
-
-
-def _finish_factory(f):
-    _factories.remove(f)
-    f.cleanup()
-
-
-def _unique(prefix):
-    return "%s-%s" % (prefix, uuid.uuid4().hex[:8])
-
-
-@pytest.fixture
-def httpd_factory(tmp_root, pki, raw_backend):
-    f = _make_factory(tmp_root, pki, raw_backend, _unique("fn"))
-    yield f
-    _finish_factory(f)
-
-
-@pytest.fixture(scope="module")
-def module_httpd_factory(tmp_root, pki, raw_backend):
-    f = _make_factory(tmp_root, pki, raw_backend, _unique("mod"))
-    yield f
-    _finish_factory(f)
 
 
 # --------------------------------------------------------------------------
@@ -185,24 +109,3 @@ def testssl():
         pytest.skip("testssl.sh is not installed (%s not found): apt-get install testssl.sh"
                     % TESTSSL)
     return path
-
-
-# --------------------------------------------------------------------------
-# error logs
-# --------------------------------------------------------------------------
-
-@pytest.fixture(autouse=True)
-def _check_error_logs_per_test():
-    """After each test: new unexpected error-log lines of any live httpd fail it."""
-    for f in _factories:
-        for s in f.live():
-            s.test_allow = []
-    yield
-    problems = []
-    for f in _factories:
-        for s in f.live():
-            for p in s.log_problems():
-                problems.append("%s: %s" % (s.error_log, p))
-            s.test_allow = []
-    if problems:
-        pytest.fail("unexpected error-log lines:\n  " + "\n  ".join(problems), pytrace=False)
