@@ -93,16 +93,21 @@ bench_pki() {
 #            the one served, ServerName localhost, is the LAST, the worst case of
 #            httpd's name lookup)  LOG=0|1 (access log, with the module's notes when
 #            loaded)  STATUS=0|1 (<Location /hsts-status>, module only)
-#            WORKERS=n (threads, or prefork processes)  PLAIN=0|1 (a plain-HTTP
+#            WORKERS=n (threads, or prefork processes)  PERCHILD=n (threads per
+#            child, 64; event/worker get ceil(WORKERS/PERCHILD) children)  PLAIN=0|1 (a plain-HTTP
 #            vhost on PLAIN_PORT too)  EXTRA='directives' (server level)
+#            SEED=builtin|none (mod_ssl's SSLRandomSeed builtin, as Debian's default
+#            config; "none" leaves seeding to OpenSSL: valgrind memcheck otherwise
+#            reports every use of the RNG, seeded on purpose from uninitialised stack)
 # Writes $BENCH_WORK/NAME/conf/httpd.conf; the static file is /index.html (512 bytes).
 bench_write_conf() {
     local name="$1" variant="$2" port="$3"; shift 3
-    local MPM=event VHOSTS=1 LOG=0 STATUS=0 WORKERS=64 PLAIN=0 PLAIN_PORT="" EXTRA=""
+    local MPM=event VHOSTS=1 LOG=0 STATUS=0 WORKERS=64 PERCHILD=64 PLAIN=0 PLAIN_PORT="" EXTRA=""
+    local SEED=builtin
     local kv
     for kv in "$@"; do
         case "$kv" in
-            MPM=*|VHOSTS=*|LOG=*|STATUS=*|WORKERS=*|PLAIN=*|PLAIN_PORT=*|EXTRA=*)
+            MPM=*|VHOSTS=*|LOG=*|STATUS=*|WORKERS=*|PERCHILD=*|PLAIN=*|PLAIN_PORT=*|EXTRA=*|SEED=*)
                 local "$kv" ;;
             *) bench_die "bench_write_conf: unknown option $kv" ;;
         esac
@@ -148,8 +153,8 @@ MaxRequestWorkers $WORKERS
 MaxConnectionsPerChild 0
 EOF
         else
-            local per=64 servers
-            [ "$WORKERS" -lt 64 ] && per=$WORKERS
+            local per=$PERCHILD servers
+            [ "$WORKERS" -lt "$per" ] && per=$WORKERS
             servers=$(( (WORKERS + per - 1) / per ))
             cat <<EOF
 StartServers $servers
@@ -174,8 +179,7 @@ DocumentRoot "$root/htdocs"
     Require all granted
     AllowOverride None
 </Directory>
-SSLRandomSeed startup builtin
-SSLRandomSeed connect builtin
+$( [ "$SEED" = builtin ] && printf 'SSLRandomSeed startup builtin\nSSLRandomSeed connect builtin' || true )
 SSLSessionCache "shmcb:$root/run/ssl_scache(512000)"
 Protocols h2 http/1.1
 EOF
@@ -243,10 +247,12 @@ EOF
 bench_start() {
     local name="$1" port="$2" cpus="${3:-}" root="$BENCH_WORK/$1" t
     : > "$root/logs/error.log"
+    # its own session: prefork's parent signals its whole process group on
+    # shutdown, which would otherwise include this script
     if [ -n "$cpus" ]; then
-        bench_spawn taskset -c "$cpus" "$APACHE2" -f "$root/conf/httpd.conf" -DFOREGROUND
+        bench_spawn setsid taskset -c "$cpus" "$APACHE2" -f "$root/conf/httpd.conf" -DFOREGROUND
     else
-        bench_spawn "$APACHE2" -f "$root/conf/httpd.conf" -DFOREGROUND
+        bench_spawn setsid "$APACHE2" -f "$root/conf/httpd.conf" -DFOREGROUND
     fi
     BENCH_HTTPD_PID=$BENCH_SPAWNED
     for ((t = 0; t < 600; t++)); do

@@ -17,7 +17,10 @@
 # httpd runs on CPU $SERVER_CPU (0), the load generator on $CLIENT_CPU (1), pinned
 # with taskset. Prints every run, then per tool the median requests/s of each
 # variant with the spread (min..max), the ratio of the medians and the median
-# of the per-round ratios (module/headers, headers/ceiling, module/ceiling).
+# of the per-round ratios (module/headers, headers/ceiling, module/ceiling), and
+# the server's CPU time per request (user + system of the httpd processes, from
+# /proc, divided by the responses): what other jobs on a shared machine disturb
+# least.
 # Env: see bench/lib.sh; BENCH_RESULTS=FILE also writes the raw runs (TSV).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -40,13 +43,14 @@ case " $VARIANTS " in *" module "*|*" report "*) bench_need_module ;; esac
 bench_init throughput
 bench_pki
 
-declare -A PORT
+declare -A PORT PID
 for v in $VARIANTS; do
     PORT[$v]=$(bench_free_port)
     bench_write_conf "$v" "$v" "${PORT[$v]}" MPM="$MPM" VHOSTS="$VHOSTS" WORKERS=64
 done
 for v in $VARIANTS; do
     bench_start "$v" "${PORT[$v]}" "$SERVER_CPU"
+    PID[$v]=$BENCH_HTTPD_PID
     # the STS header each variant sends (a sanity check of the setup)
     sts=$(curl -sS -k -o /dev/null -D - --resolve "localhost:${PORT[$v]}:127.0.0.1" \
         "https://localhost:${PORT[$v]}/index.html" | tr -d '\r' \
@@ -55,7 +59,21 @@ for v in $VARIANTS; do
 done
 
 raw="$BENCH_WORK/runs.tsv"
-printf 'tool\tround\tvariant\treq_per_s\terrors\tnon2xx\n' > "$raw"
+printf 'tool\tround\tvariant\treq_per_s\terrors\tnon2xx\trequests\tcpu_us_per_req\n' > "$raw"
+HZ=$(getconf CLK_TCK)
+
+# CPU time (user + system, clock ticks) used so far by an httpd: the parent and
+# its children (and their exited threads): the server's own cost, which other
+# jobs on the machine do not add to (they only slow it down).
+cpu_ticks() {
+    # cat, not awk on the files: a process may exit between the glob and the read
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v ppid="$1" '{
+            pid = $1
+            sub(/^[0-9]+ \(.*\) /, "")         # pid and (comm)
+            # now $2 = ppid, $12 = utime, $13 = stime
+            if ($2 == ppid || pid == ppid) t += $12 + $13
+        } END { print t + 0 }'
+}
 
 run_wrk() { # port seconds -> "rps errors non2xx"
     local out
@@ -65,18 +83,20 @@ run_wrk() { # port seconds -> "rps errors non2xx"
         /^Requests\/sec:/ { rps = $2 }
         /Non-2xx or 3xx responses:/ { non = $NF }
         /Socket errors:/ { gsub(/,/, ""); err = $4 + $6 + $8 + $10 }
-        END { printf "%s %d %d\n", (rps == "" ? "nan" : rps), err, non }' <<<"$out"
+        / requests in / { req = $1 }
+        END { printf "%s %d %d %d\n", (rps == "" ? "nan" : rps), err, non, req }' <<<"$out"
 }
 
 run_h2load() { # port seconds -> "rps errors non2xx"
     local out
-    out=$(taskset -c "$CLIENT_CPU" h2load -t1 -c"$CONNS" -m10 -D "$2" --warm-up-time=1 \
+    out=$(taskset -c "$CLIENT_CPU" h2load -t1 -c"$CONNS" -m10 -D "$2" \
         "https://localhost:$1/index.html" 2>&1) || true
     awk '
         /^finished in/ { for (i = 1; i <= NF; i++) if ($(i) ~ /req\/s/) rps = $(i - 1) }
         /^requests:/ { err = $10 + $14 }          # failed (errored included), timeout
         /^status codes:/ { non = $5 + $7 + $9 }   # 3xx, 4xx, 5xx
-        END { printf "%s %d %d\n", (rps == "" ? "nan" : rps), err, non }' <<<"$out"
+        /^requests:/ { req = $8 }                  # succeeded
+        END { printf "%s %d %d %d\n", (rps == "" ? "nan" : rps), err, non, req }' <<<"$out"
 }
 
 echo "warm-up (2 s per variant and tool)"
@@ -85,15 +105,20 @@ for tool in ${TOOLS//,/ }; do
 done
 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-7s %-5s %-8s %12s %7s %7s\n' tool round variant "req/s" errors non2xx
+printf '%-7s %-5s %-8s %12s %7s %7s %12s\n' tool round variant "req/s" errors non2xx "CPU us/req"
 for ((r = 1; r <= ROUNDS; r++)); do
     order=$VARIANTS
     if ((r % 2 == 0)); then order=$(tr ' ' '\n' <<<"$VARIANTS" | tac | tr '\n' ' '); fi
     for tool in ${TOOLS//,/ }; do
         for v in $order; do
-            read -r rps err non < <("run_$tool" "${PORT[$v]}" "$DURATION")
-            printf '%-7s %-5s %-8s %12s %7s %7s\n' "$tool" "$r" "$v" "$rps" "$err" "$non"
-            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$r" "$v" "$rps" "$err" "$non" >> "$raw"
+            t0=$(cpu_ticks "${PID[$v]}")
+            read -r rps err non req < <("run_$tool" "${PORT[$v]}" "$DURATION")
+            t1=$(cpu_ticks "${PID[$v]}")
+            us=$(awk -v t="$((t1 - t0))" -v n="$req" -v hz="$HZ" \
+                'BEGIN { printf "%.2f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+            printf '%-7s %-5s %-8s %12s %7s %7s %12s\n' "$tool" "$r" "$v" "$rps" "$err" "$non" "$us"
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$r" "$v" "$rps" "$err" "$non" \
+                "$req" "$us" >> "$raw"
         done
     done
 done
@@ -109,6 +134,11 @@ for tool in ${TOOLS//,/ }; do
             "$(awk -v med="$(bench_median <<<"$vals")" -v lo="$(bench_min <<<"$vals")" \
                 -v hi="$(bench_max <<<"$vals")" 'BEGIN { print (med > 0 ? 100 * (hi - lo) / med : 0) }')"
     done
+    for v in $VARIANTS; do
+        vals=$(awk -F'\t' -v t="$tool" -v v="$v" '$1 == t && $3 == v { print $8 }' "$raw")
+        printf '  %-7s %-8s server CPU per request: median %.2f us  [%.2f .. %.2f]\n' "$tool" "$v" \
+            "$(bench_median <<<"$vals")" "$(bench_min <<<"$vals")" "$(bench_max <<<"$vals")"
+    done
     for pair in "module headers" "headers ceiling" "module ceiling"; do
         set -- $pair
         case " $VARIANTS " in *" $1 "*) ;; *) continue ;; esac
@@ -121,6 +151,10 @@ for tool in ${TOOLS//,/ }; do
         printf '  %-7s %s/%s: ratio of medians %.4f; per-round ratios median %.4f [%.4f .. %.4f]\n' \
             "$tool" "$1" "$2" "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b > 0 ? a / b : 0) }')" \
             "$(bench_median <<<"$paired")" "$(bench_min <<<"$paired")" "$(bench_max <<<"$paired")"
+        a=$(awk -F'\t' -v t="$tool" -v v="$1" '$1 == t && $3 == v { print $8 }' "$raw" | bench_median)
+        b=$(awk -F'\t' -v t="$tool" -v v="$2" '$1 == t && $3 == v { print $8 }' "$raw" | bench_median)
+        printf '  %-7s %s/%s: server CPU per request, ratio of medians %.4f\n' "$tool" "$1" "$2" \
+            "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b > 0 ? a / b : 0) }')"
     done
 done
 errors=$(awk -F'\t' 'NR > 1 { e += $5 + $6 } END { print e + 0 }' "$raw")

@@ -32,6 +32,7 @@
 #include <apr_strings.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,12 +41,15 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static apr_pool_t *root_pool;
 
-static void require(int condition)
+/* A failed check names its line (then abort(): libFuzzer keeps the input). */
+static void require_at(int condition, int line)
 {
     if (!condition) {
+        fprintf(stderr, "%s:%d: check failed\n", __FILE__, line);
         abort();
     }
 }
+#define require(condition) require_at((condition), __LINE__)
 
 /* ---- input ------------------------------------------------------------ */
 
@@ -487,7 +491,12 @@ static void check_metrics(const char *s, size_t len, apr_pool_t *p)
         else {
             size_t series = prom_sample(l, n);
 
-            require(!apr_hash_get(seen, l, (apr_ssize_t)series));   /* no series twice */
+#ifndef FUZZ_RENDER_SKIP_DUP_SERIES
+            /* No series twice. (Known to fail until metric_labels() checks the
+             * escaped labels: docs/reliability.md, "Fuzzing". Build with
+             * FUZZ_CFLAGS+=-DFUZZ_RENDER_SKIP_DUP_SERIES to fuzz past it.) */
+            require(!apr_hash_get(seen, l, (apr_ssize_t)series));
+#endif
             apr_hash_set(seen, l, (apr_ssize_t)series, "");
         }
         l = nl + 1;

@@ -1,0 +1,209 @@
+"""Reliability smoke tests, faults (docs/reliability.md), a few seconds each:
+
+- graceful restarts (SIGUSR1 to the parent, as `apachectl -k graceful`) while
+  clients keep requesting: no request fails, the counters never go backwards and
+  end equal to the access log;
+- a backend that hangs up in the middle of its headers, one that sends 1,000 STS
+  fields, one that sends a 64 KiB STS value, many times and in parallel: no crash,
+  every answer carries exactly the policy, every finding counted;
+- clients that reset the connection in the middle of a response (a static file,
+  a proxied response): no crash, the server goes on serving.
+
+The harness fails a test on any child crash ("exit signal" in the error log).
+The long version is `make soak` (scripts/soak.sh)."""
+
+import json
+import socket
+import socketserver
+import ssl
+import struct
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+import httpdlib
+
+POLICY = "max-age=31536000; includeSubDomains"
+ADD = "HSTSMaxAge 1y\nHSTSIncludeSubDomains On\n"
+STATUS = ("    <Location /hsts-status>\n"
+          "        SetHandler hsts-audit-status\n"
+          "        HSTSMode off\n"
+          "    </Location>\n")
+# mod_proxy's own complaints about the broken backends (and a full server)
+PROXY_ERRORS = (r"\[proxy(_http)?:error\]", r"AH00161", r"AH00484")
+
+
+def status(server):
+    r = server.get("/hsts-status?json")
+    assert r.status == 200, r.text[:200]
+    return json.loads(r.body)
+
+
+def wait_logged(server, path, expect, timeout=10):
+    deadline = time.time() + timeout
+    while True:
+        n = sum(1 for e in server.access_entries() if e["path"] == path)
+        if n >= expect or time.time() > deadline:
+            return n
+        time.sleep(0.05)
+
+
+# --------------------------------------------------------------------------
+# graceful restarts under load
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mpm", ["prefork", "event"])
+def test_graceful_restarts_under_load(httpd_factory, mpm):
+    s = httpd_factory.start(mpm=mpm, hsts_global=ADD, https_body=STATUS)
+    s.allow(*PROXY_ERRORS)
+    stop = threading.Event()
+    results, readings, problems = [], [], []
+
+    def client():
+        # a new TLS connection per request (Connection: close): nothing a restart
+        # may cut, so nothing may fail
+        while not stop.is_set():
+            try:
+                r = httpdlib.raw_get(s.https_port, "/page.html", cafile=s.pki.root_ca)
+                results.append((r.status, r.sts))
+            except Exception as e:  # noqa: BLE001 - every failure counts
+                problems.append(repr(e))
+
+    def poller():
+        while not stop.is_set():
+            try:
+                readings.append(status(s)["totals"]["requests_https"])
+            except Exception as e:  # noqa: BLE001
+                problems.append("status page: %r" % e)
+            time.sleep(0.1)
+
+    threads = [threading.Thread(target=client) for _ in range(4)] + [threading.Thread(target=poller)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.5)
+        for _ in range(3):
+            s.graceful()
+            time.sleep(0.3)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    assert not problems, problems[:5]
+    assert results and all(r == (200, [POLICY]) for r in results), \
+        [r for r in results if r != (200, [POLICY])][:5]
+    assert len(readings) > 3
+    assert readings == sorted(readings), "requests_https went backwards: %r" % readings
+    n = len(results)
+    assert wait_logged(s, "/page.html", n) == n
+    assert status(s)["totals"]["requests_https"] == n
+
+
+# --------------------------------------------------------------------------
+# hostile backends
+# --------------------------------------------------------------------------
+
+class HangupBackend:
+    """Answers every request with the start of a header block, then hangs up."""
+
+    def __init__(self):
+        self.port = httpdlib.free_port()
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                                 b"Strict-Transport-Sec")
+
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", self.port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hangup_backend():
+    b = HangupBackend()
+    yield b
+    b.stop()
+
+
+def parallel_gets(server, path, n, workers=8):
+    with ThreadPoolExecutor(workers) as ex:
+        return list(ex.map(lambda _: server.get(path, check=False), range(n)))
+
+
+def test_hostile_backends_in_parallel(httpd_factory, hangup_backend):
+    body = STATUS + (
+        "    ProxyPass /hang/ http://127.0.0.1:%d/\n"
+        # a worker of its own (another host name: workers are shared by host and
+        # port) that passes header lines up to 70,000 bytes
+        "    ProxyPass /rawbig/ http://localhost:@RAW_PORT@/ responsefieldsize=70000\n"
+        % hangup_backend.port)
+    s = httpd_factory.start(hsts_global=ADD, https_body=body)
+    s.allow(*PROXY_ERRORS)
+    n = 24
+    before = status(s)["findings"]
+    cases = [
+        ("/hang/x", 502),                                          # hangs up mid-headers
+        ("/raw/x?sts=max-age%3D31536000&repeat=1000", 200),        # 1,000 STS fields
+        ("/rawbig/x?big=65536", 200),                              # a 64 KiB STS value
+        ("/raw/x?big=65536", 502),                                 # ... over the 8 KiB limit
+    ]
+    for path, want in cases:
+        resps = parallel_gets(s, path, n)
+        assert [(r.status, r.sts) for r in resps] == [(want, [POLICY])] * n, path
+    after = status(s)["findings"]
+    assert after["header.multiple"] - before["header.multiple"] == n
+    assert after["header.invalid.max_age"] - before["header.invalid.max_age"] == n
+    assert s.get("/page.html").sts == [POLICY]
+
+
+# --------------------------------------------------------------------------
+# clients that go away mid-response
+# --------------------------------------------------------------------------
+
+def reset_after(port, path, nbytes=1024):
+    """GET path over TLS, read nbytes, then reset the connection (SO_LINGER 0)."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    sock = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
+                           server_hostname="hsts.test")
+    try:
+        sock.sendall(b"GET %s HTTP/1.1\r\nHost: hsts.test\r\n\r\n" % path.encode())
+        got = b""
+        while len(got) < nbytes:
+            chunk = sock.recv(nbytes)
+            if not chunk:
+                break
+            got += chunk
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        return got
+    finally:
+        sock.close()
+
+
+def test_clients_disconnect_mid_response(httpd_factory):
+    s = httpd_factory.start(hsts_global=ADD, https_body=STATUS,
+                            files={"htdocs/big.bin": b"\0" * (4 << 20)})
+    s.allow(*PROXY_ERRORS)
+    paths = ["/big.bin", "/raw/x?sts=max-age%3D1&repeat=1000&body=" + "y" * 2000]
+    with ThreadPoolExecutor(8) as ex:
+        heads = list(ex.map(lambda i: reset_after(s.https_port, paths[i % 2]), range(40)))
+    assert all(h.startswith(b"HTTP/1.1 200") for h in heads), [h[:40] for h in heads[:3]]
+    assert all(b"\r\nStrict-Transport-Security: " + POLICY.encode() in h for h in heads)
+    time.sleep(0.5)
+    r = s.get("/page.html")
+    assert r.status == 200 and r.sts == [POLICY]
+    assert status(s)["totals"]["requests_https"] >= 40
