@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # bench/lib.sh: shared helpers of bench/throughput.sh, bench/instructions.sh and
 # scripts/soak.sh (sourced, bash). Everything listens on 127.0.0.1 only, lives in
 # one temp dir, and every process started here is stopped by its own pid.

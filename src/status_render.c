@@ -784,19 +784,23 @@ static const char **metric_labels(const hsts_status_snapshot_t *snap, apr_pool_t
     for (pass = 0; pass < 2; pass++) {
         for (i = 0; i < snap->n_vhosts; i++) {
             const hsts_status_vhost_t *v = snap->vhosts + i;
-            const char *name = v->name ? v->name : "";
+            /* Unique as escaped: names that differ only in bytes the escaping
+             * folds ("a\x01", "a?") must not share a series. */
+            const char *label = hsts_prom_label(p, v->name ? v->name : "");
+            const char *base;
+            apr_size_t n = i + 1;
 
             if ((pass == 0) == (v->main_server != 0)) {
                 continue;
             }
-            if (v->main_server && apr_hash_get(seen, name, APR_HASH_KEY_STRING)) {
-                name = apr_pstrcat(p, name, " (main server)", NULL);
+            if (v->main_server && apr_hash_get(seen, label, APR_HASH_KEY_STRING)) {
+                label = apr_pstrcat(p, label, " (main server)", NULL);
             }
-            if (apr_hash_get(seen, name, APR_HASH_KEY_STRING)) {
-                name = apr_psprintf(p, "%s#%" APR_SIZE_T_FMT, name, i + 1);
+            for (base = label; apr_hash_get(seen, label, APR_HASH_KEY_STRING); n++) {
+                label = apr_psprintf(p, "%s#%" APR_SIZE_T_FMT, base, n);
             }
-            apr_hash_set(seen, name, APR_HASH_KEY_STRING, name);
-            labels[i] = hsts_prom_label(p, name);
+            apr_hash_set(seen, label, APR_HASH_KEY_STRING, label);
+            labels[i] = label;
         }
     }
     return labels;

@@ -757,6 +757,35 @@ START_TEST(metrics_without_certificates_or_duplicates)
 }
 END_TEST
 
+/* Found by fuzz_render: labels must be unique after escaping ("a\x01",
+ * "a\x02" and "a?" all escape to "a?"), and a "#n" suffix must not collide
+ * with a vhost really named so. */
+START_TEST(metrics_labels_unique_after_escaping)
+{
+    static const char *const folded[] = { "a\x01", "a\x02", "a?" };
+    static const char *const suffixed[] = { "a", "a#3", "a" };
+    const char *const *sets[] = { folded, suffixed };
+    hsts_status_snapshot_t *snap = hostile_snapshot();
+    hsts_status_vhost_t *v = apr_pmemdup(pool, snap->vhosts, 3 * sizeof(*v));
+    const char *m;
+    int k, i;
+
+    snap->vhosts = v;
+    for (k = 0; k < 2; k++) {
+        for (i = 0; i < 3; i++) {
+            v[i].name = sets[k][i];
+            v[i].cert = NULL;
+            v[i].main_server = 0;
+        }
+        m = render(HSTS_STATUS_METRICS, snap, 0, 0);
+        check_exposition(m);                 /* fails on a repeated series */
+    }
+    ck_assert_contains(m, "hsts_audit_requests_https_total{vhost=\"a\"} ");
+    ck_assert_contains(m, "hsts_audit_requests_https_total{vhost=\"a#3\"} ");
+    ck_assert_contains(m, "hsts_audit_requests_https_total{vhost=\"a#4\"} ");
+}
+END_TEST
+
 /* ---- ?auto ---------------------------------------------------------------- */
 
 static void check_auto_lines(const char *text)
@@ -826,6 +855,7 @@ static Suite *status_suite(void)
     tcase_add_test(tc, json_thousand_vhosts);
     tcase_add_test(tc, metrics_families_and_escaping);
     tcase_add_test(tc, metrics_without_certificates_or_duplicates);
+    tcase_add_test(tc, metrics_labels_unique_after_escaping);
     tcase_add_test(tc, auto_lines);
     suite_add_tcase(s, tc);
     return s;
