@@ -6,17 +6,15 @@ generator, and kept across graceful restarts (SIGUSR1 to the parent, as
 The load comes from h2load (Debian: nghttp2-client); the counters must equal
 the number of requests h2load reports as completed with a response
 ("succeeded"; h2load's "done" also counts streams that ended in an error
-without a response, which never reached a handler). Helpers are local to this file
-(conftest.py and httpdlib.py are shared)."""
+without a response, which never reached a handler). The load and the MPM
+settings that keep its connections open are loadlib.py's."""
 
 import json
-import re
-import shutil
-import subprocess
 
 import pytest
 
-H2LOAD = shutil.which("h2load")
+from loadlib import FULL, H2LOAD, STEADY_MPM, explain, h2load
+
 need_h2load = pytest.mark.skipif(
     not H2LOAD, reason="h2load not found: install nghttp2-client (apt-get install -y "
                        "nghttp2-client) to run the load tests")
@@ -56,34 +54,6 @@ def http_name(server):
     return "hsts.test:%d" % server.http_port
 
 
-def h2load(url, n, c, *, h1=False, streams=1, timeout=300):
-    """Run h2load; returns its request counts {total, started, done, succeeded,
-    failed, errored, timeout} and status classes {2xx, 3xx, 4xx, 5xx}."""
-    cmd = [H2LOAD, "-n", str(n), "-c", str(c), "-m", str(streams)]
-    if h1:
-        cmd.append("--h1")
-    cmd.append(url)
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
-    out = p.stdout.decode(errors="replace")
-    m = re.search(r"requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, "
-                  r"(\d+) failed, (\d+) errored, (\d+) timeout", out)
-    assert m, "cannot read h2load's summary:\n" + out
-    res = dict(zip(("total", "started", "done", "succeeded", "failed", "errored", "timeout"),
-                   map(int, m.groups())))
-    m = re.search(r"status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", out)
-    assert m, out
-    res.update(zip(("2xx", "3xx", "4xx", "5xx"), map(int, m.groups())))
-    if not h1:
-        assert "h2" in out, "h2load did not negotiate HTTP/2:\n" + out
-    res["output"] = out
-    return res
-
-
-# Saturating the server is the point of a load test: httpd's notice of it
-# (logged at level error) is expected.
-FULL = (r"AH00161: server reached MaxRequestWorkers", r"AH00484: server reached MaxRequestWorkers")
-
-
 def workers(server):
     """{(pid, tid)} and {pid} that served requests so far."""
     lines = (server.root / "logs" / "workers.log").read_text().splitlines()
@@ -96,29 +66,6 @@ def delta(after, before, keys=COUNTERS):
 
 
 # --------------------------------------------------------------------------
-
-# All children started up front and none stopped for being idle, no limit on
-# requests per connection: h2load does not reconnect, so a keep-alive
-# connection closed under it would turn the rest of its requests into
-# "errored" ones. (The counters must equal h2load's "succeeded" either way;
-# this keeps it close to the number asked for.)
-STEADY_MPM = """
-<IfModule mpm_event_module>
-    StartServers 4
-    MinSpareThreads 16
-    MaxSpareThreads 400
-    AsyncRequestWorkerFactor 8
-</IfModule>
-<IfModule mpm_prefork_module>
-    StartServers 16
-    MinSpareServers 16
-    MaxSpareServers 48
-    ServerLimit 48
-    MaxRequestWorkers 48
-</IfModule>
-MaxKeepAliveRequests 0
-"""
-
 
 @pytest.fixture(scope="module", params=["prefork", "event"])
 def server(request, module_httpd_factory):
@@ -156,7 +103,7 @@ def test_https_counters_exact_under_load(server):
         assert v == expect, (label, v, res["output"])
         assert t == expect, (label, t)
         assert res["succeeded"] == res["2xx"], res["output"]
-        assert res["succeeded"] >= 0.5 * n, "the load did not get through:\n" + res["output"]
+        assert res["succeeded"] >= 0.5 * n, explain("the load did not get through", res, server)
     pairs, pids = workers(server)
     if server.mpm == "prefork":
         assert len(pids) > 1, "the load went to one child only: %r" % pids
@@ -177,7 +124,7 @@ def test_http_counters_exact_under_load(server):
     expect.update(requests_http=res["succeeded"])
     assert v == expect, (v, res["output"])
     assert delta(after["totals"], before["totals"]) == expect
-    assert res["succeeded"] >= 0.5 * n, "the load did not get through:\n" + res["output"]
+    assert res["succeeded"] >= 0.5 * n, explain("the load did not get through", res, server)
 
 
 @need_h2load
