@@ -161,9 +161,9 @@ typedef struct {
 /**
  * The body of the response: what was wrong (expired on <date>, revoked,
  * unknown issuer <DN>, no certificate sent) and what the client must do.
- * HTML: a small UTF-8 page with every certificate field HTML-escaped
- * (apr_pescape_entity). Text: UTF-8 lines, control characters replaced by
- * '?'. Certificate fields are cut to HSTS_CC_PAGE_FIELD_MAX bytes (at a UTF-8
+ * In both, control characters (0x00-0x1F, 0x7F) of a certificate field
+ * become '?'. HTML: a small UTF-8 page with every certificate field
+ * HTML-escaped (apr_pescape_entity). Text: UTF-8 lines. Certificate fields are cut to HSTS_CC_PAGE_FIELD_MAX bytes (at a UTF-8
  * character boundary) and "...".
  * @param p     pool for the result
  * @param page  the content

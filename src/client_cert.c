@@ -332,7 +332,8 @@ static const char *clip(apr_pool_t *p, const char *s)
     return apr_pstrcat(p, apr_pstrmemdup(p, s, cut), "...", NULL);
 }
 
-/* For the page: HTML-escaped, or in text with control characters as '?'. */
+/* For the page: control characters as '?' (a field never breaks a line of
+ * the text body), then HTML-escaped for the HTML body. */
 static const char *field(apr_pool_t *p, const char *s, int html)
 {
     char *out;
@@ -342,16 +343,13 @@ static const char *field(apr_pool_t *p, const char *s, int html)
     if (!s) {
         return NULL;
     }
-    if (html) {
-        return apr_pescape_entity(p, s, 0);
-    }
     out = apr_pstrdup(p, s);
     for (i = 0; out[i]; i++) {
         if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f) {
             out[i] = '?';
         }
     }
-    return out;
+    return html ? apr_pescape_entity(p, out, 0) : out;
 }
 
 static int is_self_signed(const hsts_cc_page_t *page)
