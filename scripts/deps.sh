@@ -36,6 +36,10 @@ RUN_PACKAGES=(apache2 openssl curl ca-certificates)
 # Packages needed by the test suite on top of those.
 TEST_PACKAGES=(check python3 python3-pytest nghttp2-client prometheus chromium libnss3-tools testssl.sh)
 
+# Packages the smoke of the long runs needs (scripts/smoke.sh: fuzzers,
+# benchmarks, soak).
+SMOKE_PACKAGES=(clang libclang-rt-14-dev wrk nghttp2-client valgrind)
+
 # Packages the packaging test needs (scripts/test-packaging.sh, make check-packaging).
 PACKAGING_PACKAGES=(debhelper dpkg-dev fakeroot lintian ssl-cert rpm)
 
