@@ -32,6 +32,7 @@
  *   make tests/fuzz/fuzz_client_cert && tests/fuzz/fuzz_client_cert -max_total_time=60
  */
 #include "hsts_client_cert.h"
+#include "fuzz_require.h"
 
 #include <apr_general.h>
 #include <apr_strings.h>
@@ -47,16 +48,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static apr_pool_t *root_pool;
-
-/* A failed check names its line (then abort(): libFuzzer keeps the input). */
-static void require_at(int condition, int line)
-{
-    if (!condition) {
-        fprintf(stderr, "%s:%d: check failed\n", __FILE__, line);
-        abort();
-    }
-}
-#define require(condition) require_at((condition), __LINE__)
 
 /* Verify errors the fuzzer picks from (byte % count), besides raw values. */
 static const int verify_errors[] = {

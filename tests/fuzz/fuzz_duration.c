@@ -13,6 +13,7 @@
  *   make tests/fuzz/fuzz_duration && tests/fuzz/fuzz_duration -max_total_time=60
  */
 #include "hsts_duration.h"
+#include "fuzz_require.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -20,16 +21,6 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* A failed check names its line (then abort(): libFuzzer keeps the input). */
-static void require_at(int condition, int line)
-{
-    if (!condition) {
-        fprintf(stderr, "%s:%d: check failed\n", __FILE__, line);
-        abort();
-    }
-}
-#define require(condition) require_at((condition), __LINE__)
 
 /* The contract, spelled out: 1 and *out on success, 0 on failure. */
 static int reference(const char *s, apr_int64_t *out)

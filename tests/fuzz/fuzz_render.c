@@ -26,6 +26,7 @@
  */
 #include "hsts_escape.h"
 #include "hsts_status.h"
+#include "fuzz_require.h"
 
 #include <apr_general.h>
 #include <apr_hash.h>
@@ -40,16 +41,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static apr_pool_t *root_pool;
-
-/* A failed check names its line (then abort(): libFuzzer keeps the input). */
-static void require_at(int condition, int line)
-{
-    if (!condition) {
-        fprintf(stderr, "%s:%d: check failed\n", __FILE__, line);
-        abort();
-    }
-}
-#define require(condition) require_at((condition), __LINE__)
 
 /* ---- input ------------------------------------------------------------ */
 

@@ -14,19 +14,13 @@
  */
 #include "hsts_audit.h"
 #include "hsts_sts.h"
+#include "fuzz_require.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void require(int condition)
-{
-    if (!condition) {
-        abort();
-    }
-}
 
 /** A span lies within the input. */
 static int within(const char *p, apr_size_t len, const char *base,

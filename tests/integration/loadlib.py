@@ -18,27 +18,23 @@ import subprocess
 
 H2LOAD = shutil.which("h2load")
 
-STEADY_MPM = """
-<IfModule mpm_event_module>
-    ServerLimit 2
+# event and worker: two children of 64 threads, both started up front, none
+# stopped or added by the idle-thread maintenance.
+_THREADS = """    ServerLimit 2
     StartServers 2
     ThreadLimit 64
     ThreadsPerChild 64
     MaxRequestWorkers 128
     MinSpareThreads 1
     MaxSpareThreads 256
-    AsyncRequestWorkerFactor 8
+"""
+STEADY_MPM = """
+<IfModule mpm_event_module>
+""" + _THREADS + """    AsyncRequestWorkerFactor 8
     LogLevel mpm_event:trace1
 </IfModule>
 <IfModule mpm_worker_module>
-    ServerLimit 2
-    StartServers 2
-    ThreadLimit 64
-    ThreadsPerChild 64
-    MaxRequestWorkers 128
-    MinSpareThreads 1
-    MaxSpareThreads 256
-</IfModule>
+""" + _THREADS + """</IfModule>
 <IfModule mpm_prefork_module>
     StartServers 16
     MinSpareServers 16
