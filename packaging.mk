@@ -41,7 +41,7 @@ dist-prune-build-products:
 	    -prune -exec rm -rf {} +
 	find "$(distdir)" -type f \( -name '*.pyc' -o -name '*.o' -o -name '*.lo' \
 	    -o -name '*.la' -o -name '*.so' -o -name '*.log' -o -name '*.trs' \
-	    -o -name .dirstamp -o -path '*/tests/fuzz/fuzz_sts' \
+	    -o -name .dirstamp -o \( -path '*/tests/fuzz/fuzz_*' ! -name '*.[ch]' \) \
 	    -o -path '*/tests/fuzz/crash-*' -o -path '*/tests/fuzz/leak-*' \
 	    -o -path '*/tests/fuzz/timeout-*' -o -path '*/tests/fuzz/oom-*' \) \
 	    -exec rm -f {} +
