@@ -7,7 +7,8 @@
   fields, one that sends a 64 KiB STS value, many times and in parallel: no crash,
   every answer carries exactly the policy, every finding counted;
 - clients that reset the connection in the middle of a response (a static file,
-  a proxied response): no crash, the server goes on serving.
+  a proxied response), or right after asking, or during a 495/496 (no client
+  certificate, an expired or a revoked one): no crash, the server goes on serving.
 
 The harness fails a test on any child crash ("exit signal" in the error log).
 The long version is `make soak` (scripts/soak.sh)."""
@@ -207,3 +208,78 @@ def test_clients_disconnect_mid_response(httpd_factory):
     r = s.get("/page.html")
     assert r.status == 200 and r.sts == [POLICY]
     assert status(s)["totals"]["requests_https"] >= 40
+
+
+# --------------------------------------------------------------------------
+# clients that go away during a 495/496
+# --------------------------------------------------------------------------
+
+MTLS_REQUIRE = ('    SSLVerifyClient optional\n'
+                '    SSLVerifyDepth 2\n'
+                '    SSLCACertificateFile "@CLIENT_CA@"\n'
+                '    SSLCARevocationFile "@CLIENT_CRL@"\n'
+                '    SSLCARevocationCheck chain\n'
+                '    HSTSClientCert require\n')
+# mod_ssl logs each failed verification
+VERIFY_ERRORS = (r"AH02039: Certificate Verification: Error",)
+
+
+def mtls_reset(port, pki, kind, nbytes, path):
+    """Handshake with the client certificate kind (None: none), GET path, read
+    nbytes of the answer (0: none), then reset the connection (SO_LINGER 0).
+    Returns what was read."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if kind:
+        c = pki.client(kind)
+        ctx.load_cert_chain(str(c.cert), str(c.key))
+    sock = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
+                           server_hostname="hsts.test")
+    try:
+        sock.sendall(b"GET %s HTTP/1.1\r\nHost: hsts.test\r\n"
+                     b"Accept: text/html\r\n\r\n" % path.encode())
+        got = b""
+        while len(got) < nbytes:
+            chunk = sock.recv(nbytes - len(got))
+            if not chunk:
+                break
+            got += chunk
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        return got
+    finally:
+        sock.close()
+
+
+@pytest.mark.parametrize("mpm", ["prefork", "event"])
+def test_clients_disconnect_during_495_496(httpd_factory, pki, mpm):
+    """Clients without a certificate (496) or with an expired or revoked one (495)
+    reset the connection right after the request, or after the first bytes of the
+    answer, 8 at a time: no child crashes, the server answers the next refused
+    client with its page and the policy, and the rejection counters never count
+    more than the requests sent."""
+    s = httpd_factory.start(mpm=mpm, hsts_global=ADD,
+                            https_body=STATUS.replace("HSTSMode off\n",
+                                                      "HSTSMode off\n        HSTSClientCert off\n")
+                            + MTLS_REQUIRE)
+    s.allow(*VERIFY_ERRORS)
+    cases = [(kind, nbytes) for kind in (None, "expired", "revoked") for nbytes in (0, 16)]
+    runs = cases * 8
+    with ThreadPoolExecutor(8) as ex:
+        heads = list(ex.map(lambda c: mtls_reset(s.https_port, pki, c[0], c[1], "/page.html"),
+                            runs))
+    for (kind, nbytes), head in zip(runs, heads):
+        if nbytes and head:
+            assert head.startswith(b"HTTP/1.1 49"), (kind, head)
+    time.sleep(0.5)
+    # the server is whole: a refused client gets its page with the policy, a good one 200
+    for kind, status_code in ((None, b"496"), ("expired", b"495")):
+        head = mtls_reset(s.https_port, pki, kind, 4096, "/page.html")
+        assert head.startswith(b"HTTP/1.1 " + status_code), (kind, head[:200])
+        assert b"\r\nStrict-Transport-Security: " + POLICY.encode() + b"\r\n" in head, head[:400]
+    ok = mtls_reset(s.https_port, pki, "valid", 12, "/page.html")
+    assert ok.startswith(b"HTTP/1.1 200"), ok
+    totals = status(s)["totals"]
+    rejected = totals["client_cert_rejected_495"] + totals["client_cert_rejected_496"]
+    assert 2 <= rejected <= len(runs) + 2, totals
+    assert totals["client_cert_rejected_496"] >= 1 and totals["client_cert_rejected_495"] >= 1
