@@ -112,12 +112,28 @@ IDS = [_case_id(i, c) for i, c in enumerate(CASES)]
 PARAMS = list(enumerate(CASES))
 
 
+# Only the backend's answers (/raw/) carry a policy: a response the test did not
+# ask for (a favicon the browser fetched after all, a 404) must not store the
+# add server's own policy for a host between the steps of its case.
+ONLY_RAW = ('    <LocationMatch "^/(?!raw/)">\n'
+            '        HSTSMode off\n'
+            '    </LocationMatch>\n')
+
+
 @pytest.fixture(scope="module")
 def servers(module_httpd_factory):
     return {
-        "report": module_httpd_factory.start(hsts_global="HSTSMaxAge 1d\nHSTSMode report\n"),
-        "add": module_httpd_factory.start(hsts_global="HSTSMaxAge 1d\n"),
+        "report": module_httpd_factory.start(hsts_global="HSTSMaxAge 1d\nHSTSMode report\n",
+                                             https_body=ONLY_RAW),
+        "add": module_httpd_factory.start(hsts_global="HSTSMaxAge 1d\n", https_body=ONLY_RAW),
     }
+
+
+def recent_requests(server, n=12):
+    """The last n access-log entries (status, path, action, X-Test-Id), for a
+    failure message: what the browser asked for around a surprise."""
+    return [(e["status"], e["path"], e["action"], e["max_age"], e["test_id"])
+            for e in server.access_entries()[-n:]]
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +203,8 @@ def check_case(mode, server, page, hsts, index, fields):
         nav3, _ = visit(page, https_url(server, host, "/raw/x" + sts_query(SEED)))
         assert nav3.final_status == 200, nav3.summary()
         seeded = hsts.query(host)
-        assert seeded.found and seeded.max_age == SEED_MAX_AGE, (report, seeded.text)
+        assert seeded.found and seeded.max_age == SEED_MAX_AGE, \
+            (report, seeded.text, recent_requests(server))
         nav4, tid4 = visit(page, https_url(server, host, path))
         assert nav4.final_status == 200, nav4.summary()
         entry4 = log_entry(server, tid4, "/raw/x")
@@ -250,6 +267,15 @@ def test_report_mode_verdict_matches_chromium(servers, page, hsts, flush, index,
 @pytest.mark.parametrize("index,case", PARAMS, ids=IDS)
 def test_add_mode_result_honoured_by_chromium(servers, page, hsts, flush, index, case):
     check_case("add", servers["add"], page, hsts, index, case[1])
+
+
+def test_only_raw_answers_carry_a_policy(servers):
+    """The guard of ONLY_RAW: a favicon's 404 has no STS; the backend's answers do."""
+    add = servers["add"]
+    r = add.get("/favicon.ico", host="a999.hsts.test", check=False)
+    assert r.status == 404 and r.sts == [], (r.status, r.sts)
+    r = add.get("/raw/x", host="a999.hsts.test", check=False)
+    assert r.status == 200 and r.sts == ["max-age=%d" % POLICY_MAX_AGE], (r.status, r.sts)
 
 
 def test_enough_vectors():
