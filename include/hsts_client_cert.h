@@ -163,8 +163,9 @@ typedef struct {
  * unknown issuer <DN>, no certificate sent) and what the client must do.
  * In both, control characters (0x00-0x1F, 0x7F) of a certificate field
  * become '?'. HTML: a small UTF-8 page with every certificate field
- * HTML-escaped (apr_pescape_entity). Text: UTF-8 lines. Certificate fields are cut to HSTS_CC_PAGE_FIELD_MAX bytes (at a UTF-8
- * character boundary) and "...".
+ * HTML-escaped (apr_pescape_entity). Text: UTF-8 lines. Certificate fields
+ * are cut to HSTS_CC_PAGE_FIELD_MAX bytes (at a UTF-8 character boundary)
+ * and "...".
  * @param p     pool for the result
  * @param page  the content
  * @param html  nonzero for HTML, zero for plain text

@@ -661,7 +661,23 @@ def big_sts_value(n):
     return prefix + "x" * max(0, n - len(prefix))
 
 
-class RawBackend:
+class BackgroundServer:
+    """Base of the tests' in-process servers: serve() runs a socketserver server
+    on a daemon thread, stop() shuts it down and closes its socket."""
+
+    server = None
+
+    def serve(self, server):
+        self.server = server
+        self.thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class RawBackend(BackgroundServer):
     """A plain-HTTP/1.0 server on 127.0.0.1 answering every GET from the query
     string (see backend_response_spec), one connection per request."""
 
@@ -698,16 +714,11 @@ class RawBackend:
             allow_reuse_address = True
             daemon_threads = True
 
-        self.server = Server(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._server = Server(("127.0.0.1", self.port), Handler)
 
     def start(self):
-        self.thread.start()
+        self.serve(self._server)
         return self
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 # --------------------------------------------------------------------------
@@ -1176,6 +1187,17 @@ class Httpd:
         except FileNotFoundError:
             return []
         return [parse_access_line(l) for l in lines if l]
+
+    def count_logged(self, path, expect, timeout=10):
+        """How many access-log entries have this path (%U), once there are expect
+        of them (httpd writes a line just after its response is sent), or
+        whatever there is at the timeout (seconds)."""
+        deadline = time.time() + timeout
+        while True:
+            n = sum(1 for e in self.access_entries() if e["path"] == path)
+            if n >= expect or time.time() > deadline:
+                return n
+            time.sleep(0.05)
 
     def log_entry(self, resp_or_id, timeout=5, backend=False):
         """The access-log entry (dict, keys LOG_FIELDS) of one request; waits for it."""

@@ -912,14 +912,13 @@ def test_ssl_verify_client_inherited_from_the_server_config(httpd_factory, ccpki
     assert get(s, "/", "valid", ccpki).status == 200
 
 
-class OcspResponder:
+class OcspResponder(httpdlib.BackgroundServer):
     """A minimal OCSP responder on 127.0.0.1 for the harness's client CA: each POST
     is answered by `openssl ocsp` from the CA's index (which lists "revoked")."""
 
     def __init__(self, pki, workdir):
         import http.server
         import socketserver
-        import threading
         ca = pki.cas["client"]
         work = Path(workdir)
         responder = self
@@ -944,14 +943,8 @@ class OcspResponder:
             def log_message(self, *args):
                 pass
 
-        self.server = socketserver.TCPServer(("127.0.0.1", 0), Handler)
+        self.serve(socketserver.TCPServer(("127.0.0.1", 0), Handler))
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture

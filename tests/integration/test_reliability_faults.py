@@ -42,15 +42,6 @@ def status(server):
     return json.loads(r.body)
 
 
-def wait_logged(server, path, expect, timeout=10):
-    deadline = time.time() + timeout
-    while True:
-        n = sum(1 for e in server.access_entries() if e["path"] == path)
-        if n >= expect or time.time() > deadline:
-            return n
-        time.sleep(0.05)
-
-
 # --------------------------------------------------------------------------
 # graceful restarts under load
 # --------------------------------------------------------------------------
@@ -98,7 +89,7 @@ def test_graceful_restarts_under_load(httpd_factory, mpm):
     assert len(readings) > 3
     assert readings == sorted(readings), "requests_https went backwards: %r" % readings
     n = len(results)
-    assert wait_logged(s, "/page.html", n) == n
+    assert s.count_logged("/page.html", n) == n
     assert status(s)["totals"]["requests_https"] == n
 
 
@@ -106,7 +97,7 @@ def test_graceful_restarts_under_load(httpd_factory, mpm):
 # hostile backends
 # --------------------------------------------------------------------------
 
-class HangupBackend:
+class HangupBackend(httpdlib.BackgroundServer):
     """Answers every request with the start of a header block, then hangs up."""
 
     def __init__(self):
@@ -123,13 +114,7 @@ class HangupBackend:
             allow_reuse_address = True
             daemon_threads = True
 
-        self.server = Server(("127.0.0.1", self.port), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Server(("127.0.0.1", self.port), Handler))
 
 
 @pytest.fixture
@@ -174,18 +159,23 @@ def test_hostile_backends_in_parallel(httpd_factory, hangup_backend):
 # clients that go away mid-response
 # --------------------------------------------------------------------------
 
-def reset_after(port, path, nbytes=1024):
-    """GET path over TLS, read nbytes, then reset the connection (SO_LINGER 0)."""
+def reset_after(port, path, nbytes=1024, cert=None, headers=b""):
+    """GET path over TLS (with the client certificate cert, an httpdlib
+    CertFiles, if any; extra header lines as bytes), read nbytes of the answer
+    (0: none), then reset the connection (SO_LINGER 0). Returns what was read."""
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
+    if cert:
+        ctx.load_cert_chain(str(cert.cert), str(cert.key))
     sock = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
                            server_hostname="hsts.test")
     try:
-        sock.sendall(b"GET %s HTTP/1.1\r\nHost: hsts.test\r\n\r\n" % path.encode())
+        sock.sendall(b"GET %s HTTP/1.1\r\nHost: hsts.test\r\n%s\r\n"
+                     % (path.encode(), headers))
         got = b""
         while len(got) < nbytes:
-            chunk = sock.recv(nbytes)
+            chunk = sock.recv(nbytes - len(got))
             if not chunk:
                 break
             got += chunk
@@ -225,30 +215,9 @@ VERIFY_ERRORS = (r"AH02039: Certificate Verification: Error",)
 
 
 def mtls_reset(port, pki, kind, nbytes, path):
-    """Handshake with the client certificate kind (None: none), GET path, read
-    nbytes of the answer (0: none), then reset the connection (SO_LINGER 0).
-    Returns what was read."""
-    ctx = ssl.create_default_context()
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    if kind:
-        c = pki.client(kind)
-        ctx.load_cert_chain(str(c.cert), str(c.key))
-    sock = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=10),
-                           server_hostname="hsts.test")
-    try:
-        sock.sendall(b"GET %s HTTP/1.1\r\nHost: hsts.test\r\n"
-                     b"Accept: text/html\r\n\r\n" % path.encode())
-        got = b""
-        while len(got) < nbytes:
-            chunk = sock.recv(nbytes - len(got))
-            if not chunk:
-                break
-            got += chunk
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        return got
-    finally:
-        sock.close()
+    """reset_after with the client certificate kind (None: none), asking for HTML."""
+    return reset_after(port, path, nbytes, cert=pki.client(kind) if kind else None,
+                       headers=b"Accept: text/html\r\n")
 
 
 @pytest.mark.parametrize("mpm", ["prefork", "event"])

@@ -6,7 +6,6 @@ the requests in the access log. The long version is `make soak` (scripts/soak.sh
 wrk, 256 connections, 60 s per MPM)."""
 
 import json
-import time
 
 import pytest
 
@@ -28,17 +27,6 @@ def totals(server):
     return json.loads(r.body)["totals"]
 
 
-def logged(server, path, expect, timeout=10):
-    """Access-log lines for path, once there are expect of them (a line is written
-    just after its response is sent), or whatever there is at the timeout."""
-    deadline = time.time() + timeout
-    while True:
-        n = sum(1 for e in server.access_entries() if e["path"] == path)
-        if n >= expect or time.time() > deadline:
-            return n
-        time.sleep(0.05)
-
-
 @pytest.mark.parametrize("mpm", ["prefork", "worker", "event"])
 def test_load_no_error_counters_exact(httpd_factory, mpm):
     s = httpd_factory.start(mpm=mpm, pre_vhosts=STEADY_MPM,
@@ -58,6 +46,6 @@ def test_load_no_error_counters_exact(httpd_factory, mpm):
         assert after["requests_https"] - before["requests_https"] == n, label
         assert after["sts_added"] - before["sts_added"] == n, label
     # every request is in the access log, and so in the counters
-    assert logged(s, "/page.html", n * len(runs)) == totals(s)["requests_https"] == n * len(runs)
+    assert s.count_logged("/page.html", n * len(runs)) == totals(s)["requests_https"] == n * len(runs)
     r = s.get("/page.html")
     assert r.status == 200 and r.sts == [POLICY]
