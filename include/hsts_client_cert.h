@@ -153,6 +153,9 @@ typedef struct {
     const char *not_before;      /**< SSL_CLIENT_V_START, e.g. "Nov 21 10:00:00 2025 GMT" */
     const char *not_after;       /**< SSL_CLIENT_V_END */
     const char *verify;          /**< SSL_CLIENT_VERIFY, e.g. "FAILED:certificate revoked" */
+    const char *https_url;       /**< a plain-HTTP request refused: the https:// URL to
+                                      use instead (built from the request, escaped by
+                                      the renderer), else NULL */
 } hsts_cc_page_t;
 
 /** Bytes kept of each certificate field in the page (then "..."). */
@@ -160,7 +163,8 @@ typedef struct {
 
 /**
  * The body of the response: what was wrong (expired on <date>, revoked,
- * unknown issuer <DN>, no certificate sent) and what the client must do.
+ * unknown issuer <DN>, no certificate sent, plain HTTP where page->https_url
+ * is set) and what the client must do (for plain HTTP: use that URL).
  * In both, control characters (0x00-0x1F, 0x7F) of a certificate field
  * become '?'. HTML: a small UTF-8 page with every certificate field
  * HTML-escaped (apr_pescape_entity). Text: UTF-8 lines. Certificate fields

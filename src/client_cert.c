@@ -432,6 +432,7 @@ const char *hsts_cc_render_body(apr_pool_t *p, const hsts_cc_page_t *page, int h
     const char *not_before = field(p, page->not_before, html);
     const char *not_after = field(p, page->not_after, html);
     const char *verify_reason = NULL;
+    const char *https_url = field(p, page->https_url, html);
     const char *what, *todo = remedy(page->reason);
     const char *heading = hsts_cc_reason_phrase(page->reason == HSTS_CC_MISSING);
     const char *details = "";
@@ -443,6 +444,11 @@ const char *hsts_cc_render_body(apr_pool_t *p, const hsts_cc_page_t *page, int h
         title = heading;
     }
     what = problem(p, page, subject, issuer, not_before, not_after, verify_reason);
+    if (https_url) {
+        what = "This resource needs a TLS client certificate, and a client certificate "
+               "can only be sent over HTTPS: this request came over plain HTTP.";
+        todo = apr_pstrcat(p, "Use ", https_url, " with your client certificate.", NULL);
+    }
     if (html) {
         if (subject) {
             details = apr_pstrcat(p, details, "<dt>Certificate subject</dt><dd>", subject,

@@ -297,33 +297,33 @@ static void collect_words(apr_pool_t *p, const char *args, apr_array_header_t *i
     }
 }
 
+static const char *tree_path(apr_pool_t *p, const ap_directive_t *d)
+{
+    return ap_server_root_relative(p, hsts_tree_arg(p, d));
+}
+
 static void scan_block(apr_pool_t *p, const ap_directive_t *d, tree_vhost_t *v)
 {
     for (; d; d = d->next) {
-        const char *args = d->args;
-
-        if (!strcasecmp(d->directive, "ServerName") || !strcasecmp(d->directive, "ServerAlias")) {
-            collect_words(p, args, v->names);
+        if (hsts_tree_is(d, "ServerName") || hsts_tree_is(d, "ServerAlias")) {
+            collect_words(p, d->args, v->names);
         }
-        else if (!strcasecmp(d->directive, "SSLCertificateFile") && !v->cert_file) {
-            v->cert_file = ap_server_root_relative(p, ap_getword_conf(p, &args));
+        else if (hsts_tree_is(d, "SSLCertificateFile") && !v->cert_file) {
+            v->cert_file = tree_path(p, d);
         }
-        else if (!strcasecmp(d->directive, "SSLCertificateChainFile")) {
-            v->chain_file = ap_server_root_relative(p, ap_getword_conf(p, &args));
+        else if (hsts_tree_is(d, "SSLCertificateChainFile")) {
+            v->chain_file = tree_path(p, d);
         }
-        else if (!strcasecmp(d->directive, "HSTSTrustedCA")) {
-            v->trusted_ca = ap_server_root_relative(p, ap_getword_conf(p, &args));
+        else if (hsts_tree_is(d, "HSTSTrustedCA")) {
+            v->trusted_ca = tree_path(p, d);
         }
-        else if (!strcasecmp(d->directive, "HSTSCertWarnDays")) {
-            v->warn_days = atoi(ap_getword_conf(p, &args));
+        else if (hsts_tree_is(d, "HSTSCertWarnDays")) {
+            v->warn_days = atoi(hsts_tree_arg(p, d));
         }
-        else if (!strcasecmp(d->directive, "SSLEngine")) {
-            v->ssl_on = !strcasecmp(ap_getword_conf(p, &args), "on");
+        else if (hsts_tree_is(d, "SSLEngine")) {
+            v->ssl_on = hsts_tree_engine_on(p, d);
         }
-        else if (d->first_child && (!strcasecmp(d->directive, "<IfModule")
-                                    || !strcasecmp(d->directive, "<IfDefine")
-                                    || !strcasecmp(d->directive, "<IfFile")
-                                    || !strcasecmp(d->directive, "<IfVersion"))) {
+        else if (hsts_tree_is_conditional(d)) {
             scan_block(p, d->first_child, v);
         }
     }
@@ -373,7 +373,7 @@ void hsts_certs_test_config(apr_pool_t *pconf, server_rec *s_main)
         tree_vhost_t v = { 0 };
 
         v.warn_days = HSTS_UNSET;
-        if (strcasecmp(d->directive, "<VirtualHost") || !d->first_child) {
+        if (!hsts_tree_is(d, "<VirtualHost") || !d->first_child) {
             continue;
         }
         v.names = apr_array_make(pconf, 4, sizeof(const char *));

@@ -53,6 +53,12 @@ typedef struct hsts_srv_conf {
     apr_array_header_t *unsafe_subdomains; /* guard.subdomain_not_https names, or NULL */
     int withhold;                /* HSTSGuard withhold in force: no STS from this vhost */
     int is_tls;                  /* mod_ssl set up an SSL_CTX for this vhost */
+    int cc_use;                  /* HSTSClientCert in some scope of this vhost:
+                                    HSTS_CLIENT_CERT_OFF (0) none, _REPORT report
+                                    only, _REQUIRE require in some scope; set in
+                                    check_config */
+    int cc_any;                  /* some vhost of the server uses HSTSClientCert
+                                    (the same in every record) */
     apr_uint32_t vhost_index;    /* this vhost's counter set (1..n) */
     const char *name;            /* "host:port", as the status page shows it */
     hsts_runtime *rt;            /* shared by all vhosts */
@@ -89,6 +95,9 @@ int hsts_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 /* mod_hsts_runtime.c: startup work (vhost table, shared statistics). */
 int hsts_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      server_rec *s);
+/* The port of a vhost's first address (its ServerName's port where the
+ * address has none, e.g. <VirtualHost *>), as error messages name it. */
+apr_port_t hsts_vhost_port(const server_rec *s);
 struct ssl_ctx_st;
 int hsts_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
                          struct ssl_ctx_st *ssl_ctx);
@@ -101,9 +110,29 @@ void hsts_certs_test_config(apr_pool_t *pconf, server_rec *s_main);
 /* mod_hsts_status.c: the hsts-audit-status handler and the mod_status section. */
 void hsts_status_register_hooks(apr_pool_t *p);
 
-/* mod_hsts_client_cert.c: mutual-TLS verdicts (495/496, design.md section 6). */
+/* mod_hsts_client_cert_*.c: mutual-TLS verdicts (495/496, design.md section 6;
+ * the files' own header is mod_hsts_client_cert.h). */
 void hsts_client_cert_register_hooks(apr_pool_t *p);
 int hsts_client_cert_init_server(server_rec *s, apr_pool_t *p, struct ssl_ctx_st *ssl_ctx);
+
+/* mod_hsts_conftree.c: reading mod_ssl's settings from the configuration tree
+ * (ap_conftree), for checks made before mod_ssl has set anything up
+ * (check_config, apachectl -t); mod_ssl's own records are private. */
+/* d's directive is name (ASCII case-insensitive; "<VirtualHost" for a section). */
+int hsts_tree_is(const ap_directive_t *d, const char *name);
+/* d is <IfModule>, <IfDefine>, <IfFile> or <IfVersion> with children: what is
+ * inside belongs to the level d stands in. */
+int hsts_tree_is_conditional(const ap_directive_t *d);
+/* The first word of d's arguments (from p), "" when it has none. */
+const char *hsts_tree_arg(apr_pool_t *p, const ap_directive_t *d);
+/* The <VirtualHost> node that defined s (by file and line), NULL for the main
+ * server or when the tree is gone (after startup). */
+const ap_directive_t *hsts_tree_vhost_node(const server_rec *s);
+/* An SSLEngine directive that turns TLS on for its level: not "off" and not
+ * "optional" (RFC 2817 upgrade, whose requests start in plain HTTP). */
+int hsts_tree_engine_on(apr_pool_t *p, const ap_directive_t *engine);
+/* "file:line" of d, from p. */
+const char *hsts_tree_where(apr_pool_t *p, const ap_directive_t *d);
 
 /* mod_hsts_filter.c: the output filter that sets and removes STS. */
 void hsts_filter_register(void);

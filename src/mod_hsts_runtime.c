@@ -26,7 +26,7 @@ int hsts_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
     return OK;
 }
 
-static apr_port_t vhost_port(const server_rec *s)
+apr_port_t hsts_vhost_port(const server_rec *s)
 {
     if (s->addrs && s->addrs->host_port) {
         return s->addrs->host_port;
@@ -43,7 +43,7 @@ static const char *unique_name(apr_pool_t *p, apr_hash_t *seen, const server_rec
 {
     const char *host = s->server_hostname ? s->server_hostname : "*";
     const char *base = is_main ? apr_pstrcat(p, host, ":main", NULL)
-                               : apr_psprintf(p, "%s:%u", host, (unsigned)vhost_port(s));
+                               : apr_psprintf(p, "%s:%u", host, (unsigned)hsts_vhost_port(s));
     const char *name = base;
     int n = 1;
 

@@ -827,21 +827,14 @@ def test_not_in_htaccess(httpd_factory, ccpki):
     assert r.status == 500
 
 
-@pytest.mark.parametrize("body", [
-    # without TLS nothing is verified: nothing to refuse
-    "HSTSClientCert require\n",
-    # per-directory SSLVerifyClient on a vhost that does not use HSTSClientCert
-    None,
-], ids=["plain-http-only", "other-vhost-per-dir"])
-def test_accepted_configurations(httpd_factory, ccpki, body):
-    if body:
-        rc, out = httpd_factory.configtest(http_body=body)
-    else:
-        rc, out = httpd_factory.configtest(
-            https_body=mtls(ccpki) + "    HSTSClientCert require\n",
-            body=plain_vhost(ccpki).replace(
-                "</VirtualHost>", "    <Location /x>\n        SSLVerifyClient require\n"
-                                  "    </Location>\n</VirtualHost>"))
+def test_per_dir_verify_on_another_vhost_is_accepted(httpd_factory, ccpki):
+    """Per-directory SSLVerifyClient on a vhost that does not use HSTSClientCert.
+    (HSTSClientCert in a plain-HTTP vhost: test_client_cert_fail_closed.py.)"""
+    rc, out = httpd_factory.configtest(
+        https_body=mtls(ccpki) + "    HSTSClientCert require\n",
+        body=plain_vhost(ccpki).replace(
+            "</VirtualHost>", "    <Location /x>\n        SSLVerifyClient require\n"
+                              "    </Location>\n</VirtualHost>"))
     assert rc == 0, out
 
 

@@ -353,6 +353,27 @@ START_TEST(body_says_what_and_what_to_do)
 }
 END_TEST
 
+START_TEST(body_plain_http_says_use_https)
+{
+    hsts_cc_page_t page = page_of(HSTS_CC_MISSING);
+    const char *html, *text;
+
+    page.subject = page.issuer = page.not_before = page.not_after = NULL;
+    page.https_url = "https://h.example/a?b=<script>&c=\"d\"\x01";
+    html = hsts_cc_render_body(pool, &page, 1);
+    text = hsts_cc_render_body(pool, &page, 0);
+    ck_assert(!strncmp(text, "496 SSL Certificate Required\n\nThis resource needs a TLS "
+                             "client certificate, and a client certificate can only be "
+                             "sent over HTTPS: this request came over plain HTTP.\n", 155));
+    ck_assert_ptr_nonnull(strstr(text, "Use https://h.example/a?b=<script>&c=\"d\"? with "
+                                       "your client certificate.\n"));
+    ck_assert_ptr_null(strstr(text, "No client certificate was sent"));
+    ck_assert_ptr_nonnull(strstr(html, "<p>Use https://h.example/a?b=&lt;script&gt;&amp;c="
+                                       "&quot;d&quot;? with your client certificate.</p>"));
+    ck_assert_ptr_null(strstr(html, "<script>"));
+}
+END_TEST
+
 START_TEST(body_escapes_certificate_fields)
 {
     hsts_cc_page_t page = page_of(HSTS_CC_UNTRUSTED);
@@ -447,6 +468,7 @@ int main(void)
     tcase_add_test(tc, expiring_soon);
     tcase_add_test(tc, accepts_html);
     tcase_add_test(tc, body_says_what_and_what_to_do);
+    tcase_add_test(tc, body_plain_http_says_use_https);
     tcase_add_test(tc, body_escapes_certificate_fields);
     tcase_add_test(tc, body_clips_long_fields_at_characters);
     tcase_add_test(tc, body_is_never_taken_for_a_url);

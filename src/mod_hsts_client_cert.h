@@ -1,0 +1,74 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * mod_hsts_client_cert.h: what the three mutual-TLS glue files share
+ * (design.md section 6), split by phase as mod_ssl splits its engine:
+ *
+ *   mod_hsts_client_cert_tls.c      the handshake: mod_ssl's verify callback
+ *                                   wrapped, the verification after the
+ *                                   handshake, the connection's verdict, the
+ *                                   verdict kept with the TLS session;
+ *   mod_hsts_client_cert_request.c  every request: 421 for vhosts without the
+ *                                   module, the refusal (before quick
+ *                                   handlers, TRACE and every handler), the
+ *                                   identity clean-up, the note, the log;
+ *   mod_hsts_client_cert_config.c   startup: which vhosts use HSTSClientCert,
+ *                                   and the mod_ssl settings it needs.
+ *
+ * The core (reasons, statuses, the 495/496 page) is src/client_cert.c.
+ */
+#ifndef MOD_HSTS_CLIENT_CERT_H
+#define MOD_HSTS_CLIENT_CERT_H
+
+#include "mod_hsts_private.h"
+#include "hsts_client_cert.h"
+
+#include <openssl/ssl.h>
+
+/* Request notes: the verdict (design.md section 3), and internal ones: this
+ * request was refused / which body the refusal got. */
+#define HSTS_CC_NOTE "hsts-audit-client-cert"
+#define HSTS_CC_REFUSED_NOTE "hsts-audit-client-cert-refused"
+#define HSTS_CC_BODY_NOTE "hsts-audit-client-cert-body"
+
+/* The verdict on one connection's client certificate (the master connection
+ * for HTTP/2 streams). Written only by the thread that does the handshake,
+ * before the first request is read; read-only afterwards. Allocated from the
+ * connection's pool by the pre_handshake hook. */
+typedef struct hsts_cc_conn {
+    SSL *ssl;                    /* mod_ssl's, valid while ap_ssl_conn_is_ssl() */
+    SSL_verify_cb modssl_cb;     /* mod_ssl's callback of the vhost that verified */
+    int deferred;                /* the module verified the certificate after the
+                                    handshake (a certificate on a wrapped vhost):
+                                    the connection serves only vhosts that use
+                                    HSTSClientCert */
+    int resumed;                 /* the verdict came with a resumed TLS session */
+    int hs_error, hs_depth;      /* OpenSSL's first error during the handshake */
+    int done;                    /* the verdict is in place */
+    int first_error;             /* first X509_V_ERR_* after the handshake, 0: none */
+    int rejected_error;          /* X509_V_ERR_* mod_ssl's callback rejected, 0: none */
+    int rejected_depth;
+    hsts_cc_reason_e reason;     /* the verdict */
+    const char *verify, *subject, *issuer, *not_before, *not_after, *remain;
+} hsts_cc_conn_t;
+
+/* mod_hsts_client_cert_tls.c */
+
+/* The verdict of c's TLS connection (its master's for an HTTP/2 stream), or
+ * NULL where the module did not look at the connection (plain HTTP, no vhost
+ * of the address uses HSTSClientCert). */
+hsts_cc_conn_t *hsts_cc_conn_of(conn_rec *c);
+/* OpenSSL ex_data indexes for this process (kept across restarts); called
+ * from check_config when some vhost uses HSTSClientCert. */
+void hsts_cc_tls_init(server_rec *s_main);
+void hsts_cc_tls_register_hooks(apr_pool_t *p);
+
+/* mod_hsts_client_cert_request.c */
+void hsts_cc_request_register_hooks(apr_pool_t *p);
+
+/* mod_hsts_client_cert_config.c: check_config (APR_HOOK_LAST, after the
+ * per-server records exist): sets hsts_srv_conf's cc_use and cc_any, refuses
+ * configurations that cannot work (HSTS00033, 00034, 00039). */
+int hsts_cc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                         server_rec *s_main);
+
+#endif /* MOD_HSTS_CLIENT_CERT_H */

@@ -1,0 +1,64 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * mod_hsts_conftree.c: reading the configuration tree (ap_conftree) for what
+ * mod_ssl's private records would say, at check_config and apachectl -t,
+ * before mod_ssl has set anything up. Used by the certificate audit of
+ * `apachectl -t` (mod_hsts_certs.c) and by the mutual-TLS configuration
+ * checks (mod_hsts_client_cert_config.c).
+ */
+#include "mod_hsts_private.h"
+
+#include <http_config.h>
+#include <httpd.h>
+#include <apr_strings.h>
+
+int hsts_tree_is(const ap_directive_t *d, const char *name)
+{
+    return d && d->directive && !ap_cstr_casecmp(d->directive, name);
+}
+
+int hsts_tree_is_conditional(const ap_directive_t *d)
+{
+    return d->first_child
+        && (hsts_tree_is(d, "<IfModule") || hsts_tree_is(d, "<IfDefine")
+            || hsts_tree_is(d, "<IfFile") || hsts_tree_is(d, "<IfVersion"));
+}
+
+const char *hsts_tree_arg(apr_pool_t *p, const ap_directive_t *d)
+{
+    const char *args = d && d->args ? d->args : "";
+
+    return ap_getword_conf(p, &args);
+}
+
+const ap_directive_t *hsts_tree_vhost_node(const server_rec *s)
+{
+    const ap_directive_t *d;
+
+    if (!s->defn_name) {
+        return NULL;
+    }
+    for (d = ap_conftree; d; d = d->next) {
+        if (hsts_tree_is(d, "<VirtualHost") && d->line_num == (int)s->defn_line_number
+            && d->filename && !strcmp(d->filename, s->defn_name)) {
+            return d;
+        }
+    }
+    return NULL;
+}
+
+int hsts_tree_engine_on(apr_pool_t *p, const ap_directive_t *engine)
+{
+    const char *v;
+
+    if (!engine) {
+        return 0;
+    }
+    v = hsts_tree_arg(p, engine);
+    return ap_cstr_casecmp(v, "off") && ap_cstr_casecmp(v, "optional");
+}
+
+const char *hsts_tree_where(apr_pool_t *p, const ap_directive_t *d)
+{
+    return apr_psprintf(p, "%s:%d", d->filename ? d->filename : "?", d->line_num);
+}
