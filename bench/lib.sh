@@ -97,6 +97,7 @@ bench_pki() {
 #            WORKERS=n (threads, or prefork processes)  PERCHILD=n (threads per
 #            child, 64; event/worker get ceil(WORKERS/PERCHILD) children)  PLAIN=0|1 (a plain-HTTP
 #            vhost on PLAIN_PORT too)  EXTRA='directives' (server level)
+#            CERT=file KEY=file (the vhosts' certificate and key; pki/server.*)
 #            SEED=builtin|none (mod_ssl's SSLRandomSeed builtin, as Debian's default
 #            config; "none" leaves seeding to OpenSSL: valgrind memcheck otherwise
 #            reports every use of the RNG, seeded on purpose from uninitialised stack)
@@ -104,11 +105,11 @@ bench_pki() {
 bench_write_conf() {
     local name="$1" variant="$2" port="$3"; shift 3
     local MPM=event VHOSTS=1 LOG=0 STATUS=0 WORKERS=64 PERCHILD=64 PLAIN=0 PLAIN_PORT="" EXTRA=""
-    local SEED=builtin
+    local SEED=builtin CERT="$BENCH_WORK/pki/server.pem" KEY="$BENCH_WORK/pki/server.key"
     local kv
     for kv in "$@"; do
         case "$kv" in
-            MPM=*|VHOSTS=*|LOG=*|STATUS=*|WORKERS=*|PERCHILD=*|PLAIN=*|PLAIN_PORT=*|EXTRA=*|SEED=*)
+            MPM=*|VHOSTS=*|LOG=*|STATUS=*|WORKERS=*|PERCHILD=*|PLAIN=*|PLAIN_PORT=*|EXTRA=*|SEED=*|CERT=*|KEY=*)
                 local "$kv" ;;
             *) bench_die "bench_write_conf: unknown option $kv" ;;
         esac
@@ -141,7 +142,7 @@ EOF
             echo "LoadModule ${m}_module $APACHE2_MODULES/mod_${m}.so"
         done
         case "$variant" in
-            module|report) echo "LoadModule hsts_audit_module $HSTS_MODULE" ;;
+            module|report|mtls) echo "LoadModule hsts_audit_module $HSTS_MODULE" ;;
         esac
         if [ "$PLAIN" = 1 ]; then echo "Listen 127.0.0.1:$PLAIN_PORT"; fi
         if [ "$MPM" = prefork ]; then
@@ -201,6 +202,8 @@ EOF
             report)
                 echo 'Header always set Strict-Transport-Security "max-age=31536000; includeSubDomains"'
                 printf 'HSTSMode report\nHSTSTrustedCA "%s"\n' "$pki/root.pem" ;;
+            mtls)
+                echo 'HSTSMode off' ;;
             *) bench_die "unknown variant $variant" ;;
         esac
         if [ "$STATUS" = 1 ] && { [ "$variant" = module ] || [ "$variant" = report ]; }; then
@@ -209,14 +212,14 @@ EOF
         [ -n "$EXTRA" ] && printf '%s\n' "$EXTRA"
         for ((i = 1; i < VHOSTS; i++)); do
             printf '<VirtualHost 127.0.0.1:%d>\n    ServerName v%04d.bench.test\n    SSLEngine on\n    SSLCertificateFile "%s"\n    SSLCertificateKeyFile "%s"\n</VirtualHost>\n' \
-                "$port" "$i" "$pki/server.pem" "$pki/server.key"
+                "$port" "$i" "$CERT" "$KEY"
         done
         cat <<EOF
 <VirtualHost 127.0.0.1:$port>
     ServerName localhost
     SSLEngine on
-    SSLCertificateFile "$pki/server.pem"
-    SSLCertificateKeyFile "$pki/server.key"
+    SSLCertificateFile "$CERT"
+    SSLCertificateKeyFile "$KEY"
 </VirtualHost>
 EOF
         if [ "$PLAIN" = 1 ]; then
@@ -285,6 +288,19 @@ bench_stop() {
 # bench_status_json PORT PATH: GET https://localhost:PORT/PATH (the status page)
 bench_get() {
     curl -sS --max-time 30 -k --resolve "localhost:$1:127.0.0.1" "https://localhost:$1$2"
+}
+
+# bench_cpu_ticks PID: CPU time (user + system, clock ticks) used so far by an
+# httpd: the parent and its children (and their exited threads): the server's
+# own cost, which other jobs on the machine do not add to (they only slow it down).
+bench_cpu_ticks() {
+    # cat, not awk on the files: a process may exit between the glob and the read
+    { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v ppid="$1" '{
+            pid = $1
+            sub(/^[0-9]+ \(.*\) /, "")         # pid and (comm)
+            # now $2 = ppid, $12 = utime, $13 = stime
+            if ($2 == ppid || pid == ppid) t += $12 + $13
+        } END { print t + 0 }'
 }
 
 # bench_median and friends read numbers, one a line.

@@ -62,18 +62,7 @@ raw="$BENCH_WORK/runs.tsv"
 printf 'tool\tround\tvariant\treq_per_s\terrors\tnon2xx\trequests\tcpu_us_per_req\n' > "$raw"
 HZ=$(getconf CLK_TCK)
 
-# CPU time (user + system, clock ticks) used so far by an httpd: the parent and
-# its children (and their exited threads): the server's own cost, which other
-# jobs on the machine do not add to (they only slow it down).
-cpu_ticks() {
-    # cat, not awk on the files: a process may exit between the glob and the read
-    { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v ppid="$1" '{
-            pid = $1
-            sub(/^[0-9]+ \(.*\) /, "")         # pid and (comm)
-            # now $2 = ppid, $12 = utime, $13 = stime
-            if ($2 == ppid || pid == ppid) t += $12 + $13
-        } END { print t + 0 }'
-}
+cpu_ticks() { bench_cpu_ticks "$1"; }
 
 run_wrk() { # port seconds -> "rps errors non2xx"
     local out

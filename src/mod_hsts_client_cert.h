@@ -41,8 +41,9 @@ typedef struct hsts_cc_conn {
                                     handshake (a certificate on a wrapped vhost):
                                     the connection serves only vhosts that use
                                     HSTSClientCert */
-    int resumed;                 /* the verdict came with a resumed TLS session */
-    int hs_error, hs_depth;      /* OpenSSL's first error during the handshake */
+    int resumed;                 /* a resumed TLS session: the verdict came with it */
+    unsigned char sid_ctx[SSL_MAX_SID_CTX_LENGTH];   /* the vhost's session id context, */
+    unsigned int sid_ctx_len;    /* put back when the session becomes resumable */
     int done;                    /* the verdict is in place */
     int first_error;             /* first X509_V_ERR_* after the handshake, 0: none */
     int rejected_error;          /* X509_V_ERR_* mod_ssl's callback rejected, 0: none */

@@ -623,15 +623,26 @@ def test_modssl_depth_check_gives_495(httpd_factory, ccpki):
     assert get(s, "/", "valid", ccpki).status == 200
 
 
-def s_client(server, kind, ccpki, tls, sess, sess_mode):
+def s_client(server, kind, ccpki, tls, sess, sess_mode, host="hsts.test", path="/", ids=None):
+    """One request over `openssl s_client`: (New|Reused, status). sess_mode
+    -sess_out saves the session (a TLS 1.3 server that sends no ticket leaves no
+    file), -sess_in offers the saved one (none when there is no file). ids: a list
+    the request's X-Test-Id is appended to."""
     cmd = [httpdlib.OPENSSL, "s_client", "-connect", "127.0.0.1:%d" % server.https_port,
            "-servername", "hsts.test", "-CAfile", str(server.pki.root_ca),
-           "-tls1_2" if tls == "1.2" else "-tls1_3", "-ign_eof", sess_mode, str(sess)]
+           "-tls1_2" if tls == "1.2" else "-tls1_3", "-ign_eof"]
+    if sess_mode == "-sess_out" or Path(sess).exists():
+        cmd += [sess_mode, str(sess)]
     if kind:
         cert, key = ccpki.certs[kind]
         cmd += ["-cert", str(cert), "-key", str(key)]
-    req = ("GET / HTTP/1.1\r\nHost: hsts.test\r\nConnection: close\r\nX-Test-Id: %s\r\n\r\n"
-           % uuid.uuid4().hex).encode()
+        if kind.startswith("inter-") or kind == "expiring":
+            cmd += ["-cert_chain", str(ccpki.dir / "inter.pem")]
+    tid = uuid.uuid4().hex
+    if ids is not None:
+        ids.append(tid)
+    req = ("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\nX-Test-Id: %s\r\n\r\n"
+           % (path, host, tid)).encode()
     p = subprocess.run(cmd, input=req, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        timeout=30)
     out = p.stdout.decode(errors="replace")
@@ -640,19 +651,39 @@ def s_client(server, kind, ccpki, tls, sess, sess_mode):
     return (reused.group(1) if reused else None), (int(status.group(1)) if status else None)
 
 
+# (kind, status, TLS version, session tickets) -> resumed on the second connection
+#  - with a certificate the module accepted: yes, with its verdict; except TLS 1.2
+#    tickets, made in the handshake before the verdict (a full handshake each time)
+#  - with a refused certificate: never (each connection verifies again)
+#  - without a certificate: as with mod_ssl alone
+RESUMED = {("valid", "1.3", True): True, ("valid", "1.2", True): False,
+           ("valid", "1.3", False): True, ("valid", "1.2", False): True}
+
+
+@pytest.fixture(scope="module")
+def no_tickets_server(module_httpd_factory, ccpki):
+    return module_httpd_factory.start(
+        https_body=mtls(ccpki) + "    HSTSClientCert require\n    SSLSessionTickets off\n",
+        allow_errors=EXPECTED_ERRORS)
+
+
 @TLS
-@pytest.mark.parametrize("kind,status", [("expired", 495), ("valid", 200), (None, 496)],
-                         ids=["expired", "valid", "none"])
-def test_session_resumption(servers, ccpki, tmp_path, kind, status, tls):
-    """A session that carried a client certificate is never resumed (resumption
-    skips verification): the second connection verifies again. Sessions without a
-    certificate resume as usual."""
-    s = servers["optional"]
-    sess = tmp_path / "session.pem"
-    assert s_client(s, kind, ccpki, tls, sess, "-sess_out") == ("New", status)
-    assert sess.exists()
-    again = s_client(s, kind, ccpki, tls, sess, "-sess_in")
-    assert again == ("Reused" if kind is None else "New", status)
+@pytest.mark.parametrize("tickets", [True, False], ids=["tickets", "cache"])
+@pytest.mark.parametrize("kind,status", [("expired", 495), ("revoked", 495), ("valid", 200),
+                                         ("inter-valid", 200), (None, 496)],
+                         ids=["expired", "revoked", "valid", "inter-valid", "none"])
+def test_session_resumption(servers, no_tickets_server, ccpki, tmp_path, kind, status, tls,
+                            tickets):
+    """A resumed connection gets exactly the answer of its full handshake."""
+    s = servers["optional"] if tickets else no_tickets_server
+    sess, ids = tmp_path / "session.pem", []
+    assert s_client(s, kind, ccpki, tls, sess, "-sess_out", ids=ids) == ("New", status)
+    again = s_client(s, kind, ccpki, tls, sess, "-sess_in", ids=ids)
+    resumed = kind is None or RESUMED.get((kind.replace("inter-", ""), tls, tickets), False)
+    assert again == ("Reused" if resumed else "New", status)
+    assert s_client(s, kind, ccpki, tls, sess, "-sess_in", ids=ids)[1] == status
+    for tid in ids:
+        assert s.log_entry(tid)["client_cert"] == VERDICTS[kind][1]
 
 
 # ---------------------------------------------------------------------------
@@ -883,17 +914,6 @@ def test_plain_http_on_the_tls_port(servers):
                             b"Connection: close\r\n\r\n", tls=False)
     assert raw.startswith(b"HTTP/1.1 400 ")
     assert b"speaking plain HTTP" in raw
-
-
-@pytest.mark.parametrize("kind,status", [("expired", 495), (None, 496)], ids=["expired", "none"])
-def test_session_resumption_without_tickets(httpd_factory, ccpki, tmp_path, kind, status):
-    """The same through mod_ssl's session cache (TLS 1.2 session ids)."""
-    s = httpd_factory.start(https_body=mtls(ccpki) + "    HSTSClientCert require\n"
-                            "    SSLSessionTickets off\n", allow_errors=EXPECTED_ERRORS)
-    sess = tmp_path / "session.pem"
-    assert s_client(s, kind, ccpki, "1.2", sess, "-sess_out") == ("New", status)
-    again = s_client(s, kind, ccpki, "1.2", sess, "-sess_in")
-    assert again == ("Reused" if kind is None else "New", status)
 
 
 def test_ssl_verify_client_inherited_from_the_server_config(httpd_factory, ccpki):
