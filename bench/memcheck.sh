@@ -4,8 +4,10 @@
 # repeated STS from mod_headers replaced, report mode with a preload header, a
 # downgrading redirect, a 404, plain HTTP (STS removed, no redirect), the status
 # page in its four formats; under HSTSClientCert require a client without a
-# certificate (496), with a self-signed one (495) and with a valid one (200);
-# HTTPS over HTTP/1.1 and HTTP/2, plain HTTP/1.1.
+# certificate (496), with a self-signed one (495) and with a valid one (200),
+# resumed sessions of the valid one (TLS 1.3 ticket, TLS 1.2 session cache), TRACE,
+# and plain HTTP into the require scope (496); HTTPS over HTTP/1.1 and HTTP/2,
+# plain HTTP/1.1.
 #
 #   bench/memcheck.sh [-r REPEAT (3)] [-o VALGRIND_LOG]
 #
@@ -103,6 +105,17 @@ for ((i = 1; i <= REPEAT; i++)); do
         get "$proto" "https://localhost:$port/mtls" -H "Accept: text/plain" \
             --cert "$pki/rogue.pem" --key "$pki/rogue.key"
         get "$proto" "https://localhost:$port/mtls" --cert "$pki/client.pem" --key "$pki/client.key"
+        get "$proto" "https://localhost:$port/mtls" -X TRACE
+    done
+    get --http1.1 "http://localhost:$plain/mtls"
+    for tls in -tls1_3 -tls1_2; do
+        for mode in -sess_out -sess_in; do
+            printf 'GET /mtls HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' \
+                | timeout 120 "$OPENSSL" s_client -quiet -connect "127.0.0.1:$port" \
+                    -servername localhost "$tls" -cert "$pki/client.pem" -key "$pki/client.key" \
+                    "$mode" "$BENCH_WORK/session$tls" -ign_eof 2>/dev/null \
+                | awk 'NR == 1 { printf "%s ", $2 }' || echo -n "ERR "
+        done
     done
     echo
 done

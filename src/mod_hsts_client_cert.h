@@ -7,6 +7,8 @@
  *                                   wrapped, the verification after the
  *                                   handshake, the connection's verdict, the
  *                                   verdict kept with the TLS session;
+ *   mod_hsts_client_cert_sessions.c resumption: the verdict kept with the
+ *                                   TLS session, checked again on resumption;
  *   mod_hsts_client_cert_request.c  every request: 421 for vhosts without the
  *                                   module, the refusal (before quick
  *                                   handlers, TRACE and every handler), the
@@ -23,6 +25,8 @@
 #include "hsts_client_cert.h"
 
 #include <openssl/ssl.h>
+
+#include "hsts_cc_sessions.h"
 
 /* Request notes: the verdict (design.md section 3), and internal ones: this
  * request was refused / which body the refusal got. */
@@ -62,6 +66,35 @@ hsts_cc_conn_t *hsts_cc_conn_of(conn_rec *c);
  * from check_config when some vhost uses HSTSClientCert. */
 void hsts_cc_tls_init(server_rec *s_main);
 void hsts_cc_tls_register_hooks(apr_pool_t *p);
+/* Verify st's peer certificate now, with mod_ssl's callback (st->modssl_cb),
+ * as OpenSSL does in a handshake: the verdict lands in mod_ssl's state and in
+ * st. Nonzero when that could not be done (the connection must end). */
+int hsts_cc_verify_after_handshake(hsts_cc_conn_t *st);
+/* mod_ssl's verify callback of an SSL_CTX the module wrapped (a vhost that
+ * uses HSTSClientCert), NULL for any other. */
+SSL_verify_cb hsts_cc_modssl_cb(SSL_CTX *ctx);
+
+/* mod_hsts_client_cert_sessions.c */
+
+/* During a first handshake with a certificate (the certificate verification
+ * callback): nothing made now is resumable without the verdict. */
+void hsts_cc_session_pending(SSL *ssl, SSL_SESSION *sess, hsts_cc_conn_t *st);
+/* After the verdict of a first handshake: resumable with it when the
+ * certificate was accepted, else out of mod_ssl's cache. table: the server's
+ * (NULL: none). */
+void hsts_cc_session_settled(hsts_cc_conn_t *st, hsts_cc_sessions_t *table);
+/* After a handshake that may have resumed a session: for a session with a
+ * certificate on a wrapped vhost, the verdict as a full handshake would give
+ * it now (st deferred and resumed). Nonzero: the connection must end. */
+int hsts_cc_after_resumption(hsts_cc_conn_t *st, const hsts_cc_sessions_t *table);
+/* On every TLS vhost's SSL_CTX (when some vhost uses HSTSClientCert): the
+ * session ticket callback that checks a ticket before OpenSSL uses it. */
+void hsts_cc_sessions_ctx(SSL_CTX *ssl_ctx, hsts_cc_sessions_t *table);
+/* The server's table of accepted sessions, in anonymous shared memory from
+ * pconf (made in the parent, inherited by the children; one per generation).
+ * NULL when there is no shared memory (logged: TLS 1.2 tickets then do not
+ * resume sessions with a certificate). */
+hsts_cc_sessions_t *hsts_cc_sessions_create(apr_pool_t *pconf, server_rec *s);
 
 /* mod_hsts_client_cert_request.c */
 void hsts_cc_request_register_hooks(apr_pool_t *p);

@@ -227,9 +227,9 @@ int hsts_cc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 {
     ssl_level_t global = { 0 };
     server_rec *s;
+    struct hsts_cc_sessions *table = NULL;
     int any = 0;
 
-    (void)pconf;
     (void)plog;
     for (s = s_main; s; s = s->next) {
         hsts_srv_conf *sc = hsts_srv_conf_of(s);
@@ -237,8 +237,12 @@ int hsts_cc_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
         sc->cc_use = server_use(s);
         any |= sc->cc_use != HSTS_CLIENT_CERT_OFF;
     }
+    if (any && ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_NORMAL) {
+        table = hsts_cc_sessions_create(pconf, s_main);
+    }
     for (s = s_main; s; s = s->next) {
         hsts_srv_conf_of(s)->cc_any = any;
+        hsts_srv_conf_of(s)->cc_sessions = table;
     }
     if (!any) {
         return OK;

@@ -21,10 +21,9 @@
  *     vhost's SSL_CTX gets cc_cert_verify_cb as its certificate verification
  *     (SSL_CTX_set_cert_verify_callback, from mod_ssl's init_server hook; it
  *     takes the place of X509_verify_cert, mod_ssl's callback is left as it
- *     is). It notes that verification is deferred and accepts; the session
- *     is bound to an id context of its own, so that nothing made during the
- *     handshake (a TLS 1.2 session cache entry or ticket) can be resumed, and
- *     no TLS 1.3 ticket is sent yet. The chain is verified once per
+ *     is). It notes that verification is deferred and accepts; nothing made
+ *     during the handshake (a session cache entry, a ticket) can be resumed
+ *     without the verdict (point 4). The chain is verified once per
  *     handshake, as with mod_ssl alone: in step 2.
  *  2. Right after the handshake, before the first request is read (the
  *     HSTS_CLIENT_CERT_IN connection filter, just above mod_ssl's), the
@@ -44,23 +43,7 @@
  *     the certificate rather than the verdict, is handled per request
  *     (mod_hsts_client_cert_request.c).
  *
- *  4. Resumption keeps the verdict (design.md section 6, performance): a
- *     session whose certificate the module accepted is made resumable after
- *     step 2, with the verdict in its application data (ticket appdata,
- *     which OpenSSL keeps in tickets and in the serialised sessions of
- *     mod_ssl's cache): the vhost's id context is put back, TLS 1.3 gets a
- *     ticket now (SSL_new_session_ticket), TLS 1.2 stores the session in
- *     mod_ssl's cache again. A session with a refused certificate is never
- *     resumable: each connection verifies again and gets the same answer. A
- *     resumed session with a certificate is accepted only with that verdict,
- *     and only after its leaf is checked against the CRLs and the time of
- *     now (a CRL reloaded by a graceful restart takes effect): for a ticket
- *     before it is used (cc_ticket_dec_cb: a full handshake instead), for a
- *     session from the cache right after the handshake (the failure is
- *     recorded in mod_ssl's state as step 2 would, and the session dropped).
- *     TLS 1.2 tickets made during the handshake are not resumable (they are
- *     made before the verdict): with mod_ssl's default SSLSessionTickets on,
- *     a TLS 1.2 client with a certificate does a full handshake each time.
+ *  4. Resumption keeps the verdict: mod_hsts_client_cert_sessions.c.
  *
  * The verdict (mod_ssl's SSL_CLIENT_* variables) is computed once, on the
  * connection that did the handshake, which is the master connection of
@@ -78,11 +61,6 @@
 #include <openssl/x509_vfy.h>
 
 #define CC_IN_FILTER "HSTS_CLIENT_CERT_IN"
-
-/* The session id context of sessions whose client certificate was verified
- * after the handshake: never that of a vhost, so never resumed. At most
- * SSL_MAX_SID_CTX_LENGTH (32) bytes. */
-#define CC_SID_CTX "mod_hsts_audit:no-resumption"
 
 /* ex_data indexes, kept in the process pool across restarts (the DSO is
  * reloaded, OpenSSL's index table is not). */
@@ -122,8 +100,6 @@ static int cc_cert_verify_cb(X509_STORE_CTX *xctx, void *arg)
     const cc_ctx_t *cx = arg;
     hsts_cc_conn_t *st = ssl ? SSL_get_ex_data(ssl, cc_ssl_idx) : NULL;
     SSL_SESSION *sess = ssl ? SSL_get_session(ssl) : NULL;
-    const unsigned char *sid;
-    unsigned int sid_len = 0;
 
     if (!st || st->done || !sess) {
         /* not a first handshake set up by cc_pre_handshake: OpenSSL's own
@@ -132,14 +108,16 @@ static int cc_cert_verify_cb(X509_STORE_CTX *xctx, void *arg)
     }
     st->deferred = 1;
     st->modssl_cb = cx->modssl_cb;
-    sid = SSL_SESSION_get0_id_context(sess, &sid_len);
-    st->sid_ctx_len = sid_len <= sizeof(st->sid_ctx) ? sid_len : 0;
-    memcpy(st->sid_ctx, sid, st->sid_ctx_len);
-    SSL_SESSION_set1_id_context(sess, (const unsigned char *)CC_SID_CTX,
-                                sizeof(CC_SID_CTX) - 1);
-    SSL_set_num_tickets(ssl, 0);
+    hsts_cc_session_pending(ssl, sess, st);
     X509_STORE_CTX_set_error(xctx, X509_V_OK);
     return 1;
+}
+
+SSL_verify_cb hsts_cc_modssl_cb(SSL_CTX *ctx)
+{
+    const cc_ctx_t *cx = cc_ctx_idx >= 0 ? SSL_CTX_get_ex_data(ctx, cc_ctx_idx) : NULL;
+
+    return cx ? cx->modssl_cb : NULL;
 }
 
 /* ---- after the handshake ---------------------------------------------------- */
@@ -198,9 +176,8 @@ static X509 *peer_certificate(SSL *ssl)
 }
 
 /* Verify the peer's certificate as OpenSSL's ssl_verify_cert_chain() does in
- * the handshake, with mod_ssl's callback. Nonzero when that could not be done
- * (the connection must then end: mod_ssl's state would say nothing). */
-static int verify_after_handshake(hsts_cc_conn_t *st)
+ * the handshake, with mod_ssl's callback (mod_hsts_client_cert.h). */
+int hsts_cc_verify_after_handshake(hsts_cc_conn_t *st)
 {
     SSL *ssl = st->ssl;
     X509 *leaf = peer_certificate(ssl);
@@ -239,194 +216,12 @@ static const char *ssl_var(conn_rec *c, const char *name)
     return v && *v ? v : NULL;
 }
 
-/* ---- the verdict with the session ------------------------------------------ */
-
-/* The application data of a session the module verified: this, then the
- * verdict as one digit (hsts_cc_reason_e). */
-#define CC_APPDATA "mod_hsts_audit:client-cert:"
-
-static void set_session_verdict(SSL_SESSION *sess, hsts_cc_reason_e reason)
-{
-    char data[sizeof(CC_APPDATA) + 1];
-
-    memcpy(data, CC_APPDATA, sizeof(CC_APPDATA) - 1);
-    data[sizeof(CC_APPDATA) - 1] = (char)('0' + reason);
-    SSL_SESSION_set1_ticket_appdata(sess, data, sizeof(CC_APPDATA));
-}
-
-/* The verdict the module kept with a session; HSTS_CC_UNCHECKED for none. */
-static hsts_cc_reason_e session_verdict(SSL_SESSION *sess)
-{
-    void *data = NULL;
-    size_t len = 0;
-    int digit;
-
-    if (!SSL_SESSION_get0_ticket_appdata(sess, &data, &len) || len != sizeof(CC_APPDATA)
-        || memcmp(data, CC_APPDATA, sizeof(CC_APPDATA) - 1)) {
-        return HSTS_CC_UNCHECKED;
-    }
-    digit = ((const char *)data)[len - 1] - '0';
-    return digit > HSTS_CC_UNCHECKED && digit < HSTS_CC_COUNT ? (hsts_cc_reason_e)digit
-                                                              : HSTS_CC_UNCHECKED;
-}
-
-/* What a full handshake would refuse now in the leaf of a resumed session,
- * of what can change while a session lives: its validity period, and the
- * CRLs of its issuer where the vhost checks CRLs (they change with a
- * graceful restart). X509_V_OK when neither. */
-static int recheck_leaf(SSL_CTX *ctx, X509 *leaf)
-{
-    X509_STORE *store = SSL_CTX_get_cert_store(ctx);
-    X509_STORE_CTX *xctx;
-    STACK_OF(X509_CRL) *crls;
-    int err = X509_V_OK, i;
-
-    if (X509_cmp_current_time(X509_get0_notAfter(leaf)) <= 0) {
-        return X509_V_ERR_CERT_HAS_EXPIRED;
-    }
-    if (X509_cmp_current_time(X509_get0_notBefore(leaf)) >= 0) {
-        return X509_V_ERR_CERT_NOT_YET_VALID;
-    }
-    if (!(X509_VERIFY_PARAM_get_flags(X509_STORE_get0_param(store)) & X509_V_FLAG_CRL_CHECK)) {
-        return X509_V_OK;
-    }
-    xctx = X509_STORE_CTX_new();
-    if (!xctx || !X509_STORE_CTX_init(xctx, store, leaf, NULL)) {
-        X509_STORE_CTX_free(xctx);
-        return X509_V_ERR_OUT_OF_MEM;
-    }
-    ERR_set_mark();
-    crls = X509_STORE_CTX_get1_crls(xctx, X509_get_issuer_name(leaf));
-    ERR_pop_to_mark();
-    for (i = 0; crls && i < sk_X509_CRL_num(crls) && err == X509_V_OK; i++) {
-        X509_REVOKED *revoked = NULL;
-
-        if (X509_CRL_get0_by_cert(sk_X509_CRL_value(crls, i), &revoked, leaf) == 1) {
-            err = X509_V_ERR_CERT_REVOKED;
-        }
-    }
-    sk_X509_CRL_pop_free(crls, X509_CRL_free);
-    X509_STORE_CTX_free(xctx);
-    return err;
-}
-
-/* A resumed session whose leaf fails now: mod_ssl's state as after a full
- * handshake (its callback's failure path: SSL_CLIENT_VERIFY FAILED:<reason>,
- * no certificate for FakeBasicAuth), and the session is not resumed again.
- * Nonzero when that could not be done. */
-static int fail_resumed(hsts_cc_conn_t *st, X509 *leaf, int err)
-{
-    SSL *ssl = st->ssl;
-    X509_STORE_CTX *xctx = X509_STORE_CTX_new();
-    int done = 0;
-
-    if (xctx
-        && X509_STORE_CTX_init(xctx, SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl)), leaf, NULL)
-        && X509_STORE_CTX_set_ex_data(xctx, SSL_get_ex_data_X509_STORE_CTX_idx(), ssl)) {
-        X509_STORE_CTX_set_current_cert(xctx, leaf);
-        X509_STORE_CTX_set_error_depth(xctx, 0);
-        X509_STORE_CTX_set_error(xctx, err);
-        st->modssl_cb(0, xctx);
-        done = 1;
-    }
-    X509_STORE_CTX_free(xctx);
-    st->first_error = st->rejected_error = err;
-    SSL_set_verify_result(ssl, err);
-    SSL_CTX_remove_session(SSL_get_SSL_CTX(ssl), SSL_get_session(ssl));
-    return !done;
-}
-
-/* A resumed session with a certificate on a wrapped vhost. Nonzero: the
- * connection must end (mod_ssl's state could not be set). */
-static int after_resumption(hsts_cc_conn_t *st)
-{
-    SSL *ssl = st->ssl;
-    SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
-    const cc_ctx_t *cx = SSL_CTX_get_ex_data(ctx, cc_ctx_idx);
-    X509 *leaf;
-    int err, rv;
-
-    if (!cx || !SSL_session_reused(ssl) || !(leaf = peer_certificate(ssl))) {
-        return 0;
-    }
-    st->deferred = st->resumed = 1;
-    st->modssl_cb = cx->modssl_cb;
-    if (session_verdict(SSL_get_session(ssl)) != HSTS_CC_OK) {
-        /* not made resumable by this module (a persistent session cache from
-         * before it was enabled): verify now, as after a full handshake */
-        X509_free(leaf);
-        return verify_after_handshake(st);
-    }
-    err = recheck_leaf(ctx, leaf);
-    rv = err == X509_V_OK ? 0 : fail_resumed(st, leaf, err);
-    X509_free(leaf);
-    return rv;
-}
-
-/* A full handshake whose certificate the module accepted: the session can
- * be resumed from now on, with the verdict (point 4 at the top). */
-static void make_resumable(hsts_cc_conn_t *st)
-{
-    SSL *ssl = st->ssl;
-    SSL_SESSION *sess = SSL_get_session(ssl);
-    SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
-    int (*new_cb)(SSL *, SSL_SESSION *) = SSL_CTX_sess_get_new_cb(ctx);
-    unsigned int id_len = 0;
-
-    if (!sess || !st->sid_ctx_len) {
-        return;
-    }
-    SSL_SESSION_set1_id_context(sess, st->sid_ctx, st->sid_ctx_len);
-    set_session_verdict(sess, HSTS_CC_OK);
-    if (SSL_version(ssl) >= TLS1_3_VERSION) {
-        SSL_new_session_ticket(ssl);     /* sent with the next record written */
-        return;
-    }
-    SSL_SESSION_get_id(sess, &id_len);
-    if (new_cb && id_len && (SSL_CTX_get_session_cache_mode(ctx) & SSL_SESS_CACHE_SERVER)) {
-        /* mod_ssl's cache holds the copy made in the handshake: replace it */
-        SSL_SESSION_up_ref(sess);
-        if (!new_cb(ssl, sess)) {
-            SSL_SESSION_free(sess);
-        }
-    }
-}
-
-/* Session tickets, before one is used (on every TLS vhost's SSL_CTX: OpenSSL
- * asks the one the connection started with): a session with a certificate,
- * presented to a wrapped vhost, resumes only with the module's verdict "ok"
- * and a leaf that passes recheck_leaf(); else a full handshake. */
-static SSL_TICKET_RETURN cc_ticket_dec_cb(SSL *ssl, SSL_SESSION *sess,
-                                          const unsigned char *keyname, size_t keyname_len,
-                                          SSL_TICKET_STATUS status, void *arg)
-{
-    SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
-    X509 *leaf;
-
-    (void)keyname;
-    (void)keyname_len;
-    (void)arg;
-    switch (status) {
-    case SSL_TICKET_SUCCESS:
-    case SSL_TICKET_SUCCESS_RENEW:
-        break;
-    case SSL_TICKET_EMPTY:
-    case SSL_TICKET_NO_DECRYPT:
-        return SSL_TICKET_RETURN_IGNORE_RENEW;
-    default:
-        return SSL_TICKET_RETURN_ABORT;
-    }
-    leaf = SSL_SESSION_get0_peer(sess);
-    if (leaf && SSL_CTX_get_ex_data(ctx, cc_ctx_idx)
-        && (session_verdict(sess) != HSTS_CC_OK || recheck_leaf(ctx, leaf) != X509_V_OK)) {
-        return SSL_TICKET_RETURN_IGNORE_RENEW;
-    }
-    return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE : SSL_TICKET_RETURN_USE_RENEW;
-}
-
 static apr_status_t after_handshake(conn_rec *c, hsts_cc_conn_t *st)
 {
-    if (st->deferred ? verify_after_handshake(st) : after_resumption(st)) {
+    hsts_cc_sessions_t *table = hsts_srv_conf_of(c->base_server)->cc_sessions;
+
+    if (st->deferred ? hsts_cc_verify_after_handshake(st)
+                     : hsts_cc_after_resumption(st, table)) {
         ap_log_cerror(APLOG_MARK, APLOG_ERR, 0, c, HSTSLOGNO(00036)
                       "mod_hsts_audit: the client certificate could not be verified "
                       "after the handshake (out of memory?): closing the connection");
@@ -440,8 +235,8 @@ static apr_status_t after_handshake(conn_rec *c, hsts_cc_conn_t *st)
     st->remain = ssl_var(c, "SSL_CLIENT_V_REMAIN");
     st->reason = hsts_cc_verdict(st->verify, st->rejected_error, st->first_error);
     st->done = 1;
-    if (st->deferred && !st->resumed && st->reason == HSTS_CC_OK) {
-        make_resumable(st);
+    if (st->deferred && !st->resumed) {
+        hsts_cc_session_settled(st, table);
     }
     if (st->deferred) {
         ap_log_cerror(APLOG_MARK, APLOG_DEBUG, 0, c,
@@ -528,7 +323,7 @@ int hsts_client_cert_init_server(server_rec *s, apr_pool_t *p, SSL_CTX *ssl_ctx)
     }
     /* every TLS vhost: a connection may start on it and resume a session of
      * a wrapped vhost (OpenSSL asks the first SSL_CTX about tickets) */
-    SSL_CTX_set_session_ticket_cb(ssl_ctx, NULL, cc_ticket_dec_cb, NULL);
+    hsts_cc_sessions_ctx(ssl_ctx, sc->cc_sessions);
     if (sc->cc_use == HSTS_CLIENT_CERT_OFF || SSL_CTX_get_ex_data(ssl_ctx, cc_ctx_idx)) {
         return OK;
     }

@@ -59,6 +59,8 @@ typedef struct hsts_srv_conf {
                                     check_config */
     int cc_any;                  /* some vhost of the server uses HSTSClientCert
                                     (the same in every record) */
+    struct hsts_cc_sessions *cc_sessions; /* the accepted TLS sessions, shared by
+                                    the children (the same in every record) */
     apr_uint32_t vhost_index;    /* this vhost's counter set (1..n) */
     const char *name;            /* "host:port", as the status page shows it */
     hsts_runtime *rt;            /* shared by all vhosts */

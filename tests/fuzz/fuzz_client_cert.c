@@ -9,9 +9,10 @@
  *
  * Input: a header of 8 bytes (the page's reason: a byte, and whether the
  * verdict gives it; the status line: two bytes; the rejected and first verify
- * errors; HSTSCertWarnDays: two bytes), then up to seven NUL-separated strings: SSL_CLIENT_VERIFY,
- * subject, issuer, notBefore, notAfter, Accept, SSL_CLIENT_V_REMAIN (a missing
- * one is NULL). Checked on each input (a violation calls abort(), so
+ * errors; HSTSCertWarnDays: two bytes), then up to eight NUL-separated strings: SSL_CLIENT_VERIFY,
+ * subject, issuer, notBefore, notAfter, Accept, SSL_CLIENT_V_REMAIN, and the
+ * https:// URL of a plain-HTTP refusal (built from the client's Host and path;
+ * a missing one is NULL). Checked on each input (a violation calls abort(), so
  * libFuzzer keeps it):
  *  - hsts_cc_reason_of_verify_text(): a reason in range; "SUCCESS" ok, ""
  *    and "NONE" missing, "GENEROUS" untrusted, any "FAILED:..." refused and
@@ -242,7 +243,7 @@ static void check_page(const hsts_cc_page_t *page, apr_pool_t *p)
     const char *html = hsts_cc_render_body(p, page, 1);
     const char *text = hsts_cc_render_body(p, page, 0);
     const char *const fields[] = { page->subject, page->issuer, page->not_before,
-                                   page->not_after, page->verify };
+                                   page->not_after, page->verify, page->https_url };
     size_t i;
 
     require(html && text);
@@ -315,6 +316,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     page.not_after = next_string(&cursor, end);
     accept = next_string(&cursor, end);
     v_remain = next_string(&cursor, end);
+    page.https_url = next_string(&cursor, end);
 
     check_verify_text(page.verify);
     check_verify_error(rejected, p);

@@ -3,8 +3,9 @@
 #
 # make_seeds_client_cert.sh: a seed corpus for tests/fuzz/fuzz_client_cert.c.
 # Each seed: 8 header bytes, then NUL-separated SSL_CLIENT_VERIFY, subject,
-# issuer, notBefore, notAfter, Accept and SSL_CLIENT_V_REMAIN, as mod_ssl and
-# clients give them (the verify texts are OpenSSL's, as mod_ssl writes them).
+# issuer, notBefore, notAfter, Accept, SSL_CLIENT_V_REMAIN and the https:// URL of a
+# plain-HTTP refusal, as mod_ssl and clients give them (the verify texts are
+# OpenSSL's, as mod_ssl writes them).
 #
 # usage: make_seeds_client_cert.sh OUTDIR
 set -eu
@@ -16,7 +17,7 @@ fi
 out=$1
 mkdir -p "$out"
 n=0
-# seed HEADER VERIFY [SUBJECT ISSUER NOTBEFORE NOTAFTER ACCEPT V_REMAIN]
+# seed HEADER VERIFY [SUBJECT ISSUER NOTBEFORE NOTAFTER ACCEPT V_REMAIN HTTPS_URL]
 # HEADER: 8 bytes as printf octal escapes.
 seed() {
     head=$1
@@ -50,3 +51,6 @@ seed '\004\001\001\137\002\002\001\000' "FAILED:certificate is not yet valid" \
     "CN=<b>&\"'" "CN=a\\,b+OU=c" "$later" "$dates" "TEXT/HTML; Q=0.5 ; level=1" "9999999999"
 seed '\007\001\001\137\014\013\000\036' "FAILED:unable to get certificate CRL" \
     "emailAddress=a@b,CN=c" "CN=Test CA" "$dates" "$later" "" "-1"
+seed '\002\000\002\140\000\000\000\036' "" "" "" "" "" "text/html" "" \
+    "https://api.example.org/x?<script>&a=\"b\""
+seed '\002\000\002\140\000\000\000\036' "" "" "" "" "" "" "" "https://h/%0d%0a"

@@ -70,11 +70,9 @@ def test_revoked_certificate_is_not_resumed_past_a_crl_reload(httpd_factory, pki
                                                               tmp_path, tls):
     rpki = RevocablePKI(pki, tmp_path)
     certs = _Certs(rpki, ccpki)
-    # the ticket keys survive the graceful restart, so the old tickets still decrypt;
-    # TLS 1.2 resumes through the session cache (tickets made in the handshake never
-    # resume with the module)
+    # the ticket keys survive the graceful restart, so the old tickets still decrypt
     glob = 'SSLSessionTicketKeyFile "%s"\n' % rpki.ticket_key
-    extra = "" if tls == "1.3" else "    SSLSessionTickets off\n"
+    extra = ""
     allow = EXPECTED_ERRORS + (r"AH02039: Certificate Verification: Error",)
     ours = httpd_factory.start(pre_vhosts=glob, https_body=rpki.conf() + extra
                                + "    HSTSClientCert require\n", allow_errors=allow)
@@ -93,11 +91,10 @@ def test_revoked_certificate_is_not_resumed_past_a_crl_reload(httpd_factory, pki
     assert ours.log_entry(ids[0])["client_cert"] == "revoked"
     # a new full handshake says the same
     assert s_client(ours, "revocable", certs, tls, tmp_path / "x.sess", "-sess_out")[1] == 495
-    if tls == "1.3":
-        # mod_ssl alone resumes the revoked certificate's session (the ticket key
-        # survived the restart; resumption skips verification)
-        assert s_client(stock, "revocable", certs, tls, sess["stock"], "-sess_in") == \
-            ("Reused", 200)
+    # mod_ssl alone resumes the revoked certificate's session (the ticket key
+    # survived the restart; resumption skips verification)
+    assert s_client(stock, "revocable", certs, tls, sess["stock"], "-sess_in") == \
+        ("Reused", 200)
 
 
 def test_resumed_session_still_serves_only_module_vhosts(httpd_factory, ccpki, tmp_path):
@@ -142,7 +139,7 @@ def test_certificate_that_expired_since_the_handshake(httpd_factory, pki, ccpki,
         "stock": httpd_factory.start(with_module=False, https_body=conf, allow_errors=allow),
     }
     plan = [("stock", "1.2"), ("stock", "1.3"), ("cache", "1.2"), ("cache", "1.3"),
-            ("tickets", "1.3")]
+            ("tickets", "1.2"), ("tickets", "1.3")]
     sess = {}
     for name, tls in plan:
         sess[name, tls] = tmp_path / ("%s-%s.sess" % (name, tls))

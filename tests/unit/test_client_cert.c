@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include "hsts_cc_sessions.h"
 #include "hsts_client_cert.h"
 #include "hsts_conf.h"
 
@@ -453,6 +454,69 @@ START_TEST(body_is_never_taken_for_a_url)
 }
 END_TEST
 
+/* ---- the table of accepted sessions ------------------------------------------ */
+
+static void key_of(unsigned char key[HSTS_CC_SESSION_KEY_LEN], unsigned char first,
+                   unsigned char last)
+{
+    memset(key, 0x5a, HSTS_CC_SESSION_KEY_LEN);
+    key[0] = first;
+    key[HSTS_CC_SESSION_KEY_LEN - 1] = last;
+}
+
+START_TEST(sessions_put_get_expire)
+{
+    void *mem = apr_palloc(pool, hsts_cc_sessions_size(8));
+    hsts_cc_sessions_t *t = hsts_cc_sessions_init(mem, 8);
+    unsigned char a[HSTS_CC_SESSION_KEY_LEN], b[HSTS_CC_SESSION_KEY_LEN];
+
+    ck_assert_ptr_nonnull(t);
+    ck_assert_ptr_null(hsts_cc_sessions_init(mem, 0));
+    ck_assert_ptr_null(hsts_cc_sessions_init(NULL, 8));
+    ck_assert_uint_eq(hsts_cc_sessions_size(8) - hsts_cc_sessions_size(7), 24);
+    key_of(a, 1, 1);
+    key_of(b, 1, 2);                     /* the same slot, another key */
+    ck_assert_int_eq(hsts_cc_sessions_get(t, a, 1000), 0);
+    hsts_cc_sessions_put(t, a, 1300);
+    ck_assert_int_eq(hsts_cc_sessions_get(t, a, 1000), 1);
+    ck_assert_int_eq(hsts_cc_sessions_get(t, a, 1299), 1);
+    ck_assert_int_eq(hsts_cc_sessions_get(t, a, 1300), 0);      /* expired at 1300 */
+    ck_assert_int_eq(hsts_cc_sessions_get(t, a, -1), 0);
+    ck_assert_int_eq(hsts_cc_sessions_get(t, b, 1000), 0);      /* never put */
+    hsts_cc_sessions_put(t, b, 1300);                           /* the newest wins */
+    ck_assert_int_eq(hsts_cc_sessions_get(t, b, 1000), 1);
+    ck_assert_int_eq(hsts_cc_sessions_get(t, a, 1000), 0);
+    hsts_cc_sessions_put(t, a, 0);                              /* stored as 1 */
+    ck_assert_int_eq(hsts_cc_sessions_get(t, a, 1), 0);
+    ck_assert_int_eq(hsts_cc_sessions_get(t, a, 1000), 0);
+    hsts_cc_sessions_put(NULL, a, 1300);                        /* no table: nothing */
+    ck_assert_int_eq(hsts_cc_sessions_get(NULL, a, 1000), 0);
+}
+END_TEST
+
+START_TEST(sessions_slots_are_independent)
+{
+    hsts_cc_sessions_t *t = hsts_cc_sessions_init(apr_palloc(pool, hsts_cc_sessions_size(
+                                                      HSTS_CC_SESSION_SLOTS)),
+                                                  HSTS_CC_SESSION_SLOTS);
+    unsigned char k[HSTS_CC_SESSION_KEY_LEN];
+    int i, found = 0;
+
+    for (i = 0; i < 200; i++) {
+        key_of(k, (unsigned char)i, (unsigned char)(i * 7));
+        hsts_cc_sessions_put(t, k, 5000 + i);
+    }
+    for (i = 0; i < 200; i++) {
+        key_of(k, (unsigned char)i, (unsigned char)(i * 7));
+        found += hsts_cc_sessions_get(t, k, 4999);
+    }
+    /* keys 0..199 differ in their first byte: 200 slots, none shared */
+    ck_assert_int_eq(found, 200);
+    key_of(k, 3, 3 * 7 + 1);             /* slot of key 3, one bit of the key differs */
+    ck_assert_int_eq(hsts_cc_sessions_get(t, k, 4999), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("client_cert");
@@ -472,6 +536,8 @@ int main(void)
     tcase_add_test(tc, body_escapes_certificate_fields);
     tcase_add_test(tc, body_clips_long_fields_at_characters);
     tcase_add_test(tc, body_is_never_taken_for_a_url);
+    tcase_add_test(tc, sessions_put_get_expire);
+    tcase_add_test(tc, sessions_slots_are_independent);
     suite_add_tcase(s, tc);
     return unit_run(s);
 }
