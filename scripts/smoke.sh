@@ -10,7 +10,8 @@
 # fuzz   every libFuzzer target for FUZZ_SMOKE_SECONDS (5) with ASan + UBSan
 #        (make fuzz-smoke): a crash or a failed check fails the smoke
 # bench  bench/throughput.sh, one round of 1 s per variant and tool;
-#        bench/instructions.sh with 200 requests (callgrind)
+#        bench/instructions.sh with 200 requests (callgrind); bench/handshakes.sh,
+#        one round of 1 s per case with P-256 keys
 # soak   scripts/soak.sh on the event MPM: 5 s of wrk with 32 connections, 2
 #        graceful restarts under load, 20 requests per hostile case
 # Needs what `make fuzz`, `make bench` and `make soak` need (root, clang,
@@ -27,7 +28,8 @@ for part in "${parts[@]}"; do
     case "$part" in
     fuzz)  make fuzz-smoke ;;
     bench) bench/throughput.sh -r 1 -d 1 -c 8
-           bench/instructions.sh -n 200 ;;
+           bench/instructions.sh -n 200
+           bench/handshakes.sh -r 1 -d 1 -k ec ;;
     soak)  scripts/soak.sh -M event -d 5 -c 32 -g 2 -i 1 -n 20 ;;
     *)     echo "$0: unknown part $part (fuzz, bench, soak)" >&2; exit 2 ;;
     esac

@@ -408,3 +408,43 @@ def test_trace_is_refused_in_an_off_location_too(trace_server, ccpki):
     assert r.status == 496
     r = get(trace_server, "/healthz/", None, ccpki)
     assert r.status == 200 and r.text == "healthy\n"
+
+
+# ---------------------------------------------------------------------------
+# the same paths with mod_ssl alone (SSLVerifyClient require): a client without an
+# accepted certificate never gets an HTTP answer at all
+# ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def stock_require(module_httpd_factory, ccpki):
+    return module_httpd_factory.start(
+        with_module=False, https_body=mtls(ccpki, "require") + "    TraceEnable on\n"
+        "    CacheSocache shmcb\n    CacheEnable socache /\n", modules=CACHE_MODULES,
+        files={"htdocs/cached/secret.html": "cached-secret\n"},
+        allow_errors=EXPECTED_ERRORS)
+
+
+@pytest.mark.parametrize("kind", [None, "expired", "impostor"], ids=["none", "expired", "impostor"])
+@pytest.mark.parametrize("path,method", [("/cached/secret.html", None), ("/page.html", "TRACE"),
+                                         ("/proxied/sts.cgi", None)],
+                         ids=["cache", "trace", "proxy"])
+def test_stock_require_answers_nothing(stock_require, ccpki, kind, path, method):
+    assert get(stock_require, "/cached/secret.html", "valid", ccpki).status == 200
+    r = get(stock_require, path, kind, ccpki, method=method)
+    assert r.status == 0 and r.curl_rc != 0
+
+
+@H
+@pytest.mark.parametrize("kind", [None, "expired"], ids=["none", "expired"])
+def test_proxied_path_is_refused_before_the_backend(trace_server, ccpki, kind, http2):
+    """A reverse-proxied path (ProxyPass, a handler): refused before the backend
+    sees the request."""
+    r = get(trace_server, "/proxied/sts.cgi?status=200", kind, ccpki, http2=http2)
+    assert r.status == (496 if kind is None else 495)
+    assert "SSL Certificate" in r.text
+    ok = get(trace_server, "/proxied/sts.cgi?status=200", "valid", ccpki, http2=http2)
+    assert ok.status == 200 and ok.text == "ok\n"
+    assert trace_server.log_entry(ok, backend=True)     # the backend logs what reaches it
+    trace_server.wait_pending()
+    assert not [e for e in trace_server.access_entries(backend=True)
+                if e["test_id"] == r.test_id]
