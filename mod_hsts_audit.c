@@ -70,5 +70,7 @@ AP_DECLARE_MODULE(hsts_audit) = {
     hsts_merge_srv_config,
     hsts_cmds,
     hsts_register_hooks,
-    AP_MODULE_FLAG_NONE
+    /* every vhost gets a merged server record of its own (its counter set,
+     * name, TLS flag, certificate report), as mod_ssl and mod_md have it */
+    AP_MODULE_FLAG_ALWAYS_MERGE
 };

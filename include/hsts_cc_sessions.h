@@ -64,12 +64,13 @@ void hsts_cc_sessions_put(hsts_cc_sessions_t *t, const unsigned char *key,
 
 /**
  * Whether the session with this key was accepted and has not expired.
- * @param t    the table (NULL: not found)
+ * @param t    the table (NULL: not found); read only, with atomic loads (not
+ *             const: shared memory that other processes write)
  * @param key  HSTS_CC_SESSION_KEY_LEN bytes
  * @param now  seconds since the epoch
  * @return 1 when found and now < its expiry, else 0
  */
-int hsts_cc_sessions_get(const hsts_cc_sessions_t *t, const unsigned char *key,
+int hsts_cc_sessions_get(hsts_cc_sessions_t *t, const unsigned char *key,
                          apr_int64_t now);
 
 #ifdef __cplusplus

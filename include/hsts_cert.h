@@ -110,15 +110,6 @@ X509_STORE *hsts_cert_store_load(apr_pool_t *p, const char *ca_file, const char 
 apr_status_t hsts_cert_load_chain(apr_pool_t *p, const char *path, X509 **leaf,
                                   STACK_OF(X509) **chain, const char **err);
 
-/**
- * Whole days from now to not_after, rounded down: floor((not_after - now) / 1 day).
- * 0 from 24 hours before notAfter up to notAfter, negative once expired
- * (-1 for up to 24 hours past notAfter, -2 for the next day, ...).
- * @param not_after, now  APR times
- * @return days
- */
-long hsts_cert_days_left(apr_time_t not_after, apr_time_t now);
-
 #ifdef __cplusplus
 }
 #endif

@@ -90,6 +90,19 @@ const char *hsts_mode_name(int mode);
  */
 const char *hsts_mode_parse(const char *arg, int *mode);
 
+/**
+ * Parse a whole non-negative decimal number, as directive values and CLI
+ * options take them (HSTSCertWarnDays, HSTSRecentFindings, --warn-days) and
+ * as mod_ssl prints SSL_CLIENT_V_REMAIN: ASCII digits only, no sign, no
+ * space, at least one digit; overflow-safe.
+ * @param s    NUL-terminated text, or NULL
+ * @param max  the largest value accepted (0 or more)
+ * @param out  out: the value; untouched on error
+ * @return 1 on success, 0 when s is NULL or empty, holds anything but digits,
+ *         or says more than max
+ */
+int hsts_parse_number(const char *s, apr_int64_t max, apr_int64_t *out);
+
 #ifdef __cplusplus
 }
 #endif

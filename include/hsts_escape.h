@@ -35,6 +35,27 @@ const char *hsts_json_string(apr_pool_t *p, const char *s, apr_size_t len);
  */
 const char *hsts_prom_label(apr_pool_t *p, const char *s);
 
+/**
+ * len bytes of s with every control character (0x00-0x1F, 0x7F; NUL
+ * included) as '?': text from a client or a certificate made one line of
+ * printable bytes, for a page or a report (bytes >= 0x80 pass unchanged).
+ * @param p    pool for the result
+ * @param s    the bytes (len of them; NULL gives NULL)
+ * @param len  their count
+ * @return a NUL-terminated copy from p, or NULL
+ */
+char *hsts_ctl_to_question(apr_pool_t *p, const char *s, apr_size_t len);
+
+/**
+ * s with every control character (0x01-0x1F, 0x7F) written as \xNN (two
+ * lower-case hex digits), as httpd's error log shows them.
+ * @param p  pool for a copy
+ * @param s  NUL-terminated text, or NULL
+ * @return s itself when it has no control character (or is NULL), else a
+ *         copy from p
+ */
+const char *hsts_ctl_to_hex(apr_pool_t *p, const char *s);
+
 #ifdef __cplusplus
 }
 #endif

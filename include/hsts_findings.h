@@ -61,10 +61,20 @@ typedef enum {
 typedef apr_uint64_t hsts_findings_t;
 #define HSTS_FINDING_BIT(f) ((hsts_findings_t)1 << (f))
 
+/** What part of the work a finding belongs to (its code's first word). */
+typedef enum {
+    HSTS_CAT_HEADER = 0,         /**< header.*: a Strict-Transport-Security field */
+    HSTS_CAT_REDIRECTS,          /**< redirects.*: a response's redirect (Location) */
+    HSTS_CAT_CERT,               /**< cert.*: a vhost's certificate */
+    HSTS_CAT_GUARD,              /**< guard.*: the lock-out guard */
+    HSTS_CAT_CLIENT_CERT         /**< client_cert.*: mutual TLS */
+} hsts_finding_category_e;
+
 /** One row of the table. All strings are static. */
 typedef struct {
     hsts_finding_e id;
     const char *code;            /**< e.g. "header.invalid.syntax" */
+    hsts_finding_category_e category;
     hsts_severity_e severity;
     const char *summary;         /**< one line: what is wrong and what it does to visitors */
     const char *fix;             /**< one line: what the administrator should do */

@@ -134,10 +134,13 @@ void hsts_stats_ring_add(hsts_stats_t *stats, apr_uint32_t vhost, apr_time_t now
 
 /**
  * Copy the ring's entries, newest first, skipping entries being written.
- * @param out  room for max entries
+ * @param stats  the area: read only (atomic loads), but shared memory that
+ *               other processes write, so not const (APR's atomic loads take
+ *               a non-const pointer)
+ * @param out    room for max entries
  * @return how many were copied
  */
-apr_uint32_t hsts_stats_ring_read(const hsts_stats_t *stats, hsts_ring_entry_t *out,
+apr_uint32_t hsts_stats_ring_read(hsts_stats_t *stats, hsts_ring_entry_t *out,
                                   apr_uint32_t max);
 
 #ifdef __cplusplus

@@ -144,25 +144,20 @@ const char *hsts_status_counter_key(hsts_counter_e counter);
  * (with_recent) the recent ring, newest first, with each entry's vhost named
  * from its counter set. module, version, vhosts etc. are the caller's.
  * @param p            pool for the ring copy
- * @param stats        the area (read with atomic loads; never written)
+ * @param stats        the area (read with atomic loads, never written; not const:
+ *                     shared memory other processes write, see hsts_stats_ring_read)
  * @param with_recent  0 to skip the ring (mod_status section, metrics)
  */
 void hsts_status_snapshot_init(hsts_status_snapshot_t *snap, apr_pool_t *p,
-                               const hsts_stats_t *stats, apr_time_t now,
+                               hsts_stats_t *stats, apr_time_t now,
                                int with_recent);
 
 /**
  * Copy one counter set (1..n) of the area into a vhost row's counters and
  * findings (atomic loads).
  */
-void hsts_status_vhost_counters(hsts_status_vhost_t *row, const hsts_stats_t *stats,
+void hsts_status_vhost_counters(hsts_status_vhost_t *row, hsts_stats_t *stats,
                                 apr_uint32_t index);
-
-/**
- * Whole days until a certificate's not_after, rounded down (negative once
- * expired), as "days_left" shows it.
- */
-apr_int64_t hsts_status_days_left(apr_time_t not_after, apr_time_t now);
 
 /**
  * Render a snapshot.

@@ -7,7 +7,7 @@
  *   - hsts_sts_parse():          Chromium's ParseHSTSHeader (the verdict we act on)
  *   - hsts_sts_parse_firefox():  Firefox's nsSiteSecurityService/nsSecurityHeaderParser
  *   - hsts_preload_parse():      chromium/hstspreload header.go ParseHeaderString
- * The rules are written down in shared/sts-rules.md and docs/sts-parsing.md.
+ * The rules are written down in docs/sts-parsing.md.
  *
  * None of these allocate: results live in caller-provided structs and point
  * into the caller's buffer, so they are safe per request and in fuzzers.
@@ -17,6 +17,8 @@
 #define HSTS_STS_H
 
 #include <apr.h>
+
+#include "hsts_findings.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -86,7 +88,7 @@ typedef struct {
 /**
  * Parse a Strict-Transport-Security field value exactly as Chromium does
  * (Chromium net/http/http_security_headers.cc ParseHSTSHeader, RFC 6797 §6.1,
- * the rules in shared/sts-rules.md "Chromium").
+ * the rules in docs/sts-parsing.md "Chromium: the verdict").
  * @param value  the field value, byte for byte; need not be NUL-terminated;
  *               may contain any byte (NUL included). Not copied.
  * @param len    its length in bytes
@@ -142,6 +144,12 @@ typedef struct {
     const char *warnings[HSTS_PRELOAD_MAX_ISSUES];
     int n_errors;                 /**< errors found (may exceed HSTS_PRELOAD_MAX_ISSUES) */
     int n_warnings;
+    /** The module's findings among the errors (the table's codes, not
+     *  hstspreload's): HSTS_F_PRELOADABLE_INCLUDE_SUB_DOMAINS_MISSING,
+     *  _PRELOAD_MISSING, and _MAX_AGE_BELOW_1_YEAR for every max-age
+     *  requirement error (missing, zero, below the minimum); counted also
+     *  past HSTS_PRELOAD_MAX_ISSUES. */
+    hsts_findings_t findings;
 } hsts_preload_result_t;
 
 /** Which hstspreload requirement set hsts_preload_check() applies. */

@@ -42,9 +42,9 @@ static void words_of(const unsigned char *key, apr_uint64_t w[2])
     memcpy(w, key, HSTS_CC_SESSION_KEY_LEN);
 }
 
-static slot_t *slot_of(const hsts_cc_sessions_t *t, const apr_uint64_t w[2])
+static slot_t *slot_of(hsts_cc_sessions_t *t, const apr_uint64_t w[2])
 {
-    return (slot_t *)&t->slot[w[0] % t->slots];
+    return &t->slot[w[0] % t->slots];
 }
 
 void hsts_cc_sessions_put(hsts_cc_sessions_t *t, const unsigned char *key,
@@ -64,7 +64,7 @@ void hsts_cc_sessions_put(hsts_cc_sessions_t *t, const unsigned char *key,
     apr_atomic_set64(&s->expires, expires > 0 ? (apr_uint64_t)expires : 1);
 }
 
-int hsts_cc_sessions_get(const hsts_cc_sessions_t *t, const unsigned char *key,
+int hsts_cc_sessions_get(hsts_cc_sessions_t *t, const unsigned char *key,
                          apr_int64_t now)
 {
     apr_uint64_t w[2], e1, k0, k1, e2;

@@ -8,12 +8,15 @@
  * the OpenSSL error queue is left as the caller had it.
  */
 #include "hsts_cert.h"
+#include "hsts_duration.h"
+#include "hsts_escape.h"
 
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <arpa/inet.h>
 
+#include <apr_cstr.h>
 #include <apr_file_io.h>
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -39,51 +42,19 @@
 
 /* ---- time ---------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil); no timegm(), no 32-bit time_t limits. */
-static apr_int64_t days_from_civil(apr_int64_t y, unsigned m, unsigned d)
+/* An ASN1_TIME as APR time (ASN1_TIME_diff from the epoch: no timegm(), no
+ * 32-bit time_t limits); 0 when OpenSSL cannot read it. */
+static int asn1_time_get(const ASN1_TIME *t, apr_time_t *out)
 {
-    apr_int64_t era;
-    unsigned yoe, doy, doe;
+    ASN1_TIME *epoch = ASN1_TIME_set(NULL, 0);
+    int days = 0, secs = 0;
+    int ok = t && epoch && ASN1_TIME_diff(&days, &secs, epoch, t);
 
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (apr_int64_t)doe - 719468;
-}
-
-/* An ASN1_TIME as APR time and as broken-down UTC; 0 when OpenSSL cannot
- * read it. */
-static int asn1_time_get(const ASN1_TIME *t, apr_time_t *out, struct tm *tm_out)
-{
-    struct tm tm;
-    apr_int64_t days, secs;
-
-    memset(&tm, 0, sizeof(tm));
-    if (!t || ASN1_TIME_to_tm(t, &tm) != 1) {
-        return 0;
+    ASN1_TIME_free(epoch);
+    if (ok) {
+        *out = ((apr_time_t)days * 86400 + secs) * APR_USEC_PER_SEC;
     }
-    days = days_from_civil((apr_int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-                           (unsigned)tm.tm_mday);
-    secs = days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
-    *out = secs * APR_USEC_PER_SEC;
-    if (tm_out) {
-        *tm_out = tm;
-    }
-    return 1;
-}
-
-long hsts_cert_days_left(apr_time_t not_after, apr_time_t now)
-{
-    apr_time_t d = not_after - now;
-    apr_time_t days = d / USEC_PER_DAY;
-
-    if (d < 0 && d % USEC_PER_DAY != 0) {
-        days--;                 /* C division truncates toward zero: floor it */
-    }
-    return (long)days;
+    return ok;
 }
 
 /* ---- strings out of OpenSSL ---------------------------------------------- */
@@ -116,18 +87,12 @@ static const char *name_rfc2253(apr_pool_t *p, const X509_NAME *name)
 static const char *dns_name(apr_pool_t *p, const ASN1_STRING *s)
 {
     const unsigned char *d = ASN1_STRING_get0_data(s);
-    int len = ASN1_STRING_length(s), i;
-    char *out;
+    int len = ASN1_STRING_length(s);
 
     if (!d || len < 0) {
         return "";
     }
-    out = apr_palloc(p, (apr_size_t)len + 1);
-    for (i = 0; i < len; i++) {
-        out[i] = (d[i] < 0x20 || d[i] == 0x7f) ? '?' : (char)d[i];
-    }
-    out[len] = '\0';
-    return out;
+    return hsts_ctl_to_question(p, (const char *)d, (apr_size_t)len);
 }
 
 static const char *ip_name(apr_pool_t *p, const ASN1_OCTET_STRING *s)
@@ -172,7 +137,7 @@ static int has_identical_dns_san(const apr_array_header_t *names, const char *ho
     int i;
 
     for (i = 0; i < names->nelts; i++) {
-        if (!strcasecmp(APR_ARRAY_IDX(names, i, const char *), host)) {
+        if (!apr_cstr_casecmp(APR_ARRAY_IDX(names, i, const char *), host)) {
             return 1;
         }
     }
@@ -339,7 +304,7 @@ apr_status_t hsts_cert_audit(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
                              X509_STORE *trusted, int warn_days, apr_time_t now,
                              hsts_cert_report_t *out)
 {
-    struct tm tm_na;
+    char iso[HSTS_ISO8601_SIZE];
     int i, dates_ok;
 
     memset(out, 0, sizeof(*out));
@@ -357,14 +322,10 @@ apr_status_t hsts_cert_audit(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
     out->issuer = name_rfc2253(p, X509_get_issuer_name(leaf));
 
     /* validity window */
-    memset(&tm_na, 0, sizeof(tm_na));
-    dates_ok = asn1_time_get(X509_get0_notBefore(leaf), &out->not_before, NULL)
-               & asn1_time_get(X509_get0_notAfter(leaf), &out->not_after, &tm_na);
+    dates_ok = asn1_time_get(X509_get0_notBefore(leaf), &out->not_before)
+               & asn1_time_get(X509_get0_notAfter(leaf), &out->not_after);
     if (dates_ok) {
-        out->not_after_iso = apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ",
-                                          tm_na.tm_year + 1900, tm_na.tm_mon + 1,
-                                          tm_na.tm_mday, tm_na.tm_hour, tm_na.tm_min,
-                                          tm_na.tm_sec);
+        out->not_after_iso = apr_pstrdup(p, hsts_iso8601(iso, out->not_after));
         if (now > out->not_after) {
             out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_EXPIRED);
         }

@@ -6,6 +6,8 @@
  * its verify-error constants and texts.
  */
 #include "hsts_client_cert.h"
+#include "hsts_conf.h"
+#include "hsts_escape.h"
 
 #include <string.h>
 
@@ -172,19 +174,9 @@ hsts_cc_reason_e hsts_cc_verdict(const char *verify, int rejected_error, int fir
 
 int hsts_cc_expiring_soon(const char *v_remain, int warn_days)
 {
-    const char *s = v_remain;
     apr_int64_t days = 0;
 
-    if (!s || !*s) {
-        return 0;
-    }
-    for (; *s; s++) {
-        if (!apr_isdigit(*s) || days > 1000000000) {
-            return 0;
-        }
-        days = days * 10 + (*s - '0');
-    }
-    return days <= warn_days;
+    return hsts_parse_number(v_remain, APR_INT64_C(10000000000), &days) && days <= warn_days;
 }
 
 /* ---- Accept ---------------------------------------------------------------- */
@@ -336,19 +328,13 @@ static const char *clip(apr_pool_t *p, const char *s)
  * the text body), then HTML-escaped for the HTML body. */
 static const char *field(apr_pool_t *p, const char *s, int html)
 {
-    char *out;
-    apr_size_t i;
+    const char *out;
 
     s = clip(p, s);
     if (!s) {
         return NULL;
     }
-    out = apr_pstrdup(p, s);
-    for (i = 0; out[i]; i++) {
-        if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f) {
-            out[i] = '?';
-        }
-    }
+    out = hsts_ctl_to_question(p, s, strlen(s));
     return html ? apr_pescape_entity(p, out, 0) : out;
 }
 

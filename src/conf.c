@@ -152,3 +152,20 @@ const char *hsts_mode_parse(const char *arg, int *mode)
     }
     return "must be one of off, report, add, enforce";
 }
+
+int hsts_parse_number(const char *s, apr_int64_t max, apr_int64_t *out)
+{
+    apr_int64_t v = 0;
+
+    if (!s || !*s) {
+        return 0;
+    }
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (max - (*s - '0')) / 10) {
+            return 0;
+        }
+        v = v * 10 + (*s - '0');
+    }
+    *out = v;
+    return 1;
+}

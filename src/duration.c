@@ -5,6 +5,7 @@
 #include "hsts_duration.h"
 
 #include <apr_lib.h>
+#include <apr_strings.h>
 
 static apr_int64_t unit_seconds(char unit)
 {
@@ -49,4 +50,29 @@ const char *hsts_duration_parse(const char *arg, apr_int64_t *seconds)
     }
     *seconds = number * unit;
     return NULL;
+}
+
+apr_int64_t hsts_days_until(apr_time_t t, apr_time_t now)
+{
+    const apr_int64_t day = APR_INT64_C(86400) * APR_USEC_PER_SEC;
+    apr_int64_t diff = t - now;
+    apr_int64_t d = diff / day;
+
+    if (diff < 0 && diff % day) {
+        d--;                    /* C division truncates toward zero: floor it */
+    }
+    return d;
+}
+
+const char *hsts_iso8601(char *buf, apr_time_t t)
+{
+    apr_time_exp_t x;
+
+    buf[0] = '\0';
+    if (apr_time_exp_gmt(&x, t) == APR_SUCCESS && x.tm_year >= -1900 && x.tm_year <= 8099) {
+        apr_snprintf(buf, HSTS_ISO8601_SIZE, "%04d-%02d-%02dT%02d:%02d:%02dZ",
+                     x.tm_year + 1900, x.tm_mon + 1, x.tm_mday, x.tm_hour, x.tm_min,
+                     x.tm_sec);
+    }
+    return buf;
 }

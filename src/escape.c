@@ -100,3 +100,51 @@ const char *hsts_prom_label(apr_pool_t *p, const char *s)
     *o = '\0';
     return out;
 }
+
+static int is_ctl(unsigned char c)
+{
+    return c < 0x20 || c == 0x7F;
+}
+
+char *hsts_ctl_to_question(apr_pool_t *p, const char *s, apr_size_t len)
+{
+    char *out;
+    apr_size_t i;
+
+    if (!s) {
+        return NULL;
+    }
+    out = apr_palloc(p, len + 1);
+    for (i = 0; i < len; i++) {
+        out[i] = is_ctl((unsigned char)s[i]) ? '?' : s[i];
+    }
+    out[len] = '\0';
+    return out;
+}
+
+const char *hsts_ctl_to_hex(apr_pool_t *p, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u;
+    char *out, *o;
+
+    for (u = (const unsigned char *)s; u && *u && !is_ctl(*u); u++) {
+    }
+    if (!u || !*u) {
+        return s;
+    }
+    o = out = apr_palloc(p, strlen(s) * 4 + 1);
+    for (u = (const unsigned char *)s; *u; u++) {
+        if (is_ctl(*u)) {
+            *o++ = '\\';
+            *o++ = 'x';
+            *o++ = hex[*u >> 4];
+            *o++ = hex[*u & 0xF];
+        }
+        else {
+            *o++ = (char)*u;
+        }
+    }
+    *o = '\0';
+    return out;
+}

@@ -8,7 +8,7 @@
 #include <apr_fnmatch.h>
 #include <apr_strings.h>
 #include <string.h>
-#include <strings.h>
+#include <apr_cstr.h>
 
 static int is_wildcard(const char *name)
 {
@@ -21,7 +21,7 @@ static int is_subdomain(const char *name, const char *domain)
     apr_size_t nl = strlen(name), dl = strlen(domain);
 
     return nl > dl + 1 && name[nl - dl - 1] == '.'
-           && !strcasecmp(name + nl - dl, domain);
+           && !apr_cstr_casecmp(name + nl - dl, domain);
 }
 
 static int answers(const hsts_guard_vhost_t *v, const char *name)
@@ -31,7 +31,7 @@ static int answers(const hsts_guard_vhost_t *v, const char *name)
     for (i = 0; i < v->n_names; i++) {
         const char *own = v->names[i];
 
-        if (!strcasecmp(own, name)) {
+        if (!apr_cstr_casecmp(own, name)) {
             return 1;
         }
         if (is_wildcard(own) && !is_wildcard(name)
@@ -59,7 +59,7 @@ static int already_listed(const apr_array_header_t *list, const char *name)
     int i;
 
     for (i = 0; i < list->nelts; i++) {
-        if (!strcasecmp(APR_ARRAY_IDX(list, i, const char *), name)) {
+        if (!apr_cstr_casecmp(APR_ARRAY_IDX(list, i, const char *), name)) {
             return 1;
         }
     }

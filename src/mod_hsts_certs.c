@@ -23,6 +23,7 @@
 #include <openssl/ssl.h>
 
 #include "hsts_cert.h"
+#include "hsts_duration.h"
 #include "hsts_guard.h"
 
 #define STORES_KEY "mod_hsts_audit.trust-stores"
@@ -138,7 +139,7 @@ static const char *finding_detail(apr_pool_t *p, const hsts_cert_report_t *cert,
                                                ? cert->weak_signature : "weak");
     default:
         return apr_psprintf(p, "not after %s, %ld days left", cert->not_after_iso,
-                            hsts_cert_days_left(cert->not_after, apr_time_now()));
+                            hsts_days_until(cert->not_after, apr_time_now()));
     }
 }
 
@@ -304,6 +305,8 @@ static const char *tree_path(apr_pool_t *p, const ap_directive_t *d)
 
 static void scan_block(apr_pool_t *p, const ap_directive_t *d, tree_vhost_t *v)
 {
+    apr_int64_t days;
+
     for (; d; d = d->next) {
         if (hsts_tree_is(d, "ServerName") || hsts_tree_is(d, "ServerAlias")) {
             collect_words(p, d->args, v->names);
@@ -317,8 +320,9 @@ static void scan_block(apr_pool_t *p, const ap_directive_t *d, tree_vhost_t *v)
         else if (hsts_tree_is(d, "HSTSTrustedCA")) {
             v->trusted_ca = tree_path(p, d);
         }
-        else if (hsts_tree_is(d, "HSTSCertWarnDays")) {
-            v->warn_days = atoi(hsts_tree_arg(p, d));
+        else if (hsts_tree_is(d, "HSTSCertWarnDays")
+                 && hsts_parse_number(hsts_tree_arg(p, d), 3650, &days)) {
+            v->warn_days = (int)days;
         }
         else if (hsts_tree_is(d, "SSLEngine")) {
             v->ssl_on = hsts_tree_engine_on(p, d);

@@ -86,7 +86,7 @@ void hsts_cc_session_settled(hsts_cc_conn_t *st, hsts_cc_sessions_t *table);
 /* After a handshake that may have resumed a session: for a session with a
  * certificate on a wrapped vhost, the verdict as a full handshake would give
  * it now (st deferred and resumed). Nonzero: the connection must end. */
-int hsts_cc_after_resumption(hsts_cc_conn_t *st, const hsts_cc_sessions_t *table);
+int hsts_cc_after_resumption(hsts_cc_conn_t *st, hsts_cc_sessions_t *table);
 /* On every TLS vhost's SSL_CTX (when some vhost uses HSTSClientCert): the
  * session ticket callback that checks a ticket before OpenSSL uses it. */
 void hsts_cc_sessions_ctx(SSL_CTX *ssl_ctx, hsts_cc_sessions_t *table);

@@ -43,25 +43,10 @@
 
 #define CC_TYPE_FILTER "HSTS_CLIENT_CERT_TYPE"
 
-/* Bytes of request and certificate data per error-log item (see
- * mod_hsts_filter.c: httpd escapes the line itself). */
-#define LOG_ITEM_MAX 100
-
 /* The verdict of every plain-HTTP request: no certificate can be sent. */
 static const hsts_cc_conn_t cc_plain_http = { .done = 1, .reason = HSTS_CC_MISSING };
 
 static ap_filter_rec_t *cc_type_filter_handle;
-
-static const char *log_clip(apr_pool_t *p, const char *s)
-{
-    if (!s || !*s) {
-        return "-";
-    }
-    if (strlen(s) > LOG_ITEM_MAX) {
-        return apr_pstrcat(p, apr_pstrmemdup(p, s, LOG_ITEM_MAX), "...", NULL);
-    }
-    return s;
-}
 
 /* The verdict this request is judged by: the TLS connection's, the plain-HTTP
  * one, or NULL where a TLS connection has none (not expected: see
@@ -100,39 +85,43 @@ static int is_refusal_page(const request_rec *r)
 
 /* ---- the log and the counters ----------------------------------------------- */
 
-static void log_verdict(request_rec *r, const hsts_srv_conf *sc, const hsts_cc_conn_t *st,
-                        hsts_finding_e finding, int status, int mode, apr_time_t now)
+/* What a log line of a verdict needs (hsts_record_findings' baton). */
+typedef struct {
+    const hsts_cc_conn_t *st;
+    int status, mode;
+} logged_verdict_t;
+
+static void log_verdict(request_rec *r, const hsts_srv_conf *sc,
+                        const hsts_finding_info_t *info, void *baton)
 {
-    const hsts_finding_info_t *info = hsts_finding_info(finding);
+    const logged_verdict_t *v = baton;
+    const hsts_cc_conn_t *st = v->st;
     const char *what;
 
-    if (!hsts_stats_may_log(sc->rt->stats, sc->vhost_index, finding, now)) {
-        return;
-    }
-    if (finding == HSTS_F_CLIENT_CERT_EXPIRING_SOON) {
+    if (info->id == HSTS_F_CLIENT_CERT_EXPIRING_SOON) {
         what = apr_psprintf(r->pool, "accepted, %s days left (HSTSCertWarnDays %d)",
                             st->remain ? st->remain : "?", hsts_srv_cert_warn_days(sc));
     }
-    else if (status) {
-        what = apr_psprintf(r->pool, "refused with %d%s", status,
+    else if (v->status) {
+        what = apr_psprintf(r->pool, "refused with %d%s", v->status,
                             st == &cc_plain_http ? " (plain HTTP)" : "");
     }
     else {
         what = apr_psprintf(r->pool, "HSTSClientCert %s: the request goes on",
-                            hsts_client_cert_mode_name(mode));
+                            hsts_client_cert_mode_name(v->mode));
     }
     ap_log_rerror(APLOG_MARK,
                   info->severity == HSTS_SEVERITY_ERROR ? APLOG_ERR : APLOG_WARNING, 0, r,
                   "%s%s: %s, %s (vhost %s, host %s, path %s, subject '%s', issuer '%s', "
                   "SSL_CLIENT_VERIFY '%s'). Fix: %s. (logged once per minute per vhost "
                   "and finding)",
-                  status ? HSTSLOGNO(00030)
-                  : finding == HSTS_F_CLIENT_CERT_EXPIRING_SOON ? HSTSLOGNO(00032)
+                  v->status ? HSTSLOGNO(00030)
+                  : info->id == HSTS_F_CLIENT_CERT_EXPIRING_SOON ? HSTSLOGNO(00032)
                   : HSTSLOGNO(00031),
                   info->code, info->summary, what, sc->name,
-                  log_clip(r->pool, r->hostname), log_clip(r->pool, r->uri),
-                  log_clip(r->pool, st->subject), log_clip(r->pool, st->issuer),
-                  log_clip(r->pool, st->verify), info->fix);
+                  hsts_log_item(r->pool, r->hostname), hsts_log_item(r->pool, r->uri),
+                  hsts_log_item(r->pool, st->subject), hsts_log_item(r->pool, st->issuer),
+                  hsts_log_item(r->pool, st->verify), info->fix);
 }
 
 /* Counters, findings, the ring of recent findings and the log: status is
@@ -141,8 +130,7 @@ static void record(request_rec *r, const hsts_cc_conn_t *st, hsts_findings_t fin
                    int status, int mode)
 {
     const hsts_srv_conf *sc = hsts_srv_conf_of(r->server);
-    apr_time_t now;
-    int i;
+    logged_verdict_t v;
 
     if (!sc || !sc->rt) {
         return;
@@ -152,17 +140,10 @@ static void record(request_rec *r, const hsts_cc_conn_t *st, hsts_findings_t fin
                          st->reason == HSTS_CC_MISSING ? HSTS_C_CLIENT_CERT_REJECTED_496
                                                        : HSTS_C_CLIENT_CERT_REJECTED_495);
     }
-    if (!findings) {
-        return;
-    }
-    now = apr_time_now();
-    hsts_stats_count_findings(sc->rt->stats, sc->vhost_index, findings);
-    hsts_stats_ring_add(sc->rt->stats, sc->vhost_index, now, findings, r->hostname, r->uri);
-    for (i = 0; i < HSTS_F_COUNT; i++) {
-        if (findings & HSTS_FINDING_BIT(i)) {
-            log_verdict(r, sc, st, (hsts_finding_e)i, status, mode, now);
-        }
-    }
+    v.st = st;
+    v.status = status;
+    v.mode = mode;
+    hsts_record_findings(r, sc, findings, r->uri, log_verdict, &v);
 }
 
 /* ---- the refusal ------------------------------------------------------------ */
@@ -267,7 +248,7 @@ static int cc_post_read_request(request_rec *r)
                   "mod_hsts_audit: this connection's client certificate was verified by "
                   "the module for a virtual host that uses HSTSClientCert, and virtual "
                   "host %s (host %s) does not use it: 421 Misdirected Request",
-                  sc->name ? sc->name : "-", log_clip(r->pool, r->hostname));
+                  sc->name ? sc->name : "-", hsts_log_item(r->pool, r->hostname));
     return HTTP_MISDIRECTED_REQUEST;
 }
 
@@ -349,8 +330,8 @@ static int cc_check_access(request_rec *r)
     }
     ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, HSTSLOGNO(00037)
                   "mod_hsts_audit: ignoring user '%s' (SSLUserName): the client "
-                  "certificate failed verification (%s)", log_clip(r->pool, r->user),
-                  log_clip(r->pool, st->verify));
+                  "certificate failed verification (%s)", hsts_log_item(r->pool, r->user),
+                  hsts_log_item(r->pool, st->verify));
     r->user = NULL;
     return DECLINED;
 }

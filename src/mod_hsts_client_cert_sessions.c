@@ -103,7 +103,7 @@ static int session_key(SSL_SESSION *sess, unsigned char key[HSTS_CC_SESSION_KEY_
 }
 
 /* The module accepted this session's certificate. */
-static int session_accepted(SSL_SESSION *sess, const hsts_cc_sessions_t *table)
+static int session_accepted(SSL_SESSION *sess, hsts_cc_sessions_t *table)
 {
     unsigned char key[HSTS_CC_SESSION_KEY_LEN];
 
@@ -245,7 +245,7 @@ static int fail_resumed(hsts_cc_conn_t *st, X509 *leaf, int err)
     return !done;
 }
 
-int hsts_cc_after_resumption(hsts_cc_conn_t *st, const hsts_cc_sessions_t *table)
+int hsts_cc_after_resumption(hsts_cc_conn_t *st, hsts_cc_sessions_t *table)
 {
     SSL *ssl = st->ssl;
     SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);

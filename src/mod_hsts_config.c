@@ -16,7 +16,7 @@
 #include "hsts_client_cert.h"
 #include "hsts_duration.h"
 
-#include <strings.h>
+#include <apr_cstr.h>
 
 static const char *directive_error(cmd_parms *cmd, const char *arg, const char *why)
 {
@@ -52,15 +52,13 @@ const char *hsts_cmd_recent_findings(cmd_parms *cmd, void *dconf, const char *ar
 {
     hsts_srv_conf *conf = hsts_srv_conf_of(cmd->server);
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    char *end;
-    apr_int64_t n;
+    apr_int64_t n = 0;
 
     (void)dconf;
     if (err) {
         return err;
     }
-    n = apr_strtoi64(arg, &end, 10);
-    if (!apr_isdigit(*arg) || *end || n < 1 || n > 100000) {
+    if (!hsts_parse_number(arg, 100000, &n) || n < 1) {
         return directive_error(cmd, arg, "must be a number of entries from 1 to 100000 "
                                "(the default is 64)");
     }
@@ -83,13 +81,13 @@ const char *hsts_cmd_guard(cmd_parms *cmd, void *dconf, const char *arg)
     hsts_srv_conf *conf = hsts_srv_conf_of(cmd->server);
 
     (void)dconf;
-    if (!strcasecmp(arg, "off")) {
+    if (!apr_cstr_casecmp(arg, "off")) {
         conf->guard = HSTS_GUARD_OFF;
     }
-    else if (!strcasecmp(arg, "warn")) {
+    else if (!apr_cstr_casecmp(arg, "warn")) {
         conf->guard = HSTS_GUARD_WARN;
     }
-    else if (!strcasecmp(arg, "withhold")) {
+    else if (!apr_cstr_casecmp(arg, "withhold")) {
         conf->guard = HSTS_GUARD_WITHHOLD;
     }
     else {
@@ -101,11 +99,10 @@ const char *hsts_cmd_guard(cmd_parms *cmd, void *dconf, const char *arg)
 const char *hsts_cmd_cert_warn_days(cmd_parms *cmd, void *dconf, const char *arg)
 {
     hsts_srv_conf *conf = hsts_srv_conf_of(cmd->server);
-    char *end;
-    apr_int64_t n = apr_strtoi64(arg, &end, 10);
+    apr_int64_t n = 0;
 
     (void)dconf;
-    if (!apr_isdigit(*arg) || *end || n < 0 || n > 3650) {
+    if (!hsts_parse_number(arg, 3650, &n)) {
         return directive_error(cmd, arg, "must be a number of days from 0 to 3650 "
                                "(the default is 30)");
     }
@@ -273,31 +270,11 @@ static int check_sections(apr_pool_t *ptemp, server_rec *s, apr_array_header_t *
     return 0;
 }
 
-/* httpd hands a vhost without any of this module's directives the main
- * server's record itself; every vhost needs its own (its counter set, name,
- * TLS flag, certificate report). Done here, once per configuration and before
- * mod_ssl's init_server hook writes to the records, rather than with
- * AP_MODULE_FLAG_ALWAYS_MERGE, which would also merge per-directory records
- * on every request. */
-static void own_srv_records(apr_pool_t *pconf, server_rec *s_main)
-{
-    hsts_srv_conf *main_conf = hsts_srv_conf_of(s_main);
-    server_rec *s;
-
-    for (s = s_main->next; s; s = s->next) {
-        if (hsts_srv_conf_of(s) == main_conf) {
-            ap_set_module_config(s->module_config, &hsts_audit_module,
-                                 hsts_merge_srv_config(pconf, main_conf,
-                                                       hsts_create_srv_config(pconf, s)));
-        }
-    }
-}
-
 int hsts_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                       server_rec *s)
 {
     (void)plog;
-    own_srv_records(pconf, s);
+    (void)pconf;
     for (; s; s = s->next) {
         core_server_config *core = ap_get_core_module_config(s->module_config);
 

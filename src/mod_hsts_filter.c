@@ -87,20 +87,13 @@ static const hsts_counter_e action_counter[] = {
     HSTS_C_STS_REMOVED, HSTS_C_STS_WITHHELD
 };
 
-/* Request data for the error log, clipped to LOG_ITEM_MAX bytes. httpd's
- * error log escapes the whole message itself (control characters as \xHH,
- * quotes and backslashes), so nothing is escaped here: that would escape
- * twice. With each byte at most 4 after escaping, three clipped items keep a
- * line well under 2,000 bytes. */
-#define LOG_ITEM_MAX 100
-
-static const char *log_clip(apr_pool_t *p, const char *s)
+const char *hsts_log_item(apr_pool_t *p, const char *s)
 {
     if (!s) {
         return "-";
     }
-    if (strlen(s) > LOG_ITEM_MAX) {
-        return apr_pstrcat(p, apr_pstrmemdup(p, s, LOG_ITEM_MAX), "...", NULL);
+    if (strlen(s) > HSTS_LOG_ITEM_MAX) {
+        return apr_pstrcat(p, apr_pstrmemdup(p, s, HSTS_LOG_ITEM_MAX), "...", NULL);
     }
     return s;
 }
@@ -118,32 +111,27 @@ static const char *requested_path(const request_rec *r)
 }
 
 /* One line per finding, vhost and minute across all children. */
-static void log_findings(request_rec *r, const hsts_srv_conf *sc,
-                         hsts_findings_t findings, const char *value,
-                         const char *location, apr_time_t now)
+/* The log line of one finding (hsts_record_findings); baton: the response. */
+typedef struct {
+    const char *value, *location;
+} logged_response_t;
+
+static void log_finding(request_rec *r, const hsts_srv_conf *sc,
+                        const hsts_finding_info_t *info, void *baton)
 {
-    int i;
+    const logged_response_t *resp = baton;
+    int redirect = info->category == HSTS_CAT_REDIRECTS;
 
-    for (i = 0; i < HSTS_F_COUNT; i++) {
-        const hsts_finding_info_t *info = hsts_finding_info((hsts_finding_e)i);
-        int redirect = !strncmp(info->code, "redirects.", 10);
-
-        if (!(findings & HSTS_FINDING_BIT(i))
-            || !hsts_stats_may_log(sc->rt->stats, sc->vhost_index, (hsts_finding_e)i, now)) {
-            continue;
-        }
-        ap_log_rerror(APLOG_MARK,
-                      info->severity == HSTS_SEVERITY_ERROR ? APLOG_ERR : APLOG_WARNING,
-                      0, r, HSTSLOGNO(00010)
-                      "%s: %s (vhost %s, host %s, path %s, %s '%s'). Fix: %s. "
-                      "(logged once per minute per vhost and finding)",
-                      info->code, info->summary, sc->name,
-                      log_clip(r->pool, r->hostname),
-                      log_clip(r->pool, requested_path(r)),
-                      redirect ? "Location" : "Strict-Transport-Security",
-                      log_clip(r->pool, redirect ? location : value),
-                      info->fix);
-    }
+    ap_log_rerror(APLOG_MARK, info->severity == HSTS_SEVERITY_ERROR ? APLOG_ERR : APLOG_WARNING,
+                  0, r, HSTSLOGNO(00010)
+                  "%s: %s (vhost %s, host %s, path %s, %s '%s'). Fix: %s. "
+                  "(logged once per minute per vhost and finding)",
+                  info->code, info->summary, sc->name,
+                  hsts_log_item(r->pool, r->hostname),
+                  hsts_log_item(r->pool, requested_path(r)),
+                  redirect ? "Location" : "Strict-Transport-Security",
+                  hsts_log_item(r->pool, redirect ? resp->location : resp->value),
+                  info->fix);
 }
 
 static void record(request_rec *r, const hsts_srv_conf *sc, int is_https,
@@ -151,21 +139,18 @@ static void record(request_rec *r, const hsts_srv_conf *sc, int is_https,
                    const char *value, const char *location)
 {
     hsts_stats_t *stats = sc->rt->stats;
-    apr_time_t now;
+    logged_response_t resp;
 
     hsts_stats_count(stats, sc->vhost_index,
                      is_https ? HSTS_C_REQUESTS_HTTPS : HSTS_C_REQUESTS_HTTP);
     if (action_counter[action] != HSTS_C_COUNT) {
         hsts_stats_count(stats, sc->vhost_index, action_counter[action]);
     }
-    if (!findings) {
-        return;
+    if (findings) {
+        resp.value = value;
+        resp.location = location;
+        hsts_record_findings(r, sc, findings, requested_path(r), log_finding, &resp);
     }
-    now = apr_time_now();
-    hsts_stats_count_findings(stats, sc->vhost_index, findings);
-    hsts_stats_ring_add(stats, sc->vhost_index, now, findings, r->hostname,
-                        requested_path(r));
-    log_findings(r, sc, findings, value, location, now);
 }
 
 static const char *findings_note(request_rec *r, hsts_findings_t findings)
@@ -235,9 +220,9 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     default:
         break;
     }
-    apr_table_setn(r->notes, "hsts-audit", findings_note(r, findings));
-    apr_table_setn(r->notes, "hsts-audit-action", hsts_action_name(action));
-    apr_table_setn(r->notes, "hsts-audit-max-age",
+    apr_table_setn(r->notes, HSTS_NOTE_FINDINGS, findings_note(r, findings));
+    apr_table_setn(r->notes, HSTS_NOTE_ACTION, hsts_action_name(action));
+    apr_table_setn(r->notes, HSTS_NOTE_MAX_AGE,
                    stored_max_age(r, action, conf, &first, audit.is_https));
     record(r, sc, audit.is_https, action, findings, fields.first, audit.location);
 }
@@ -250,7 +235,7 @@ static apr_status_t hsts_output_filter(ap_filter_t *f, apr_bucket_brigade *bb)
 
     ap_remove_output_filter(f);
     if (conf->effective_mode != HSTS_MODE_OFF
-        && !apr_table_get(r->notes, "hsts-audit-action")) {
+        && !apr_table_get(r->notes, HSTS_NOTE_ACTION)) {
         examine_response(r, conf);
     }
     return ap_pass_brigade(f->next, bb);

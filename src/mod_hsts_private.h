@@ -28,6 +28,12 @@ APLOG_USE_MODULE(hsts_audit);
  * free number is kept there. */
 #define HSTSLOGNO(n) "HSTS" #n ": "
 
+/* The request notes for access logs (design.md section 3): "%{hsts-audit}n"... */
+#define HSTS_NOTE_FINDINGS "hsts-audit"
+#define HSTS_NOTE_ACTION "hsts-audit-action"
+#define HSTS_NOTE_MAX_AGE "hsts-audit-max-age"
+#define HSTS_NOTE_CLIENT_CERT "hsts-audit-client-cert"
+
 /* The name the output filter and error filter are registered under. */
 #define HSTS_FILTER_NAME "HSTS_AUDIT"
 
@@ -139,5 +145,24 @@ const char *hsts_tree_where(apr_pool_t *p, const ap_directive_t *d);
 /* mod_hsts_filter.c: the output filter that sets and removes STS. */
 void hsts_filter_register(void);
 void hsts_insert_filter(request_rec *r);
+
+/* mod_hsts_findings.c: the findings of one request: counted (server and
+ * vhost), added to the ring of recent findings (r->hostname, path), and for
+ * each finding that hsts_stats_may_log() lets through this minute, one
+ * error-log line written by log_one(r, sc, info, baton). Needs sc->rt. */
+#include "hsts_findings.h"
+typedef void hsts_log_finding_fn(request_rec *r, const hsts_srv_conf *sc,
+                                 const hsts_finding_info_t *info, void *baton);
+void hsts_record_findings(request_rec *r, const hsts_srv_conf *sc, hsts_findings_t findings,
+                          const char *path, hsts_log_finding_fn *log_one, void *baton);
+
+/* Request or certificate data for an error-log line: "-" for NULL, else s
+ * clipped to HSTS_LOG_ITEM_MAX bytes and "..." (from p). httpd's error log
+ * escapes the whole message itself (control characters as \xHH, quotes and
+ * backslashes), so nothing is escaped here: that would escape twice. With
+ * each byte at most 4 after escaping, a few clipped items keep a line well
+ * under 2,000 bytes. */
+#define HSTS_LOG_ITEM_MAX 100
+const char *hsts_log_item(apr_pool_t *p, const char *s);
 
 #endif /* MOD_HSTS_PRIVATE_H */

@@ -82,12 +82,12 @@ static void collect_https_hosts(apr_pool_t *p, apr_hash_t *hosts, server_rec *s)
     }
 }
 
-static int names_match(const hsts_stats_t *stats, server_rec *s)
+static int names_match(hsts_stats_t *stats, server_rec *s)
 {
     apr_uint32_t i = 1;
 
     for (; s; s = s->next, i++) {
-        if (strcmp(hsts_stats_set((hsts_stats_t *)stats, i)->name, hsts_srv_conf_of(s)->name)) {
+        if (strcmp(hsts_stats_set(stats, i)->name, hsts_srv_conf_of(s)->name)) {
             return 0;
         }
     }

@@ -11,13 +11,19 @@
 
 #define HSTS_STATS_MAGIC 0x48535453u   /* "HSTS" */
 
-static hsts_stats_set_t *sets_of(const hsts_stats_t *stats)
+/* The sets and the ring follow the header in the area. */
+static hsts_stats_set_t *sets_of(hsts_stats_t *stats)
 {
-    return (hsts_stats_set_t *)(void *)((char *)(void *)(hsts_stats_t *)stats
-                                        + APR_ALIGN_DEFAULT(sizeof(*stats)));
+    return (hsts_stats_set_t *)(void *)((char *)stats + APR_ALIGN_DEFAULT(sizeof(*stats)));
 }
 
-static hsts_ring_entry_t *ring_of(const hsts_stats_t *stats)
+static const hsts_stats_set_t *const_sets_of(const hsts_stats_t *stats)
+{
+    return (const hsts_stats_set_t *)(const void *)((const char *)stats
+                                                    + APR_ALIGN_DEFAULT(sizeof(*stats)));
+}
+
+static hsts_ring_entry_t *ring_of(hsts_stats_t *stats)
 {
     return (hsts_ring_entry_t *)(void *)(sets_of(stats) + stats->n_sets);
 }
@@ -73,13 +79,13 @@ void hsts_stats_carry_over(hsts_stats_t *to, const hsts_stats_t *from)
         return;
     }
     to->started = from->started;
-    add_set(sets_of(to), sets_of(from));
+    add_set(sets_of(to), const_sets_of(from));
     for (i = 1; i < to->n_sets; i++) {
         hsts_stats_set_t *set = sets_of(to) + i;
 
         for (j = 1; j < from->n_sets; j++) {
-            if (!strcmp(set->name, sets_of(from)[j].name)) {
-                add_set(set, sets_of(from) + j);
+            if (!strcmp(set->name, const_sets_of(from)[j].name)) {
+                add_set(set, const_sets_of(from) + j);
                 break;
             }
         }
@@ -150,22 +156,22 @@ void hsts_stats_ring_add(hsts_stats_t *stats, apr_uint32_t vhost, apr_time_t now
     apr_atomic_inc32(&e->seq);
 }
 
-apr_uint32_t hsts_stats_ring_read(const hsts_stats_t *stats, hsts_ring_entry_t *out,
+apr_uint32_t hsts_stats_ring_read(hsts_stats_t *stats, hsts_ring_entry_t *out,
                                   apr_uint32_t max)
 {
-    apr_uint32_t written = apr_atomic_read32((volatile apr_uint32_t *)&stats->ring_next);
+    apr_uint32_t written = apr_atomic_read32(&stats->ring_next);
     apr_uint32_t avail = written < stats->ring_size ? written : stats->ring_size;
     apr_uint32_t i, got = 0;
 
     for (i = 0; i < avail && got < max; i++) {
-        const hsts_ring_entry_t *e = ring_of(stats) + ((written - 1 - i) % stats->ring_size);
-        apr_uint32_t before = apr_atomic_read32((volatile apr_uint32_t *)&e->seq);
+        hsts_ring_entry_t *e = ring_of(stats) + ((written - 1 - i) % stats->ring_size);
+        apr_uint32_t before = apr_atomic_read32(&e->seq);
 
         if ((before & 1) || before == 0) {
             continue;
         }
         out[got] = *e;
-        if (apr_atomic_read32((volatile apr_uint32_t *)&e->seq) != before) {
+        if (apr_atomic_read32(&e->seq) != before) {
             continue;
         }
         got++;

@@ -12,6 +12,7 @@
 #include "config.h"
 #endif
 #include "hsts_status.h"
+#include "hsts_duration.h"
 #include "hsts_escape.h"
 
 #include <apr_atomic.h>
@@ -20,7 +21,6 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 
-#include <stdarg.h>
 #include <string.h>
 
 #ifndef PACKAGE_VERSION
@@ -140,25 +140,19 @@ void hsts_status_parse_query(const char *args, hsts_status_query_t *q)
 
 /* ---- snapshot ---------------------------------------------------------- */
 
-static apr_uint64_t load64(const volatile apr_uint64_t *v)
-{
-    return apr_atomic_read64((volatile apr_uint64_t *)v);
-}
-
-static void copy_set(apr_uint64_t *counters, apr_uint64_t *findings,
-                     const hsts_stats_set_t *set)
+static void copy_set(apr_uint64_t *counters, apr_uint64_t *findings, hsts_stats_set_t *set)
 {
     int i;
 
     for (i = 0; i < HSTS_C_COUNT; i++) {
-        counters[i] = load64(&set->counters[i]);
+        counters[i] = apr_atomic_read64(&set->counters[i]);
     }
     for (i = 0; i < HSTS_F_COUNT; i++) {
-        findings[i] = load64(&set->findings[i]);
+        findings[i] = apr_atomic_read64(&set->findings[i]);
     }
 }
 
-void hsts_status_vhost_counters(hsts_status_vhost_t *row, const hsts_stats_t *stats,
+void hsts_status_vhost_counters(hsts_status_vhost_t *row, hsts_stats_t *stats,
                                 apr_uint32_t index)
 {
     if (!stats || index == 0 || index >= stats->n_sets) {
@@ -166,12 +160,11 @@ void hsts_status_vhost_counters(hsts_status_vhost_t *row, const hsts_stats_t *st
         memset(row->findings, 0, sizeof(row->findings));
         return;
     }
-    copy_set(row->counters, row->findings, hsts_stats_set((hsts_stats_t *)stats, index));
+    copy_set(row->counters, row->findings, hsts_stats_set(stats, index));
 }
 
 void hsts_status_snapshot_init(hsts_status_snapshot_t *snap, apr_pool_t *p,
-                               const hsts_stats_t *stats, apr_time_t now,
-                               int with_recent)
+                               hsts_stats_t *stats, apr_time_t now, int with_recent)
 {
     memset(snap, 0, sizeof(*snap));
     snap->now = now;
@@ -182,7 +175,7 @@ void hsts_status_snapshot_init(hsts_status_snapshot_t *snap, apr_pool_t *p,
     snap->started = stats->started;
     snap->uptime_s = now > stats->started ? apr_time_sec(now - stats->started) : 0;
     snap->recent_capacity = stats->ring_size;
-    copy_set(snap->counters, snap->findings, hsts_stats_set((hsts_stats_t *)stats, 0));
+    copy_set(snap->counters, snap->findings, hsts_stats_set(stats, 0));
     if (with_recent && stats->ring_size) {
         hsts_ring_entry_t *ring = apr_palloc(p, sizeof(*ring) * stats->ring_size);
         apr_uint32_t n = hsts_stats_ring_read(stats, ring, stats->ring_size), i;
@@ -191,7 +184,7 @@ void hsts_status_snapshot_init(hsts_status_snapshot_t *snap, apr_pool_t *p,
         for (i = 0; i < n; i++) {
             hsts_ring_entry_t *e = ring + i;
             const hsts_stats_set_t *set = e->vhost && e->vhost < stats->n_sets
-                ? hsts_stats_set((hsts_stats_t *)stats, e->vhost) : NULL;
+                ? hsts_stats_set(stats, e->vhost) : NULL;
 
             e->host[sizeof(e->host) - 1] = '\0';
             e->path[sizeof(e->path) - 1] = '\0';
@@ -204,18 +197,6 @@ void hsts_status_snapshot_init(hsts_status_snapshot_t *snap, apr_pool_t *p,
         snap->recent = recent;
         snap->n_recent = n;
     }
-}
-
-apr_int64_t hsts_status_days_left(apr_time_t not_after, apr_time_t now)
-{
-    const apr_int64_t day = APR_INT64_C(86400) * APR_USEC_PER_SEC;
-    apr_int64_t diff = not_after - now;
-    apr_int64_t d = diff / day;
-
-    if (diff < 0 && diff % day) {
-        d--;
-    }
-    return d;
 }
 
 /* ---- buffered output --------------------------------------------------- */
@@ -288,26 +269,11 @@ static void out_i64(out_t *o, apr_int64_t v)
     }
 }
 
-/* Short formatted text only (times, fixed strings). */
-static void out_printf(out_t *o, const char *fmt, ...)
-{
-    char tmp[256];
-    va_list ap;
-    apr_size_t n;
-
-    va_start(ap, fmt);
-    n = (apr_size_t)apr_vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    out_mem(o, tmp, n);
-}
-
 static void out_iso_time(out_t *o, apr_time_t t)
 {
-    apr_time_exp_t x;
+    char buf[HSTS_ISO8601_SIZE];
 
-    apr_time_exp_gmt(&x, t);
-    out_printf(o, "%04d-%02d-%02dT%02d:%02d:%02dZ", x.tm_year + 1900, x.tm_mon + 1,
-               x.tm_mday, x.tm_hour, x.tm_min, x.tm_sec);
+    out_str(o, hsts_iso8601(buf, t));
 }
 
 /* A JSON string literal (with quotes), or null. */
@@ -324,32 +290,9 @@ static void out_json(out_t *o, apr_pool_t *p, const char *s)
  * escaping (& < > " '). NULL shows as an empty string. */
 static void out_html(out_t *o, apr_pool_t *p, const char *s)
 {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *u;
-    char *copy, *c;
-
-    if (!s) {
-        return;
+    if (s) {
+        out_str(o, apr_pescape_entity(p, hsts_ctl_to_hex(p, s), 0));
     }
-    for (u = (const unsigned char *)s; *u && *u >= 0x20 && *u != 0x7F; u++) {
-    }
-    if (*u) {
-        c = copy = apr_palloc(p, strlen(s) * 4 + 1);
-        for (u = (const unsigned char *)s; *u; u++) {
-            if (*u < 0x20 || *u == 0x7F) {
-                *c++ = '\\';
-                *c++ = 'x';
-                *c++ = hex[*u >> 4];
-                *c++ = hex[*u & 0xF];
-            }
-            else {
-                *c++ = (char)*u;
-            }
-        }
-        *c = '\0';
-        s = copy;
-    }
-    out_str(o, apr_pescape_entity(p, s, 0));
 }
 
 /* ?auto values: one line, control characters as '?'; "-" for nothing. */
@@ -400,7 +343,7 @@ static apr_uint64_t sum_findings(const apr_uint64_t *findings, int severity)
 
 static int is_client_cert_finding(int i)
 {
-    return !strncmp(hsts_finding_info((hsts_finding_e)i)->code, "client_cert.", 12);
+    return hsts_finding_info((hsts_finding_e)i)->category == HSTS_CAT_CLIENT_CERT;
 }
 
 static int count_bits(hsts_findings_t set)
@@ -532,7 +475,7 @@ static void json_certificate(out_t *o, apr_pool_t *p, const hsts_status_cert_t *
         OUT_LIT(o, "\"");
         out_iso_time(o, c->not_after);
         OUT_LIT(o, "\",\"days_left\":");
-        out_i64(o, hsts_status_days_left(c->not_after, now));
+        out_i64(o, hsts_days_until(c->not_after, now));
     }
     else {
         OUT_LIT(o, "null,\"days_left\":null");
@@ -685,7 +628,7 @@ void hsts_status_render_auto(const hsts_status_snapshot_t *snap, unsigned flags,
             problems++;
         }
         if (cert->not_after) {
-            apr_int64_t d = hsts_status_days_left(cert->not_after, snap->now);
+            apr_int64_t d = hsts_days_until(cert->not_after, snap->now);
 
             if (!have_days || d < min_days) {
                 min_days = d;
@@ -749,7 +692,7 @@ void hsts_status_render_auto(const hsts_status_snapshot_t *snap, unsigned flags,
         OUT_LIT(&o, "\n");
         if (v->cert && v->cert->not_after) {
             AUTO_KEY("CertDaysLeft");
-            out_i64(&o, hsts_status_days_left(v->cert->not_after, snap->now));
+            out_i64(&o, hsts_days_until(v->cert->not_after, snap->now));
             OUT_LIT(&o, "\n");
         }
         AUTO_KEY("GuardWithhold");
@@ -1074,7 +1017,7 @@ static void html_certificate(out_t *o, apr_pool_t *p, const hsts_status_vhost_t 
     if (c->not_after) {
         out_iso_time(o, c->not_after);
         OUT_LIT(o, " (");
-        html_days_left(o, hsts_status_days_left(c->not_after, now));
+        html_days_left(o, hsts_days_until(c->not_after, now));
         OUT_LIT(o, ")");
     }
     else {

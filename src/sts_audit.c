@@ -9,32 +9,9 @@
 
 #include <apr_lib.h>
 #include <string.h>
-#include <strings.h>
+#include <apr_cstr.h>
 
 #define BIT HSTS_FINDING_BIT
-
-/* header.preloadable.*: hstspreload's bulk-1-year requirements, mapped to
- * this project's three codes (max-age missing or zero count as below 1 year). */
-static hsts_findings_t preloadable_findings(const hsts_preload_result_t *pre)
-{
-    hsts_findings_t set = 0;
-    int i;
-
-    for (i = 0; i < pre->n_errors && i < HSTS_PRELOAD_MAX_ISSUES; i++) {
-        const char *e = pre->errors[i];
-
-        if (!strcmp(e, "header.preloadable.include_sub_domains.missing")) {
-            set |= BIT(HSTS_F_PRELOADABLE_INCLUDE_SUB_DOMAINS_MISSING);
-        }
-        else if (!strcmp(e, "header.preloadable.preload.missing")) {
-            set |= BIT(HSTS_F_PRELOADABLE_PRELOAD_MISSING);
-        }
-        else if (!strncmp(e, "header.preloadable.max_age.", 27)) {
-            set |= BIT(HSTS_F_PRELOADABLE_MAX_AGE_BELOW_1_YEAR);
-        }
-    }
-    return set;
-}
 
 static hsts_findings_t judge_value(const char *value, apr_size_t len,
                                    int preload_configured, hsts_sts_policy_t *first)
@@ -53,7 +30,7 @@ static hsts_findings_t judge_value(const char *value, apr_size_t len,
     }
     hsts_preload_check(value, len, HSTS_PRELOAD_BULK_1_YEAR, &pre);
     if (first->preload || pre.preload || preload_configured) {
-        set |= preloadable_findings(&pre);
+        set |= pre.findings;
     }
     /* hstspreload accepts a header when its parse has no error and found a
      * max-age; preloadable errors are requirements, not parse errors. */
@@ -90,7 +67,7 @@ int hsts_location_is_https_same_host(const char *location, const char *host)
     const char *p, *end, *host_end;
     apr_size_t host_len;
 
-    if (!location || !host || strncasecmp(location, "https://", 8)) {
+    if (!location || !host || apr_cstr_casecmpn(location, "https://", 8)) {
         return 0;
     }
     p = location + 8;
@@ -114,7 +91,7 @@ int hsts_location_is_https_same_host(const char *location, const char *host)
     if (host_end > p && host_end[-1] == '.' && host_len && host[host_len - 1] != '.') {
         host_end--;
     }
-    return (apr_size_t)(host_end - p) == host_len && !strncasecmp(p, host, host_len);
+    return (apr_size_t)(host_end - p) == host_len && !apr_cstr_casecmpn(p, host, host_len);
 }
 
 static hsts_findings_t judge_plain_http(const hsts_audit_response_t *resp)
@@ -143,7 +120,7 @@ static hsts_findings_t judge_https(const hsts_audit_scope_t *scope,
     hsts_findings_t set = 0;
 
     if (resp->status >= 300 && resp->status <= 399 && resp->location
-        && !strncasecmp(resp->location, "http:", 5)) {
+        && !apr_cstr_casecmpn(resp->location, "http:", 5)) {
         set |= BIT(HSTS_F_REDIRECTS_DOWNGRADE);
     }
     if (!resp->n_fields || !resp->first) {

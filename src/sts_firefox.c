@@ -5,7 +5,8 @@
  * Source followed: Firefox security/manager/ssl/nsSecurityHeaderParser.cpp
  * (a recursive-descent parser over the RFC 2616 grammar) and
  * nsSiteSecurityService.cpp (ParseSSSHeaders / ProcessSTSHeader), as
- * summarised in shared/sts-rules.md "Firefox". Written from them, not copied.
+ * summarised in docs/sts-parsing.md "Firefox: differences". Written from them,
+ * not copied.
  *
  *   directive-list  = directive *( ";" directive )
  *   directive       = *LWS name *LWS [ "=" *LWS value *LWS ]

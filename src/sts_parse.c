@@ -6,7 +6,8 @@
  * (ParseHSTSHeader, MaxAgeToLimitedInt) and net/http/http_util.cc
  * (NameValuePairsIterator with ';', values optional, strict quotes; the
  * quote-aware ValuesIterator below it), as written down in
- * shared/sts-rules.md "Chromium". Written from those rules, not copied.
+ * docs/sts-parsing.md "Chromium: the verdict". Written from those rules, not
+ * copied.
  *
  * The value is read in pieces, in order; the first piece that Chromium
  * rejects decides the verdict. Within a piece the checks run in Chromium's

@@ -6,8 +6,8 @@
  * Source followed: chromium/hstspreload header.go (ParseHeaderString,
  * parseMaxAge, PreloadableHeader / EligibleHeader / RemovableHeader and the
  * *HeaderString wrappers) and issues.go (unique vs. repeatable issues), as
- * summarised in shared/sts-rules.md "hstspreload checker". Written from them,
- * not copied. The Go semantics reproduced here:
+ * summarised in docs/sts-parsing.md "hstspreload: differences". Written from
+ * them, not copied. The Go semantics reproduced here:
  *   - strings.Split on every ';' (quotes mean nothing);
  *   - strings.TrimSpace: Unicode white space encoded in UTF-8 (ASCII
  *     \t \n \v \f \r and SP, U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028,
@@ -404,15 +404,15 @@ static void pl_require_max_age(hsts_preload_result_t *out,
     apr_uint64_t minimum = policy == HSTS_PRELOAD_BULK_18_WEEKS
         ? PRELOAD_EIGHTEEN_WEEKS : PRELOAD_ONE_YEAR;
 
-    if (!out->max_age_set) {
-        pl_error(out, CODE_MAX_AGE_MISSING);
-    }
-    else if (out->max_age == 0) {
-        pl_error(out, CODE_MAX_AGE_ZERO);
-    }
-    else if (out->max_age < minimum) {
-        pl_error(out, policy == HSTS_PRELOAD_BULK_18_WEEKS
-                          ? CODE_BELOW_18_WEEKS : CODE_BELOW_1_YEAR);
+    const char *error = !out->max_age_set ? CODE_MAX_AGE_MISSING
+                      : out->max_age == 0 ? CODE_MAX_AGE_ZERO
+                      : out->max_age >= minimum ? NULL
+                      : policy == HSTS_PRELOAD_BULK_18_WEEKS ? CODE_BELOW_18_WEEKS
+                      : CODE_BELOW_1_YEAR;
+
+    if (error) {
+        pl_error(out, error);
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_PRELOADABLE_MAX_AGE_BELOW_1_YEAR);
     }
     else if (out->max_age > PRELOAD_TEN_YEARS) {
         pl_warning(out, CODE_OVER_10_YEARS);
@@ -425,9 +425,11 @@ static void pl_require_preloadable(hsts_preload_result_t *out,
 {
     if (!out->include_subdomains) {
         pl_error(out, CODE_ISD_MISSING);
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_PRELOADABLE_INCLUDE_SUB_DOMAINS_MISSING);
     }
     if (!out->preload) {
         pl_error(out, CODE_PRELOAD_MISSING);
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_PRELOADABLE_PRELOAD_MISSING);
     }
     pl_require_max_age(out, policy);
 }

@@ -35,6 +35,8 @@
 #include <openssl/x509.h>
 
 #include "hsts_cert.h"
+#include "hsts_duration.h"
+#include "hsts_conf.h"
 #include "hsts_escape.h"
 #include "hsts_findings.h"
 
@@ -73,25 +75,12 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
-/* A non-negative decimal integer that fits an int; -1 otherwise. */
+/* A non-negative decimal integer up to 1,000,000; -1 otherwise. */
 static int parse_days(const char *s)
 {
-    long v = 0;
-    const char *c;
+    apr_int64_t v = 0;
 
-    if (!s || !*s) {
-        return -1;
-    }
-    for (c = s; *c; c++) {
-        if (*c < '0' || *c > '9') {
-            return -1;
-        }
-        v = v * 10 + (*c - '0');
-        if (v > 1000000) {
-            return -1;
-        }
-    }
-    return (int)v;
+    return hsts_parse_number(s, 1000000, &v) ? (int)v : -1;
 }
 
 /* "--name VALUE" or "--name=VALUE": the value, advancing *i; NULL when the
@@ -189,13 +178,9 @@ static int parse_args(apr_pool_t *p, int argc, const char *const *argv, cert_opt
 
 static const char *iso_time(apr_pool_t *p, apr_time_t t)
 {
-    apr_time_exp_t e;
+    char buf[HSTS_ISO8601_SIZE];
 
-    if (apr_time_exp_gmt(&e, t) != APR_SUCCESS) {
-        return "";
-    }
-    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02dZ", e.tm_year + 1900, e.tm_mon + 1,
-                        e.tm_mday, e.tm_hour, e.tm_min, e.tm_sec);
+    return apr_pstrdup(p, hsts_iso8601(buf, t));
 }
 
 static const char *js(apr_pool_t *p, const char *s)
@@ -302,28 +287,7 @@ static int is_uncovered(const hsts_cert_report_t *r, const char *host)
  * (control characters as \xNN). */
 static const char *safe(apr_pool_t *p, const char *s)
 {
-    const char *c;
-    char *out, *o;
-
-    for (c = s; *c; c++) {
-        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-            break;
-        }
-    }
-    if (!*c) {
-        return s;
-    }
-    o = out = apr_palloc(p, strlen(s) * 4 + 1);
-    for (c = s; *c; c++) {
-        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-            o += sprintf(o, "\\x%02x", (unsigned char)*c);
-        }
-        else {
-            *o++ = *c;
-        }
-    }
-    *o = '\0';
-    return out;
+    return hsts_ctl_to_hex(p, s);
 }
 
 static void print_text(apr_pool_t *p, const cert_opts_t *o, const hsts_cert_report_t *r,
@@ -423,7 +387,7 @@ int hsts_cli_cert(apr_pool_t *p, int argc, const char *const *argv)
         rc = EXIT_USAGE;
     }
     else {
-        long days_left = hsts_cert_days_left(report.not_after, now);
+        long days_left = (long)hsts_days_until(report.not_after, now);
 
         if (o.json) {
             print_json(p, &o, &report, days_left);

@@ -29,7 +29,8 @@ from pathlib import Path
 CHROMIUM = os.environ.get("CHROMIUM") or "/usr/bin/chromium"
 CERTUTIL = os.environ.get("CERTUTIL") or "certutil"
 
-# Flags needed on this closed network (see /work/shared/browser-testing.md).
+# Flags needed on a machine without a network: Chromium must not try its
+# background requests and component updates (they fail, many at a time).
 BASE_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -32,6 +32,15 @@ START_TEST(table_is_complete_and_consistent)
         ck_assert_ptr_nonnull(f->summary);
         ck_assert_ptr_nonnull(f->fix);
         ck_assert_int_eq(hsts_finding_by_code(f->code), i);
+        /* the category is the code's first word */
+        {
+            static const char *const words[] = { "header.", "redirects.", "cert.", "guard.",
+                                                 "client_cert." };
+
+            ck_assert_int_ge(f->category, HSTS_CAT_HEADER);
+            ck_assert_int_le(f->category, HSTS_CAT_CLIENT_CERT);
+            ck_assert(!strncmp(f->code, words[f->category], strlen(words[f->category])));
+        }
         /* every cert.* finding names the browser errors (design.md section 4) */
         if (!strncmp(f->code, "cert.", 5)) {
             ck_assert_ptr_nonnull(f->browser_errors);

@@ -21,6 +21,7 @@
 #include <openssl/x509v3.h>
 
 #include "hsts_cert.h"
+#include "hsts_duration.h"
 #include "hsts_findings.h"
 
 #define DAY 86400L
@@ -241,7 +242,7 @@ START_TEST(good_leaf_no_findings)
     gmtime_r(&na, &tm);
     strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm);
     ck_assert_str_eq(r.not_after_iso, iso);
-    ck_assert_int_eq(hsts_cert_days_left(r.not_after, apr_time_from_sec(T)), 365);
+    ck_assert_int_eq(hsts_days_until(r.not_after, apr_time_from_sec(T)), 365);
     X509_free(leaf);
 }
 END_TEST
@@ -254,7 +255,7 @@ START_TEST(expired)
     /* the chain verifies at a time inside the leaf's window: only the date finding */
     ASSERT_FINDINGS(audit_std(leaf, &r), BIT(EXPIRED));
     ck_assert_int_eq(r.chain_complete, 1);
-    ck_assert_int_eq(hsts_cert_days_left(r.not_after, apr_time_from_sec(T)), -35);
+    ck_assert_int_eq(hsts_days_until(r.not_after, apr_time_from_sec(T)), -35);
     X509_free(leaf);
 }
 END_TEST
@@ -314,7 +315,7 @@ START_TEST(expired_one_second_ago)
     hsts_cert_report_t r;
 
     ASSERT_FINDINGS(audit_std(leaf, &r), BIT(EXPIRED));
-    ck_assert_int_eq(hsts_cert_days_left(r.not_after, apr_time_from_sec(T)), -1);
+    ck_assert_int_eq(hsts_days_until(r.not_after, apr_time_from_sec(T)), -1);
     X509_free(leaf);
 }
 END_TEST
@@ -337,7 +338,7 @@ START_TEST(expiring_soon)
     STACK_OF(X509) *chain = chain_of(inter.cert, NULL);
 
     ASSERT_FINDINGS(audit_std(leaf, &r), BIT(EXPIRING_SOON));
-    ck_assert_int_eq(hsts_cert_days_left(r.not_after, apr_time_from_sec(T)), 5);
+    ck_assert_int_eq(hsts_days_until(r.not_after, apr_time_from_sec(T)), 5);
     ck_assert_int_eq(hsts_findings_severity(r.findings), HSTS_SEVERITY_WARNING);
     /* exactly 5 days left is not "within 5 days"; 6 is */
     audit(leaf, chain, root.cert, A_HOSTS, 3, 5, &r);
@@ -689,22 +690,22 @@ START_TEST(days_left_arithmetic)
     apr_time_t now = apr_time_from_sec(1700000000);
     apr_time_t d = apr_time_from_sec(DAY);
 
-    ck_assert_int_eq(hsts_cert_days_left(now, now), 0);
-    ck_assert_int_eq(hsts_cert_days_left(now + 1, now), 0);
-    ck_assert_int_eq(hsts_cert_days_left(now + d - 1, now), 0);
-    ck_assert_int_eq(hsts_cert_days_left(now + d, now), 1);
-    ck_assert_int_eq(hsts_cert_days_left(now + 30 * d + d / 2, now), 30);
-    ck_assert_int_eq(hsts_cert_days_left(now - 1, now), -1);
-    ck_assert_int_eq(hsts_cert_days_left(now - apr_time_from_sec(3600), now), -1);
-    ck_assert_int_eq(hsts_cert_days_left(now - d, now), -1);
-    ck_assert_int_eq(hsts_cert_days_left(now - d - 1, now), -2);
-    ck_assert_int_eq(hsts_cert_days_left(now - 35 * d, now), -35);
-    ck_assert_int_eq(hsts_cert_days_left(now + 3650 * d, now), 3650);
+    ck_assert_int_eq(hsts_days_until(now, now), 0);
+    ck_assert_int_eq(hsts_days_until(now + 1, now), 0);
+    ck_assert_int_eq(hsts_days_until(now + d - 1, now), 0);
+    ck_assert_int_eq(hsts_days_until(now + d, now), 1);
+    ck_assert_int_eq(hsts_days_until(now + 30 * d + d / 2, now), 30);
+    ck_assert_int_eq(hsts_days_until(now - 1, now), -1);
+    ck_assert_int_eq(hsts_days_until(now - apr_time_from_sec(3600), now), -1);
+    ck_assert_int_eq(hsts_days_until(now - d, now), -1);
+    ck_assert_int_eq(hsts_days_until(now - d - 1, now), -2);
+    ck_assert_int_eq(hsts_days_until(now - 35 * d, now), -35);
+    ck_assert_int_eq(hsts_days_until(now + 3650 * d, now), 3650);
     /* far dates (beyond 2038 and before 1970) */
-    ck_assert_int_eq(hsts_cert_days_left(apr_time_from_sec(APR_INT64_C(4102444800)),
+    ck_assert_int_eq(hsts_days_until(apr_time_from_sec(APR_INT64_C(4102444800)),
                                          apr_time_from_sec(APR_INT64_C(4102444800) - 7 * DAY)),
                      7);
-    ck_assert_int_eq(hsts_cert_days_left(apr_time_from_sec(-DAY), 0), -1);
+    ck_assert_int_eq(hsts_days_until(apr_time_from_sec(-DAY), 0), -1);
 }
 END_TEST
 

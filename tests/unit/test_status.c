@@ -15,6 +15,7 @@
 #include <apr_tables.h>
 
 #include "hsts_status.h"
+#include "hsts_duration.h"
 
 
 /* ---- a writer collecting the output ------------------------------------ */
@@ -373,13 +374,13 @@ START_TEST(days_left)
 {
     apr_time_t day = apr_time_from_sec(86400);
 
-    ck_assert_int_eq(hsts_status_days_left(T0 + 41 * day + 1, T0), 41);
-    ck_assert_int_eq(hsts_status_days_left(T0 + 41 * day, T0), 41);
-    ck_assert_int_eq(hsts_status_days_left(T0 + day - 1, T0), 0);
-    ck_assert_int_eq(hsts_status_days_left(T0, T0), 0);
-    ck_assert_int_eq(hsts_status_days_left(T0 - 1, T0), -1);
-    ck_assert_int_eq(hsts_status_days_left(T0 - day, T0), -1);
-    ck_assert_int_eq(hsts_status_days_left(T0 - day - 1, T0), -2);
+    ck_assert_int_eq(hsts_days_until(T0 + 41 * day + 1, T0), 41);
+    ck_assert_int_eq(hsts_days_until(T0 + 41 * day, T0), 41);
+    ck_assert_int_eq(hsts_days_until(T0 + day - 1, T0), 0);
+    ck_assert_int_eq(hsts_days_until(T0, T0), 0);
+    ck_assert_int_eq(hsts_days_until(T0 - 1, T0), -1);
+    ck_assert_int_eq(hsts_days_until(T0 - day, T0), -1);
+    ck_assert_int_eq(hsts_days_until(T0 - day - 1, T0), -2);
 }
 END_TEST
 

@@ -3,13 +3,12 @@
  * test_sts.c: unit tests of the three Strict-Transport-Security judges
  * (include/hsts_sts.h), with Check.
  *
- * (a) The public test vectors (shared/sts_vectors_public.tsv, copied to
- *     tests/unit/data/): Firefox's test_sts_parser.js, hstspreload's
+ * (a) The public test vectors (tests/unit/data/): Firefox's test_sts_parser.js, hstspreload's
  *     header_test.go and the RFC 6797 examples. Every data row is checked
  *     against the judge its source speaks for; the test fails if a row is
  *     skipped. Path: $HSTS_VECTORS, else HSTS_VECTORS_DEFAULT (a compile-time
  *     string), else tests/unit/data/... or data/... from the current directory.
- * (b) Hand-written cases for each rule of shared/sts-rules.md "Chromium",
+ * (b) Hand-written cases for each rule of docs/sts-parsing.md "Chromium",
  *     with the exact verdict, and cases where Firefox or hstspreload differ.
  */
 #include "hsts_sts.h"
