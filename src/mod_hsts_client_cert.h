@@ -28,9 +28,8 @@
 
 #include "hsts_cc_sessions.h"
 
-/* Request notes: the verdict (design.md section 3), and internal ones: this
- * request was refused / which body the refusal got. */
-#define HSTS_CC_NOTE "hsts-audit-client-cert"
+/* Internal request notes (the verdict's is HSTS_NOTE_CLIENT_CERT, design.md
+ * section 3): this request was refused / which body the refusal got. */
 #define HSTS_CC_REFUSED_NOTE "hsts-audit-client-cert-refused"
 #define HSTS_CC_BODY_NOTE "hsts-audit-client-cert-body"
 

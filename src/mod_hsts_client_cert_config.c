@@ -138,12 +138,6 @@ static const ap_directive_t *find_client_cert_use(apr_pool_t *p, const ap_direct
     return NULL;
 }
 
-static const char *vhost_label(apr_pool_t *p, const server_rec *s)
-{
-    return apr_psprintf(p, "%s:%u", s->server_hostname ? s->server_hostname : "*",
-                        (unsigned)hsts_vhost_port(s));
-}
-
 /* HSTS00039: written inside a <VirtualHost> that has no TLS. A request there
  * carries no certificate; `require` would refuse every request of it. */
 static int check_plain_vhost(apr_pool_t *ptemp, const server_rec *s,
@@ -160,7 +154,7 @@ static int check_plain_vhost(apr_pool_t *ptemp, const server_rec *s,
                  "HSTSClientCert in the virtual host that has SSLEngine on (and "
                  "SSLVerifyClient optional), or add SSLEngine on here.",
                  use->directive, use->args, hsts_tree_where(ptemp, use),
-                 vhost_label(ptemp, s), hsts_tree_where(ptemp, node));
+                 hsts_vhost_label(ptemp, s), hsts_tree_where(ptemp, node));
     return 1;
 }
 
@@ -182,7 +176,7 @@ static int check_verify_settings(apr_pool_t *ptemp, const server_rec *s,
                      "ends the TLS handshake of a client that sends no certificate before "
                      "any HTTP response (no 496 page); without it, no certificate is asked "
                      "for. Set SSLVerifyClient optional in the <VirtualHost>, or "
-                     "HSTSClientCert off there.", vhost_label(ptemp, s),
+                     "HSTSClientCert off there.", hsts_vhost_label(ptemp, s),
                      verify ? apr_psprintf(ptemp, "'SSLVerifyClient %s' (%s)", verify->args,
                                            hsts_tree_where(ptemp, verify))
                             : "no SSLVerifyClient");
@@ -198,7 +192,7 @@ static int check_verify_settings(apr_pool_t *ptemp, const server_rec *s,
                      "page. Set SSLVerifyClient optional (and SSLVerifyDepth) once for the "
                      "virtual host, and use HSTSClientCert require/off per directory.",
                      nested->directive, nested->args, hsts_tree_where(ptemp, nested),
-                     vhost_label(ptemp, s));
+                     hsts_vhost_label(ptemp, s));
         return 1;
     }
     return 0;

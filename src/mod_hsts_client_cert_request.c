@@ -196,7 +196,7 @@ static int refuse(request_rec *r, const hsts_cc_conn_t *st, const hsts_dir_conf 
                   == ap_index_of_response(HTTP_INTERNAL_SERVER_ERROR);
 
     apr_table_setn(r->notes, HSTS_CC_REFUSED_NOTE, "1");
-    apr_table_setn(r->notes, HSTS_CC_NOTE, hsts_cc_reason_name(st->reason));
+    apr_table_setn(r->notes, HSTS_NOTE_CLIENT_CERT, hsts_cc_reason_name(st->reason));
     if (r->main) {
         return status;          /* a sub-request: no response of its own */
     }
@@ -302,7 +302,7 @@ static int cc_post_perdir_config(request_rec *r)
         return mode == HSTS_CLIENT_CERT_REQUIRE && !is_refusal_page(r) ? refuse_unchecked(r)
                                                                        : DECLINED;
     }
-    apr_table_setn(r->notes, HSTS_CC_NOTE, hsts_cc_reason_name(st->reason));
+    apr_table_setn(r->notes, HSTS_NOTE_CLIENT_CERT, hsts_cc_reason_name(st->reason));
     if (mode == HSTS_CLIENT_CERT_OFF || is_refusal_page(r)) {
         return DECLINED;
     }

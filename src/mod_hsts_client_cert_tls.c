@@ -331,11 +331,10 @@ int hsts_client_cert_init_server(server_rec *s, apr_pool_t *p, SSL_CTX *ssl_ctx)
     mode = SSL_CTX_get_verify_mode(ssl_ctx);
     if (!cb || !(mode & SSL_VERIFY_PEER) || (mode & SSL_VERIFY_FAIL_IF_NO_PEER_CERT)) {
         ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, HSTSLOGNO(00035)
-                     "mod_hsts_audit: HSTSClientCert report/require on virtual host %s:%u, "
+                     "mod_hsts_audit: HSTSClientCert report/require on virtual host %s, "
                      "but mod_ssl does not ask for an optional client certificate there "
                      "(verify mode %d): set SSLVerifyClient optional (or optional_no_ca) in "
-                     "the <VirtualHost>", s->server_hostname ? s->server_hostname : "*",
-                     (unsigned)hsts_vhost_port(s), mode);
+                     "the <VirtualHost>", hsts_vhost_label(p, s), mode);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
     cx = apr_pcalloc(p, sizeof(*cx));

@@ -106,6 +106,9 @@ int hsts_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
 /* The port of a vhost's first address (its ServerName's port where the
  * address has none, e.g. <VirtualHost *>), as error messages name it. */
 apr_port_t hsts_vhost_port(const server_rec *s);
+/* "host:port" of a vhost (ServerName, or "*"; hsts_vhost_port), from p, as
+ * startup messages and the status page name it. */
+const char *hsts_vhost_label(apr_pool_t *p, const server_rec *s);
 struct ssl_ctx_st;
 int hsts_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
                          struct ssl_ctx_st *ssl_ctx);

@@ -34,6 +34,12 @@ apr_port_t hsts_vhost_port(const server_rec *s)
     return s->port;
 }
 
+const char *hsts_vhost_label(apr_pool_t *p, const server_rec *s)
+{
+    return apr_psprintf(p, "%s:%u", s->server_hostname ? s->server_hostname : "*",
+                        (unsigned)hsts_vhost_port(s));
+}
+
 /* The vhost's name on the status page and in the counters: "host:port"
  * ("host:main" for the main server, which has no address of its own), made
  * unique with "#2", "#3"... so that counters carried over a graceful restart
@@ -41,9 +47,9 @@ apr_port_t hsts_vhost_port(const server_rec *s)
 static const char *unique_name(apr_pool_t *p, apr_hash_t *seen, const server_rec *s,
                                int is_main)
 {
-    const char *host = s->server_hostname ? s->server_hostname : "*";
-    const char *base = is_main ? apr_pstrcat(p, host, ":main", NULL)
-                               : apr_psprintf(p, "%s:%u", host, (unsigned)hsts_vhost_port(s));
+    const char *base = is_main ? apr_pstrcat(p, s->server_hostname ? s->server_hostname : "*",
+                                             ":main", NULL)
+                               : hsts_vhost_label(p, s);
     const char *name = base;
     int n = 1;
 
