@@ -122,6 +122,12 @@ apr_size_t hsts_findings_format(hsts_findings_t set, char *buf, apr_size_t size)
  */
 hsts_severity_e hsts_findings_severity(hsts_findings_t set);
 
+/**
+ * A severity's name as every output shows it.
+ * @return "error" or "warning" (static)
+ */
+const char *hsts_severity_name(hsts_severity_e severity);
+
 #ifdef __cplusplus
 }
 #endif

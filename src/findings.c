@@ -235,3 +235,8 @@ hsts_severity_e hsts_findings_severity(hsts_findings_t set)
     }
     return HSTS_SEVERITY_WARNING;
 }
+
+const char *hsts_severity_name(hsts_severity_e severity)
+{
+    return severity == HSTS_SEVERITY_ERROR ? "error" : "warning";
+}

@@ -5,7 +5,7 @@
  *
  * httpd glue only: pick the format from the query string, build a snapshot
  * from the server_rec chain and the shared statistics area, and hand it to
- * the core renderers (src/status_render.c) with a writer that feeds
+ * the core renderers (src/status_model.c and one src/status_<format>.c each) with a writer that feeds
  * ap_rwrite(). Nothing is served unless an administrator configured
  * `SetHandler hsts-audit-status` somewhere.
  */

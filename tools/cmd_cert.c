@@ -223,7 +223,7 @@ static const char *severity_word(hsts_findings_t set)
     if (!set) {
         return "ok";
     }
-    return hsts_findings_severity(set) == HSTS_SEVERITY_ERROR ? "error" : "warning";
+    return hsts_severity_name(hsts_findings_severity(set));
 }
 
 static void print_json(apr_pool_t *p, const cert_opts_t *o, const hsts_cert_report_t *r,
@@ -346,7 +346,7 @@ static void print_text(apr_pool_t *p, const cert_opts_t *o, const hsts_cert_repo
         if (!(r->findings & HSTS_FINDING_BIT(i))) {
             continue;
         }
-        printf("  %-7s %s: %s\n", f->severity == HSTS_SEVERITY_ERROR ? "error" : "warning",
+        printf("  %-7s %s: %s\n", hsts_severity_name(f->severity),
                f->code, f->summary);
         if (f->browser_errors) {
             printf("          browsers show: %s\n", f->browser_errors);

@@ -226,7 +226,7 @@ static void print_findings_text(hsts_findings_t set)
 
         if (set & HSTS_FINDING_BIT(i)) {
             printf("  %-7s %s: %s\n          fix: %s\n",
-                   f->severity == HSTS_SEVERITY_ERROR ? "error" : "warning",
+                   hsts_severity_name(f->severity),
                    f->code, f->summary, f->fix);
         }
     }

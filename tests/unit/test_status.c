@@ -1,4 +1,4 @@
-/* Unit tests (Check) for the status page's renderers (src/status_render.c):
+/* Unit tests (Check) for the status page's renderers (src/status_*.c):
  * query parsing, the snapshot from a statistics area, and each format with
  * hostile data (a Host and a path of `<script>"\x01`, a vhost name with
  * quotes, backslashes and a newline): HTML entities, JSON string literals

@@ -1,0 +1,213 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * status_json.c: the status snapshot as ?json (docs/status.md): one JSON
+ * object, every string escaped by hsts_json_string (valid UTF-8 out, for
+ * any bytes in).
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include "status_model.h"
+#include "status_out.h"
+#include "hsts_duration.h"
+
+static void json_counters(hsts_out_t *o, const apr_uint64_t *counters)
+{
+    int i;
+
+    HSTS_OUT_LIT(o, "{");
+    for (i = 0; i < HSTS_C_COUNT; i++) {
+        if (i) {
+            HSTS_OUT_LIT(o, ",");
+        }
+        HSTS_OUT_LIT(o, "\"");
+        hsts_out_str(o, hsts_status_counter_names[i].key);
+        HSTS_OUT_LIT(o, "\":");
+        hsts_out_u64(o, counters[i]);
+    }
+    HSTS_OUT_LIT(o, "}");
+}
+
+static void json_finding_counts(hsts_out_t *o, const apr_uint64_t *findings)
+{
+    int i;
+
+    HSTS_OUT_LIT(o, "{");
+    for (i = 0; i < HSTS_F_COUNT; i++) {
+        if (i) {
+            HSTS_OUT_LIT(o, ",");
+        }
+        HSTS_OUT_LIT(o, "\"");
+        hsts_out_str(o, hsts_finding_info((hsts_finding_e)i)->code);   /* [a-z0-9_.] */
+        HSTS_OUT_LIT(o, "\":");
+        hsts_out_u64(o, findings[i]);
+    }
+    HSTS_OUT_LIT(o, "}");
+}
+
+static void json_finding_list(hsts_out_t *o, hsts_findings_t set)
+{
+    int i, first = 1;
+
+    HSTS_OUT_LIT(o, "[");
+    for (i = 0; i < HSTS_F_COUNT; i++) {
+        if (set & HSTS_FINDING_BIT(i)) {
+            if (!first) {
+                HSTS_OUT_LIT(o, ",");
+            }
+            first = 0;
+            HSTS_OUT_LIT(o, "\"");
+            hsts_out_str(o, hsts_finding_info((hsts_finding_e)i)->code);
+            HSTS_OUT_LIT(o, "\"");
+        }
+    }
+    HSTS_OUT_LIT(o, "]");
+}
+
+static void json_string_array(hsts_out_t *o, apr_pool_t *p, const apr_array_header_t *a)
+{
+    int i;
+
+    HSTS_OUT_LIT(o, "[");
+    for (i = 0; a && i < a->nelts; i++) {
+        const char *s = APR_ARRAY_IDX(a, i, const char *);
+
+        if (i) {
+            HSTS_OUT_LIT(o, ",");
+        }
+        hsts_out_json(o, p, s ? s : "");
+    }
+    HSTS_OUT_LIT(o, "]");
+}
+
+static void json_certificate(hsts_out_t *o, apr_pool_t *p, const hsts_status_cert_t *c,
+                             apr_time_t now)
+{
+    if (!c) {
+        HSTS_OUT_LIT(o, "null");
+        return;
+    }
+    HSTS_OUT_LIT(o, "{\"subject\":");
+    hsts_out_json(o, p, c->subject);
+    HSTS_OUT_LIT(o, ",\"issuer\":");
+    hsts_out_json(o, p, c->issuer);
+    HSTS_OUT_LIT(o, ",\"not_after\":");
+    if (c->not_after) {
+        HSTS_OUT_LIT(o, "\"");
+        hsts_out_iso_time(o, c->not_after);
+        HSTS_OUT_LIT(o, "\",\"days_left\":");
+        hsts_out_i64(o, hsts_days_until(c->not_after, now));
+    }
+    else {
+        HSTS_OUT_LIT(o, "null,\"days_left\":null");
+    }
+    HSTS_OUT_LIT(o, ",\"names\":");
+    json_string_array(o, p, c->names);
+    HSTS_OUT_LIT(o, ",\"chain_complete\":");
+    if (c->chain_complete < 0) {
+        HSTS_OUT_LIT(o, "null");
+    }
+    else if (c->chain_complete) {
+        HSTS_OUT_LIT(o, "true");
+    }
+    else {
+        HSTS_OUT_LIT(o, "false");
+    }
+    HSTS_OUT_LIT(o, ",\"findings\":");
+    json_finding_list(o, c->findings);
+    HSTS_OUT_LIT(o, "}");
+}
+
+static void json_bool(hsts_out_t *o, int v)
+{
+    if (v) {
+        HSTS_OUT_LIT(o, "true");
+    }
+    else {
+        HSTS_OUT_LIT(o, "false");
+    }
+}
+
+static void json_vhost(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *v,
+                       apr_time_t now)
+{
+    HSTS_OUT_LIT(o, "{\"name\":");
+    hsts_out_json(o, p, v->name ? v->name : "");
+    HSTS_OUT_LIT(o, ",\"aliases\":");
+    json_string_array(o, p, v->aliases);
+    HSTS_OUT_LIT(o, ",\"tls\":");
+    json_bool(o, v->tls);
+    HSTS_OUT_LIT(o, ",\"main_server\":");
+    json_bool(o, v->main_server);
+    HSTS_OUT_LIT(o, ",\"mode\":");
+    hsts_out_json(o, p, v->mode ? v->mode : "");
+    HSTS_OUT_LIT(o, ",\"policy\":");
+    hsts_out_json(o, p, v->policy);
+    HSTS_OUT_LIT(o, ",\"counters\":");
+    json_counters(o, v->counters);
+    HSTS_OUT_LIT(o, ",\"findings\":");
+    json_finding_counts(o, v->findings);
+    HSTS_OUT_LIT(o, ",\"certificate\":");
+    json_certificate(o, p, v->cert, now);
+    HSTS_OUT_LIT(o, ",\"guard\":{\"withhold\":");
+    json_bool(o, v->guard_withhold);
+    HSTS_OUT_LIT(o, ",\"unsafe_subdomains\":");
+    json_string_array(o, p, v->unsafe_subdomains);
+    HSTS_OUT_LIT(o, "}}");
+}
+
+static void json_recent(hsts_out_t *o, apr_pool_t *p, const hsts_status_recent_t *e)
+{
+    HSTS_OUT_LIT(o, "{\"time\":\"");
+    hsts_out_iso_time(o, e->time);
+    HSTS_OUT_LIT(o, "\",\"vhost\":");
+    hsts_out_json(o, p, e->vhost ? e->vhost : "");
+    HSTS_OUT_LIT(o, ",\"host\":");
+    hsts_out_json(o, p, e->host ? e->host : "");
+    HSTS_OUT_LIT(o, ",\"path\":");
+    hsts_out_json(o, p, e->path ? e->path : "");
+    HSTS_OUT_LIT(o, ",\"findings\":");
+    json_finding_list(o, e->findings);
+    HSTS_OUT_LIT(o, "}");
+}
+
+void hsts_status_render_json(const hsts_status_snapshot_t *snap,
+                             hsts_write_fn write, void *baton, apr_pool_t *scratch)
+{
+    apr_pool_t *p = hsts_status_row_pool(scratch);
+    hsts_out_t o;
+    apr_size_t i;
+
+    hsts_out_init(&o, write, baton, scratch);
+    HSTS_OUT_LIT(&o, "{\"module\":");
+    hsts_out_json(&o, p, hsts_status_module_name(snap));
+    HSTS_OUT_LIT(&o, ",\"version\":");
+    hsts_out_json(&o, p, hsts_status_module_version(snap));
+    HSTS_OUT_LIT(&o, ",\"uptime_s\":");
+    hsts_out_i64(&o, snap->uptime_s);
+    HSTS_OUT_LIT(&o, ",\"started\":\"");
+    hsts_out_iso_time(&o, snap->started);
+    HSTS_OUT_LIT(&o, "\",\"time\":\"");
+    hsts_out_iso_time(&o, snap->now);
+    HSTS_OUT_LIT(&o, "\",\"recent_capacity\":");
+    hsts_out_u64(&o, snap->recent_capacity);
+    HSTS_OUT_LIT(&o, ",\n\"totals\":");
+    json_counters(&o, snap->counters);
+    HSTS_OUT_LIT(&o, ",\n\"findings\":");
+    json_finding_counts(&o, snap->findings);
+    HSTS_OUT_LIT(&o, ",\n\"vhosts\":[");
+    for (i = 0; i < snap->n_vhosts; i++) {
+        apr_pool_clear(p);
+        hsts_out_str(&o, i ? ",\n" : "\n");
+        json_vhost(&o, p, snap->vhosts + i, snap->now);
+    }
+    HSTS_OUT_LIT(&o, "],\n\"recent\":[");
+    for (i = 0; i < snap->n_recent; i++) {
+        apr_pool_clear(p);
+        hsts_out_str(&o, i ? ",\n" : "\n");
+        json_recent(&o, p, snap->recent + i);
+    }
+    HSTS_OUT_LIT(&o, "]}\n");
+    hsts_out_flush(&o);
+    apr_pool_destroy(p);
+}

@@ -1,0 +1,298 @@
+/* Licensed under the Apache License, Version 2.0 (see LICENSE).
+ *
+ * status_model.c: the status page's data model (design.md section 7,
+ * docs/status.md): the query that picks a format, the snapshot read from
+ * the statistics area, the totals derived from it, and the one entry point
+ * that renders a snapshot in a format. Each format has its own file
+ * (status_html.c, status_auto.c, status_json.c, status_metrics.c); they
+ * all read the same snapshot, as mod_md renders one status model to each
+ * of its formats.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+#include "status_model.h"
+#include "hsts_duration.h"
+
+#include <apr_atomic.h>
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include <string.h>
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+const char *hsts_status_version(void)
+{
+    return PACKAGE_VERSION;
+}
+
+/* ---- names ------------------------------------------------------------ */
+
+const hsts_status_counter_name_t hsts_status_counter_names[HSTS_C_COUNT] = {
+    { "requests_https", "RequestsHttps", "HTTPS responses",
+      "HTTPS responses the module examined (every HSTSMode but off)." },
+    { "requests_http", "RequestsHttp", "HTTP responses",
+      "Plain-HTTP responses the module examined (every HSTSMode but off)." },
+    { "sts_added", "StsAdded", "STS added",
+      "HTTPS responses without a valid Strict-Transport-Security that got the configured policy." },
+    { "sts_kept", "StsKept", "STS kept",
+      "HTTPS responses whose valid Strict-Transport-Security from the application was kept." },
+    { "sts_replaced", "StsReplaced", "STS replaced",
+      "HTTPS responses whose Strict-Transport-Security fields were replaced by the configured policy." },
+    { "sts_removed", "StsRemoved", "STS removed",
+      "Plain-HTTP responses Strict-Transport-Security was removed from (RFC 6797 section 7.2)." },
+    { "sts_withheld", "StsWithheld", "STS withheld",
+      "HTTPS responses Strict-Transport-Security was withheld from by HSTSGuard withhold." },
+    { "client_cert_rejected_495", "ClientCertRejected495", "Rejected 495",
+      "Requests rejected because the client certificate failed verification (495 or the configured status)." },
+    { "client_cert_rejected_496", "ClientCertRejected496", "Rejected 496",
+      "Requests rejected because no client certificate was sent (496 or the configured status)." },
+};
+
+const char *hsts_status_counter_key(hsts_counter_e counter)
+{
+    if ((int)counter < 0 || counter >= HSTS_C_COUNT) {
+        return NULL;
+    }
+    return hsts_status_counter_names[counter].key;
+}
+
+const char *hsts_status_content_type(hsts_status_format_e format)
+{
+    switch (format) {
+    case HSTS_STATUS_AUTO:
+        return "text/plain; charset=utf-8";
+    case HSTS_STATUS_JSON:
+        return "application/json";
+    case HSTS_STATUS_METRICS:
+        return "text/plain; version=0.0.4; charset=utf-8";
+    default:
+        return "text/html; charset=utf-8";
+    }
+}
+
+/* ---- query ------------------------------------------------------------- */
+
+static int key_is(const char *key, apr_size_t len, const char *name)
+{
+    return strlen(name) == len && !memcmp(key, name, len);
+}
+
+void hsts_status_parse_query(const char *args, hsts_status_query_t *q)
+{
+    int have_format = 0;
+
+    q->format = HSTS_STATUS_HTML;
+    q->refresh = 0;
+    while (args && *args) {
+        apr_size_t len = strcspn(args, "&;");
+        const char *eq = memchr(args, '=', len);
+        apr_size_t klen = eq ? (apr_size_t)(eq - args) : len;
+        hsts_status_format_e f = HSTS_STATUS_HTML;
+
+        if (key_is(args, klen, "auto")) {
+            f = HSTS_STATUS_AUTO;
+        }
+        else if (key_is(args, klen, "json")) {
+            f = HSTS_STATUS_JSON;
+        }
+        else if (key_is(args, klen, "metrics")) {
+            f = HSTS_STATUS_METRICS;
+        }
+        else if (key_is(args, klen, "refresh")) {
+            apr_int64_t t = 0;
+            const char *v = eq ? eq + 1 : NULL, *end = args + len;
+
+            if (v && v < end) {
+                for (; v < end && apr_isdigit(*v) && t <= HSTS_STATUS_REFRESH_MAX; v++) {
+                    t = t * 10 + (*v - '0');
+                }
+                if (v < end && !apr_isdigit(*v)) {
+                    t = 0;          /* "refresh=5x": not a number */
+                }
+            }
+            q->refresh = t < 1 ? HSTS_STATUS_REFRESH_DEFAULT
+                         : t > HSTS_STATUS_REFRESH_MAX ? HSTS_STATUS_REFRESH_MAX : (int)t;
+        }
+        if (f != HSTS_STATUS_HTML && !have_format) {
+            q->format = f;
+            have_format = 1;
+        }
+        args += len;
+        if (*args) {
+            args++;
+        }
+    }
+}
+
+/* ---- snapshot ---------------------------------------------------------- */
+
+static void copy_set(apr_uint64_t *counters, apr_uint64_t *findings, hsts_stats_set_t *set)
+{
+    int i;
+
+    for (i = 0; i < HSTS_C_COUNT; i++) {
+        counters[i] = apr_atomic_read64(&set->counters[i]);
+    }
+    for (i = 0; i < HSTS_F_COUNT; i++) {
+        findings[i] = apr_atomic_read64(&set->findings[i]);
+    }
+}
+
+void hsts_status_vhost_counters(hsts_status_vhost_t *row, hsts_stats_t *stats,
+                                apr_uint32_t index)
+{
+    if (!stats || index == 0 || index >= stats->n_sets) {
+        memset(row->counters, 0, sizeof(row->counters));
+        memset(row->findings, 0, sizeof(row->findings));
+        return;
+    }
+    copy_set(row->counters, row->findings, hsts_stats_set(stats, index));
+}
+
+void hsts_status_snapshot_init(hsts_status_snapshot_t *snap, apr_pool_t *p,
+                               hsts_stats_t *stats, apr_time_t now, int with_recent)
+{
+    memset(snap, 0, sizeof(*snap));
+    snap->now = now;
+    snap->started = now;
+    if (!stats) {
+        return;
+    }
+    snap->started = stats->started;
+    snap->uptime_s = now > stats->started ? apr_time_sec(now - stats->started) : 0;
+    snap->recent_capacity = stats->ring_size;
+    copy_set(snap->counters, snap->findings, hsts_stats_set(stats, 0));
+    if (with_recent && stats->ring_size) {
+        hsts_ring_entry_t *ring = apr_palloc(p, sizeof(*ring) * stats->ring_size);
+        apr_uint32_t n = hsts_stats_ring_read(stats, ring, stats->ring_size), i;
+        hsts_status_recent_t *recent = apr_palloc(p, sizeof(*recent) * (n ? n : 1));
+
+        for (i = 0; i < n; i++) {
+            hsts_ring_entry_t *e = ring + i;
+            const hsts_stats_set_t *set = e->vhost && e->vhost < stats->n_sets
+                ? hsts_stats_set(stats, e->vhost) : NULL;
+
+            e->host[sizeof(e->host) - 1] = '\0';
+            e->path[sizeof(e->path) - 1] = '\0';
+            recent[i].time = e->time;
+            recent[i].vhost = set ? apr_pstrndup(p, set->name, sizeof(set->name)) : "";
+            recent[i].host = e->host;
+            recent[i].path = e->path;
+            recent[i].findings = e->findings;
+        }
+        snap->recent = recent;
+        snap->n_recent = n;
+    }
+}
+
+/* ---- totals derived from a snapshot -------------------------------------- */
+
+const char *hsts_status_module_name(const hsts_status_snapshot_t *snap)
+{
+    return snap->module ? snap->module : "mod_hsts_audit";
+}
+
+const char *hsts_status_module_version(const hsts_status_snapshot_t *snap)
+{
+    return snap->version ? snap->version : PACKAGE_VERSION;
+}
+
+apr_uint64_t hsts_status_sum_findings(const apr_uint64_t *findings, int severity)
+{
+    apr_uint64_t n = 0;
+    int i;
+
+    for (i = 0; i < HSTS_F_COUNT; i++) {
+        if (severity < 0 || (int)hsts_finding_info((hsts_finding_e)i)->severity == severity) {
+            n += findings[i];
+        }
+    }
+    return n;
+}
+
+int hsts_status_count_bits(hsts_findings_t set)
+{
+    int n = 0;
+
+    for (; set; set &= set - 1) {
+        n++;
+    }
+    return n;
+}
+
+apr_uint64_t hsts_status_count_rows(const hsts_status_snapshot_t *snap, int what)
+{
+    apr_uint64_t n = 0;
+    apr_size_t i;
+
+    for (i = 0; i < snap->n_vhosts; i++) {
+        const hsts_status_vhost_t *v = snap->vhosts + i;
+
+        if (what == HSTS_ROW_WITHHOLD ? v->guard_withhold != 0
+            : (v->unsafe_subdomains && v->unsafe_subdomains->nelts > 0)) {
+            n++;
+        }
+    }
+    return n;
+}
+
+apr_pool_t *hsts_status_row_pool(apr_pool_t *scratch)
+{
+    apr_pool_t *p;
+
+    apr_pool_create(&p, scratch);
+    return p;
+}
+
+void hsts_status_cert_totals(const hsts_status_snapshot_t *snap,
+                             hsts_status_cert_totals_t *t)
+{
+    apr_size_t i;
+
+    memset(t, 0, sizeof(*t));
+    for (i = 0; i < snap->n_vhosts; i++) {
+        const hsts_status_cert_t *cert = snap->vhosts[i].cert;
+
+        if (!cert) {
+            continue;
+        }
+        t->audited++;
+        if (cert->findings) {
+            t->with_findings++;
+        }
+        if (cert->not_after) {
+            apr_int64_t d = hsts_days_until(cert->not_after, snap->now);
+
+            if (!t->have_days || d < t->min_days_left) {
+                t->min_days_left = d;
+                t->have_days = 1;
+            }
+        }
+    }
+}
+
+/* ---- rendering ------------------------------------------------------------ */
+
+void hsts_status_render(hsts_status_format_e format, const hsts_status_snapshot_t *snap,
+                        unsigned flags, int refresh, hsts_write_fn write, void *baton,
+                        apr_pool_t *scratch)
+{
+    switch (format) {
+    case HSTS_STATUS_AUTO:
+        hsts_status_render_auto(snap, flags, write, baton, scratch);
+        break;
+    case HSTS_STATUS_JSON:
+        hsts_status_render_json(snap, write, baton, scratch);
+        break;
+    case HSTS_STATUS_METRICS:
+        hsts_status_render_metrics(snap, write, baton, scratch);
+        break;
+    default:
+        hsts_status_render_html(snap, flags, refresh, write, baton, scratch);
+        break;
+    }
+}
