@@ -53,6 +53,7 @@ typedef struct {
 /** One entry of the recent-findings ring. */
 typedef struct {
     volatile apr_uint32_t seq;       /**< odd while being written */
+    apr_uint32_t number;             /**< which entry ever written (ring_next when claimed) */
     apr_uint32_t vhost;              /**< set index (1..n) */
     apr_time_t time;                 /**< when (microseconds since the epoch) */
     hsts_findings_t findings;
@@ -132,12 +133,38 @@ int hsts_stats_may_log(hsts_stats_t *stats, apr_uint32_t vhost,
 void hsts_stats_ring_add(hsts_stats_t *stats, apr_uint32_t vhost, apr_time_t now,
                          hsts_findings_t findings, const char *host, const char *path);
 
+/** Where a reader of the ring is: the ring as it was when reading began
+ *  (written), and how many entries back from the newest it has gone. */
+typedef struct {
+    apr_uint32_t written;            /**< ring_next when hsts_stats_ring_start ran */
+    apr_uint32_t age;                /**< next entry to read: 0 is the newest */
+} hsts_ring_cursor_t;
+
 /**
- * Copy the ring's entries, newest first, skipping entries being written.
+ * Start reading the ring, newest first, as it is now. Entries written after
+ * this are not read; entries overwritten while reading are skipped (each
+ * entry carries its number, so an overwritten slot is never taken for the
+ * entry that was there).
  * @param stats  the area: read only (atomic loads), but shared memory that
  *               other processes write, so not const (APR's atomic loads take
  *               a non-const pointer)
- * @param out    room for max entries
+ * @param cur    out
+ * @return the entries that are complete now (an upper bound of what the
+ *         reads will return)
+ */
+apr_uint32_t hsts_stats_ring_start(hsts_stats_t *stats, hsts_ring_cursor_t *cur);
+
+/**
+ * Copy the next entries (newest first) from where cur is, skipping entries
+ * being written or overwritten since hsts_stats_ring_start.
+ * @param out  room for max entries
+ * @return how many were copied; 0 at the end
+ */
+apr_uint32_t hsts_stats_ring_next(hsts_stats_t *stats, hsts_ring_cursor_t *cur,
+                                  hsts_ring_entry_t *out, apr_uint32_t max);
+
+/**
+ * Copy up to max of the ring's entries, newest first (start + next).
  * @return how many were copied
  */
 apr_uint32_t hsts_stats_ring_read(hsts_stats_t *stats, hsts_ring_entry_t *out,

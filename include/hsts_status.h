@@ -91,8 +91,16 @@ typedef struct hsts_status_snapshot {
     apr_uint64_t findings[HSTS_F_COUNT];   /**< server totals */
     const hsts_status_vhost_t *vhosts;
     apr_size_t n_vhosts;
+    /** The recent findings, newest first: either an array (hand-made
+     *  snapshots: tests, bench) or, when ring is set (hsts_status_snapshot_init),
+     *  read from the shared ring in small parts while rendering, so memory
+     *  stays bounded whatever HSTSRecentFindings is. n_recent is the count
+     *  when the snapshot was taken; entries overwritten before they are
+     *  rendered are left out. Read them with hsts_status_recent_each(). */
     const hsts_status_recent_t *recent;
     apr_size_t n_recent;
+    hsts_stats_t *ring;
+    hsts_ring_cursor_t ring_from;
 } hsts_status_snapshot_t;
 
 typedef enum {
@@ -141,9 +149,9 @@ const char *hsts_status_counter_key(hsts_counter_e counter);
 /**
  * Fill the server-wide part of a snapshot from a statistics area: zeroes
  * *snap, then sets now, started, uptime_s, recent_capacity, the totals and
- * (with_recent) the recent ring, newest first, with each entry's vhost named
- * from its counter set. module, version, vhosts etc. are the caller's.
- * @param p            pool for the ring copy
+ * (with_recent) where the recent ring is read from and n_recent; nothing of
+ * the ring is copied here. module, version, vhosts etc. are the caller's.
+ * @param p            unused (kept for the callers; nothing is allocated)
  * @param stats        the area (read with atomic loads, never written; not const:
  *                     shared memory other processes write, see hsts_stats_ring_read)
  * @param with_recent  0 to skip the ring (mod_status section, metrics)
@@ -151,6 +159,23 @@ const char *hsts_status_counter_key(hsts_counter_e counter);
 void hsts_status_snapshot_init(hsts_status_snapshot_t *snap, apr_pool_t *p,
                                hsts_stats_t *stats, apr_time_t now,
                                int with_recent);
+
+/** Called for each recent entry: index counts from 0 in the order given
+ *  (newest first); e and its strings live in p, which is cleared after the
+ *  call. */
+typedef void (*hsts_status_recent_fn)(void *baton, apr_pool_t *p, apr_size_t index,
+                                      const hsts_status_recent_t *e);
+
+/**
+ * Call fn for each recent entry of a snapshot, newest first: the array, or
+ * the shared ring read a few entries at a time (each entry's vhost named
+ * from its counter set). Memory: a fixed buffer on the stack and p, cleared
+ * per entry.
+ * @param p  pool for each entry's strings (cleared before each call)
+ * @return how many entries fn was called with (<= n_recent)
+ */
+apr_size_t hsts_status_recent_each(const hsts_status_snapshot_t *snap, apr_pool_t *p,
+                                   hsts_status_recent_fn fn, void *baton);
 
 /**
  * Copy one counter set (1..n) of the area into a vhost row's counters and

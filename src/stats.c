@@ -148,6 +148,7 @@ void hsts_stats_ring_add(hsts_stats_t *stats, apr_uint32_t vhost, apr_time_t now
     if ((seq & 1) || apr_atomic_cas32(&e->seq, seq + 1, seq) != seq) {
         return;
     }
+    e->number = n;
     e->vhost = vhost;
     e->time = now;
     e->findings = findings;
@@ -156,25 +157,61 @@ void hsts_stats_ring_add(hsts_stats_t *stats, apr_uint32_t vhost, apr_time_t now
     apr_atomic_inc32(&e->seq);
 }
 
+/* Entry `age` back from the newest when the cursor started, copied into
+ * *out if it is complete and still that entry; 1 if so. */
+static int ring_copy(hsts_stats_t *stats, const hsts_ring_cursor_t *cur, apr_uint32_t age,
+                     hsts_ring_entry_t *out)
+{
+    apr_uint32_t number = cur->written - 1 - age;
+    hsts_ring_entry_t *e = ring_of(stats) + (number % stats->ring_size);
+    apr_uint32_t before = apr_atomic_read32(&e->seq);
+
+    if ((before & 1) || before == 0) {
+        return 0;
+    }
+    *out = *e;
+    return apr_atomic_read32(&e->seq) == before && out->number == number;
+}
+
+static apr_uint32_t ring_avail(const hsts_stats_t *stats, const hsts_ring_cursor_t *cur)
+{
+    return cur->written < stats->ring_size ? cur->written : stats->ring_size;
+}
+
+apr_uint32_t hsts_stats_ring_start(hsts_stats_t *stats, hsts_ring_cursor_t *cur)
+{
+    apr_uint32_t age, n = 0, avail;
+
+    cur->written = apr_atomic_read32(&stats->ring_next);
+    cur->age = 0;
+    avail = ring_avail(stats, cur);
+    for (age = 0; age < avail; age++) {
+        hsts_ring_entry_t *e = ring_of(stats) + ((cur->written - 1 - age) % stats->ring_size);
+        apr_uint32_t seq = apr_atomic_read32(&e->seq);
+
+        if (!(seq & 1) && seq != 0 && e->number == cur->written - 1 - age) {
+            n++;
+        }
+    }
+    return n;
+}
+
+apr_uint32_t hsts_stats_ring_next(hsts_stats_t *stats, hsts_ring_cursor_t *cur,
+                                  hsts_ring_entry_t *out, apr_uint32_t max)
+{
+    apr_uint32_t avail = ring_avail(stats, cur), got = 0;
+
+    for (; cur->age < avail && got < max; cur->age++) {
+        got += (apr_uint32_t)ring_copy(stats, cur, cur->age, out + got);
+    }
+    return got;
+}
+
 apr_uint32_t hsts_stats_ring_read(hsts_stats_t *stats, hsts_ring_entry_t *out,
                                   apr_uint32_t max)
 {
-    apr_uint32_t written = apr_atomic_read32(&stats->ring_next);
-    apr_uint32_t avail = written < stats->ring_size ? written : stats->ring_size;
-    apr_uint32_t i, got = 0;
+    hsts_ring_cursor_t cur;
 
-    for (i = 0; i < avail && got < max; i++) {
-        hsts_ring_entry_t *e = ring_of(stats) + ((written - 1 - i) % stats->ring_size);
-        apr_uint32_t before = apr_atomic_read32(&e->seq);
-
-        if ((before & 1) || before == 0) {
-            continue;
-        }
-        out[got] = *e;
-        if (apr_atomic_read32(&e->seq) != before) {
-            continue;
-        }
-        got++;
-    }
-    return got;
+    hsts_stats_ring_start(stats, &cur);
+    return hsts_stats_ring_next(stats, &cur, out, max);
 }

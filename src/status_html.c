@@ -514,8 +514,12 @@ static void html_mutual_tls(hsts_out_t *o, const hsts_status_snapshot_t *snap)
     HSTS_OUT_LIT(o, "</table>\n");
 }
 
-static void html_recent_row(hsts_out_t *o, apr_pool_t *p, const hsts_status_recent_t *e)
+static void html_recent_row(void *baton, apr_pool_t *p, apr_size_t index,
+                            const hsts_status_recent_t *e)
 {
+    hsts_out_t *o = baton;
+
+    (void)index;
     HSTS_OUT_LIT(o, "<tr><td>");
     hsts_out_iso_time(o, e->time);
     HSTS_OUT_LIT(o, "</td><td>");
@@ -531,8 +535,6 @@ static void html_recent_row(hsts_out_t *o, apr_pool_t *p, const hsts_status_rece
 
 static void html_recent(hsts_out_t *o, apr_pool_t *p, const hsts_status_snapshot_t *snap)
 {
-    apr_size_t i;
-
     HSTS_OUT_LIT(o, "<h2>Recent findings (");
     hsts_out_u64(o, snap->n_recent);
     HSTS_OUT_LIT(o, " of at most ");
@@ -543,10 +545,7 @@ static void html_recent(hsts_out_t *o, apr_pool_t *p, const hsts_status_snapshot
     }
     HSTS_OUT_LIT(o, "<table>\n<tr><th>Time</th><th>Virtual host</th><th>Host</th><th>Path</th>"
                     "<th>Findings</th></tr>\n");
-    for (i = 0; i < snap->n_recent; i++) {
-        apr_pool_clear(p);
-        html_recent_row(o, p, snap->recent + i);
-    }
+    hsts_status_recent_each(snap, p, html_recent_row, o);
     HSTS_OUT_LIT(o, "</table>\n");
 }
 

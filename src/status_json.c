@@ -156,9 +156,12 @@ static void json_vhost(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *
     HSTS_OUT_LIT(o, "}}");
 }
 
-static void json_recent(hsts_out_t *o, apr_pool_t *p, const hsts_status_recent_t *e)
+static void json_recent(void *baton, apr_pool_t *p, apr_size_t index,
+                        const hsts_status_recent_t *e)
 {
-    HSTS_OUT_LIT(o, "{\"time\":\"");
+    hsts_out_t *o = baton;
+
+    hsts_out_str(o, index ? ",\n{\"time\":\"" : "\n{\"time\":\"");
     hsts_out_iso_time(o, e->time);
     HSTS_OUT_LIT(o, "\",\"vhost\":");
     hsts_out_json(o, p, e->vhost ? e->vhost : "");
@@ -202,11 +205,7 @@ void hsts_status_render_json(const hsts_status_snapshot_t *snap,
         json_vhost(&o, p, snap->vhosts + i, snap->now);
     }
     HSTS_OUT_LIT(&o, "],\n\"recent\":[");
-    for (i = 0; i < snap->n_recent; i++) {
-        apr_pool_clear(p);
-        hsts_out_str(&o, i ? ",\n" : "\n");
-        json_recent(&o, p, snap->recent + i);
-    }
+    hsts_status_recent_each(snap, p, json_recent, &o);
     HSTS_OUT_LIT(&o, "]}\n");
     hsts_out_flush(&o);
     apr_pool_destroy(p);

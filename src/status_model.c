@@ -156,6 +156,7 @@ void hsts_status_vhost_counters(hsts_status_vhost_t *row, hsts_stats_t *stats,
 void hsts_status_snapshot_init(hsts_status_snapshot_t *snap, apr_pool_t *p,
                                hsts_stats_t *stats, apr_time_t now, int with_recent)
 {
+    (void)p;
     memset(snap, 0, sizeof(*snap));
     snap->now = now;
     snap->started = now;
@@ -167,26 +168,58 @@ void hsts_status_snapshot_init(hsts_status_snapshot_t *snap, apr_pool_t *p,
     snap->recent_capacity = stats->ring_size;
     copy_set(snap->counters, snap->findings, hsts_stats_set(stats, 0));
     if (with_recent && stats->ring_size) {
-        hsts_ring_entry_t *ring = apr_palloc(p, sizeof(*ring) * stats->ring_size);
-        apr_uint32_t n = hsts_stats_ring_read(stats, ring, stats->ring_size), i;
-        hsts_status_recent_t *recent = apr_palloc(p, sizeof(*recent) * (n ? n : 1));
+        snap->ring = stats;
+        snap->n_recent = hsts_stats_ring_start(stats, &snap->ring_from);
+    }
+}
 
-        for (i = 0; i < n; i++) {
-            hsts_ring_entry_t *e = ring + i;
+/* Entries read from the shared ring at a time (about 9 KiB of stack). */
+#define RECENT_CHUNK 32
+
+static apr_size_t recent_from_ring(const hsts_status_snapshot_t *snap, apr_pool_t *p,
+                                   hsts_status_recent_fn fn, void *baton)
+{
+    hsts_stats_t *stats = snap->ring;
+    hsts_ring_cursor_t cur = snap->ring_from;
+    hsts_ring_entry_t chunk[RECENT_CHUNK];
+    apr_size_t done = 0;
+    apr_uint32_t n, i;
+
+    while (done < snap->n_recent
+           && (n = hsts_stats_ring_next(stats, &cur, chunk, RECENT_CHUNK)) > 0) {
+        for (i = 0; i < n && done < snap->n_recent; i++) {
+            hsts_ring_entry_t *e = chunk + i;
             const hsts_stats_set_t *set = e->vhost && e->vhost < stats->n_sets
                 ? hsts_stats_set(stats, e->vhost) : NULL;
+            hsts_status_recent_t r;
 
+            apr_pool_clear(p);
             e->host[sizeof(e->host) - 1] = '\0';
             e->path[sizeof(e->path) - 1] = '\0';
-            recent[i].time = e->time;
-            recent[i].vhost = set ? apr_pstrndup(p, set->name, sizeof(set->name)) : "";
-            recent[i].host = e->host;
-            recent[i].path = e->path;
-            recent[i].findings = e->findings;
+            r.time = e->time;
+            r.vhost = set ? apr_pstrndup(p, set->name, sizeof(set->name)) : "";
+            r.host = e->host;
+            r.path = e->path;
+            r.findings = e->findings;
+            fn(baton, p, done++, &r);
         }
-        snap->recent = recent;
-        snap->n_recent = n;
     }
+    return done;
+}
+
+apr_size_t hsts_status_recent_each(const hsts_status_snapshot_t *snap, apr_pool_t *p,
+                                   hsts_status_recent_fn fn, void *baton)
+{
+    apr_size_t i;
+
+    if (snap->ring) {
+        return recent_from_ring(snap, p, fn, baton);
+    }
+    for (i = 0; snap->recent && i < snap->n_recent; i++) {
+        apr_pool_clear(p);
+        fn(baton, p, i, snap->recent + i);
+    }
+    return i;
 }
 
 /* ---- totals derived from a snapshot -------------------------------------- */

@@ -386,8 +386,36 @@ END_TEST
 
 /* ---- snapshot from a statistics area ------------------------------------ */
 
+/* Collects what hsts_status_recent_each() hands over (strings copied:
+ * the entry's pool is cleared after each call). */
+typedef struct {
+    hsts_status_recent_t e[8];
+    apr_size_t index[8];
+    char vhost[8][64], host[8][64], path[8][64];
+} recent_got_t;
+
+static void collect_recent(void *baton, apr_pool_t *p, apr_size_t index,
+                           const hsts_status_recent_t *e)
+{
+    recent_got_t *g = baton;
+
+    (void)p;
+    if (index < 8) {
+        g->e[index] = *e;
+        g->index[index] = index;
+        apr_cpystrn(g->vhost[index], e->vhost, sizeof(g->vhost[index]));
+        apr_cpystrn(g->host[index], e->host, sizeof(g->host[index]));
+        apr_cpystrn(g->path[index], e->path, sizeof(g->path[index]));
+        g->e[index].vhost = g->vhost[index];
+        g->e[index].host = g->host[index];
+        g->e[index].path = g->path[index];
+    }
+}
+
 START_TEST(snapshot_from_stats)
 {
+    recent_got_t got;
+    apr_pool_t *entry_pool;
     void *mem = apr_pcalloc(pool, hsts_stats_size(2, 4));
     hsts_stats_t *st = hsts_stats_init(mem, 2, 4, T0 - apr_time_from_sec(100));
     hsts_status_snapshot_t snap;
@@ -414,11 +442,28 @@ START_TEST(snapshot_from_stats)
     ck_assert_uint_eq(snap.counters[HSTS_C_REQUESTS_HTTP], 1);
     ck_assert_uint_eq(snap.findings[HSTS_F_HEADER_MULTIPLE], 1);
     ck_assert_uint_eq(snap.n_recent, 2);
-    ck_assert_str_eq(snap.recent[0].vhost, "b.test:80");     /* newest first */
-    ck_assert_str_eq(snap.recent[0].host, HOSTILE);
-    ck_assert_str_eq(snap.recent[0].path, "/" HOSTILE);
-    ck_assert_str_eq(snap.recent[1].vhost, "a.test:443");
-    ck_assert_str_eq(snap.recent[1].path, "/first");
+    ck_assert_ptr_null(snap.recent);                /* nothing copied up front */
+    apr_pool_create(&entry_pool, pool);             /* cleared per entry */
+    ck_assert_uint_eq(hsts_status_recent_each(&snap, entry_pool, collect_recent, &got), 2);
+    ck_assert_str_eq(got.e[0].vhost, "b.test:80");     /* newest first */
+    ck_assert_str_eq(got.e[0].host, HOSTILE);
+    ck_assert_str_eq(got.e[0].path, "/" HOSTILE);
+    ck_assert_str_eq(got.e[1].vhost, "a.test:443");
+    ck_assert_str_eq(got.e[1].path, "/first");
+    ck_assert_uint_eq(got.index[1], 1);
+
+    /* Written after the snapshot: not listed. The ring holds 4: two more
+     * overwrite nothing yet; three more overwrite "/first", which is then
+     * left out rather than shown with another entry's data. */
+    hsts_stats_ring_add(st, 1, T0, HSTS_FINDING_BIT(HSTS_F_HEADER_MULTIPLE), "c", "/3");
+    hsts_stats_ring_add(st, 1, T0, HSTS_FINDING_BIT(HSTS_F_HEADER_MULTIPLE), "c", "/4");
+    memset(&got, 0, sizeof(got));
+    ck_assert_uint_eq(hsts_status_recent_each(&snap, entry_pool, collect_recent, &got), 2);
+    ck_assert_str_eq(got.e[1].path, "/first");
+    hsts_stats_ring_add(st, 1, T0, HSTS_FINDING_BIT(HSTS_F_HEADER_MULTIPLE), "c", "/5");
+    memset(&got, 0, sizeof(got));
+    ck_assert_uint_eq(hsts_status_recent_each(&snap, entry_pool, collect_recent, &got), 1);
+    ck_assert_str_eq(got.e[0].path, "/" HOSTILE);
 
     hsts_status_snapshot_init(&snap, pool, st, T0, 0);
     ck_assert_uint_eq(snap.n_recent, 0);
