@@ -41,6 +41,9 @@ static const command_rec hsts_cmds[] = {
                   RSRC_CONF | ACCESS_CONF,
                   "statuses (4xx) for a failed and for a missing client certificate "
                   "(default 495 496)"),
+    AP_INIT_TAKE1("HSTSCertCheckInterval", hsts_cmd_check_interval, NULL, RSRC_CONF,
+                  "how often the certificates of every TLS vhost are audited again "
+                  "while the server runs: a duration >= 10s, or off (default 1h)"),
     AP_INIT_TAKE1("HSTSRecentFindings", hsts_cmd_recent_findings, NULL, RSRC_CONF,
                   "entries in the shared ring of recent findings (default 64)"),
     { NULL }

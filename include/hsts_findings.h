@@ -46,6 +46,7 @@ typedef enum {
     HSTS_F_CERT_CHAIN_INCOMPLETE,
     HSTS_F_CERT_UNTRUSTED,
     HSTS_F_CERT_WEAK_SIGNATURE,
+    HSTS_F_CERT_RELOAD_PENDING,
     HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS,
     HSTS_F_CLIENT_CERT_MISSING,
     HSTS_F_CLIENT_CERT_EXPIRED,
@@ -121,6 +122,17 @@ apr_size_t hsts_findings_format(hsts_findings_t set, char *buf, apr_size_t size)
  *         (also for an empty set)
  */
 hsts_severity_e hsts_findings_severity(hsts_findings_t set);
+
+/**
+ * Whether a finding is a problem (design.md section 4): a condition that
+ * stands until it is fixed (cert.*, guard.*), shown as current state with
+ * the time it was first seen; the others are events, counted.
+ * @return 1 for a problem, 0 for an event or an out-of-range id
+ */
+int hsts_finding_is_problem(hsts_finding_e id);
+
+/** Every problem code as one set (the bits hsts_finding_is_problem() accepts). */
+hsts_findings_t hsts_problem_codes(void);
 
 /**
  * A severity's name as every output shows it.

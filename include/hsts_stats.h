@@ -18,6 +18,7 @@
 #include <apr_time.h>
 
 #include "hsts_findings.h"
+#include "hsts_problems.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,6 +49,8 @@ typedef struct {
     volatile apr_uint64_t findings[HSTS_F_COUNT];
     /** Minute (apr_time_sec / 60) of the last log line per finding. */
     volatile apr_uint32_t last_logged[HSTS_F_COUNT];
+    /** The vhost's current problems (the totals set's stays unused). */
+    hsts_problems_t problems;
 } hsts_stats_set_t;
 
 /** One entry of the recent-findings ring. */
@@ -69,6 +72,8 @@ typedef struct {
     apr_uint32_t reserved;
     apr_time_t started;              /**< when the area was first created */
     volatile apr_uint32_t ring_next; /**< entries ever written (wraps) */
+    volatile apr_uint64_t last_check; /**< apr_time_t of the last audit of all
+                                          vhosts (startup or the watch), 0 never */
 } hsts_stats_t;
 
 /**
@@ -91,7 +96,8 @@ hsts_stats_t *hsts_stats_init(void *mem, apr_uint32_t n_vhosts,
 /**
  * Carry counters over from an old area (graceful restart with a changed
  * number of vhosts or ring size): totals always, each vhost set whose name
- * matches, the start time. The ring is not carried over.
+ * matches (counters, and its problems with their first-seen times), the
+ * start time and the last check. The ring is not carried over.
  * @param to    a freshly initialised area with its names set
  * @param from  the previous area (may be NULL: nothing happens)
  */

@@ -45,6 +45,15 @@ typedef struct hsts_status_cert {
     hsts_findings_t findings;        /**< the cert.* findings */
 } hsts_status_cert_t;
 
+/** A problem that stands (design.md section 4): a cert.* or guard.*
+ *  condition, with the time the audit first saw it. */
+typedef struct hsts_status_problem {
+    hsts_finding_e code;             /**< a code with hsts_finding_is_problem() */
+    apr_time_t since;                /**< first seen (0: unknown) */
+    const char *detail;              /**< what exactly (names not covered, OpenSSL's
+                                          reason, notAfter...), or NULL; untrusted bytes */
+} hsts_status_problem_t;
+
 /** One row of the vhost table: one counter set of the statistics area. */
 typedef struct hsts_status_vhost {
     const char *name;                /**< "host:port" */
@@ -66,6 +75,10 @@ typedef struct hsts_status_vhost {
      *  HSTSGuard withhold stops this vhost's STS. */
     apr_array_header_t *unsafe_subdomains;
     int guard_withhold;
+    /** The vhost's current problems, errors first, then in table order; the
+     *  certificate's findings in cert are the current ones too. */
+    const hsts_status_problem_t *problems;
+    apr_size_t n_problems;
 } hsts_status_vhost_t;
 
 /** One entry of the recent-findings ring, newest first in a snapshot. */
@@ -87,6 +100,8 @@ typedef struct hsts_status_snapshot {
     apr_time_t started;              /**< when counting began (survives graceful restarts) */
     apr_int64_t uptime_s;            /**< (now - started) in seconds */
     apr_uint32_t recent_capacity;    /**< HSTSRecentFindings */
+    apr_time_t last_check;           /**< when every vhost was last audited (startup or
+                                          the watch, design.md section 5a), 0: never */
     apr_uint64_t counters[HSTS_C_COUNT];   /**< server totals */
     apr_uint64_t findings[HSTS_F_COUNT];   /**< server totals */
     const hsts_status_vhost_t *vhosts;
@@ -148,7 +163,7 @@ const char *hsts_status_counter_key(hsts_counter_e counter);
 
 /**
  * Fill the server-wide part of a snapshot from a statistics area: zeroes
- * *snap, then sets now, started, uptime_s, recent_capacity, the totals and
+ * *snap, then sets now, started, uptime_s, recent_capacity, last_check, the totals and
  * (with_recent) where the recent ring is read from and n_recent; nothing of
  * the ring is copied here. module, version, vhosts etc. are the caller's.
  * @param p            unused (kept for the callers; nothing is allocated)

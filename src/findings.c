@@ -115,6 +115,10 @@ static const hsts_finding_info_t findings[HSTS_F_COUNT] = {
       "the served chain uses SHA-1 or a weaker signature algorithm",
       "reissue the certificate with SHA-256 or better",
       "NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM / SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED" },
+    { HSTS_F_CERT_RELOAD_PENDING, "cert.reload_pending", HSTS_CAT_CERT, W,
+      "the certificate file on disk is no longer the one being served (renewed, not yet loaded)",
+      "run apachectl graceful (systemctl reload apache2) so the server loads the renewed certificate",
+      "nothing yet; once the served certificate expires NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_CERTIFICATE" },
     { HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS, "guard.subdomain_not_https", HSTS_CAT_GUARD, E,
       "includeSubDomains pins a subdomain this server serves over plain HTTP only or with a failing certificate",
       "serve the subdomain over HTTPS with a good certificate before sending includeSubDomains",
@@ -239,4 +243,24 @@ hsts_severity_e hsts_findings_severity(hsts_findings_t set)
 const char *hsts_severity_name(hsts_severity_e severity)
 {
     return severity == HSTS_SEVERITY_ERROR ? "error" : "warning";
+}
+
+int hsts_finding_is_problem(hsts_finding_e id)
+{
+    const hsts_finding_info_t *info = hsts_finding_info(id);
+
+    return info && (info->category == HSTS_CAT_CERT || info->category == HSTS_CAT_GUARD);
+}
+
+hsts_findings_t hsts_problem_codes(void)
+{
+    hsts_findings_t set = 0;
+    int i;
+
+    for (i = 0; i < HSTS_F_COUNT; i++) {
+        if (hsts_finding_is_problem((hsts_finding_e)i)) {
+            set |= HSTS_FINDING_BIT(i);
+        }
+    }
+    return set;
 }

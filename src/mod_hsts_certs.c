@@ -85,7 +85,7 @@ static apr_array_header_t *vhost_names(apr_pool_t *p, const server_rec *s)
 }
 
 static hsts_cert_report_t *audit_chain(apr_pool_t *p, server_rec *s, X509 *leaf,
-                                       STACK_OF(X509) *chain)
+                                       STACK_OF(X509) *chain, apr_time_t now)
 {
     hsts_srv_conf *sc = hsts_srv_conf_of(s);
     X509_STORE *store = trusted_store(p, s, sc->trusted_ca);
@@ -97,15 +97,27 @@ static hsts_cert_report_t *audit_chain(apr_pool_t *p, server_rec *s, X509 *leaf,
     }
     report = apr_pcalloc(p, sizeof(*report));
     if (hsts_cert_audit(p, leaf, chain, (const char *const *)names->elts, names->nelts,
-                        store, hsts_srv_cert_warn_days(sc), apr_time_now(),
+                        store, hsts_srv_cert_warn_days(sc), now,
                         report) != APR_SUCCESS) {
         return NULL;
     }
     return report;
 }
 
+static apr_status_t free_served(void *data)
+{
+    hsts_srv_conf *sc = data;
+
+    X509_free(sc->served_leaf);
+    sk_X509_pop_free(sc->served_chain, X509_free);
+    sc->served_leaf = NULL;
+    sc->served_chain = NULL;
+    return APR_SUCCESS;
+}
+
 void hsts_certs_audit_ctx(server_rec *s, apr_pool_t *p, SSL_CTX *ssl_ctx)
 {
+    hsts_srv_conf *sc = hsts_srv_conf_of(s);
     STACK_OF(X509) *chain = NULL;
     X509 *leaf = SSL_CTX_get0_certificate(ssl_ctx);
 
@@ -113,7 +125,21 @@ void hsts_certs_audit_ctx(server_rec *s, apr_pool_t *p, SSL_CTX *ssl_ctx)
         return;
     }
     SSL_CTX_get_extra_chain_certs(ssl_ctx, &chain);
-    hsts_srv_conf_of(s)->cert = audit_chain(p, s, leaf, chain);
+    sc->cert = audit_chain(p, s, leaf, chain, apr_time_now());
+    /* The watch audits the same chain again while the server runs: keep
+     * references for as long as this configuration lives. */
+    if (!sc->served_leaf && X509_up_ref(leaf)) {
+        sc->served_leaf = leaf;
+        sc->served_chain = chain ? X509_chain_up_ref(chain) : NULL;
+        apr_pool_cleanup_register(p, sc, free_served, apr_pool_cleanup_null);
+    }
+}
+
+hsts_cert_report_t *hsts_certs_audit_served(apr_pool_t *p, server_rec *s, apr_time_t now)
+{
+    hsts_srv_conf *sc = hsts_srv_conf_of(s);
+
+    return sc->served_leaf ? audit_chain(p, s, sc->served_leaf, sc->served_chain, now) : NULL;
 }
 
 /* ---- startup report ------------------------------------------------------ */
@@ -123,23 +149,30 @@ static int log_level_of(const hsts_finding_info_t *info)
     return info->severity == HSTS_SEVERITY_ERROR ? APLOG_ERR : APLOG_WARNING;
 }
 
-static const char *finding_detail(apr_pool_t *p, const hsts_cert_report_t *cert,
-                                  hsts_finding_e f)
+const char *hsts_certs_detail(apr_pool_t *p, const hsts_cert_report_t *cert,
+                              hsts_finding_e f, const char *verify_error, apr_time_t now)
 {
+    if (!cert) {
+        return "";
+    }
     switch (f) {
     case HSTS_F_CERT_NAME_MISMATCH:
         return apr_psprintf(p, "not covered: %s",
                             apr_array_pstrcat(p, cert->uncovered, ' '));
     case HSTS_F_CERT_CHAIN_INCOMPLETE:
     case HSTS_F_CERT_UNTRUSTED:
-        return apr_psprintf(p, "OpenSSL: %s", cert->verify_error_text
-                                              ? cert->verify_error_text : "verify failed");
+        if (!verify_error || !*verify_error) {
+            verify_error = cert->verify_error_text;
+        }
+        return apr_psprintf(p, "OpenSSL: %s", verify_error ? verify_error : "verify failed");
     case HSTS_F_CERT_WEAK_SIGNATURE:
         return apr_psprintf(p, "algorithm %s", cert->weak_signature
                                                ? cert->weak_signature : "weak");
+    case HSTS_F_CERT_RELOAD_PENDING:
+        return "the certificate file now holds another certificate than the one served";
     default:
         return apr_psprintf(p, "not after %s, %ld days left", cert->not_after_iso,
-                            hsts_days_until(cert->not_after, apr_time_now()));
+                            (long)hsts_days_until(cert->not_after, now));
     }
 }
 
@@ -160,7 +193,7 @@ static void log_cert_findings(apr_pool_t *p, server_rec *s, const char *vhost,
                      "Visitors see %s. Fix: %s.",
                      info->code, info->summary, vhost,
                      cert->subject ? cert->subject : "-",
-                     finding_detail(p, cert, (hsts_finding_e)i),
+                     hsts_certs_detail(p, cert, (hsts_finding_e)i, NULL, apr_time_now()),
                      info->browser_errors ? info->browser_errors : "an error",
                      info->fix);
     }
@@ -168,12 +201,10 @@ static void log_cert_findings(apr_pool_t *p, server_rec *s, const char *vhost,
 
 /* ---- the guard ----------------------------------------------------------- */
 
-/* A TLS vhost whose certificate passed the audit. One that could not be
- * audited (no trusted roots loaded: HSTS00023) is not held against it. */
-static int cert_ok(const hsts_srv_conf *sc)
+/* A TLS vhost whose certificate passed this round's audit. One that could
+ * not be audited (no trusted roots loaded: HSTS00023) is not held against it. */
+static int cert_ok(const hsts_srv_conf *sc, const hsts_cert_report_t *cert)
 {
-    const hsts_cert_report_t *cert = sc->cert;
-
     return sc->is_tls
            && (!cert || !cert->findings
                || hsts_findings_severity(cert->findings) != HSTS_SEVERITY_ERROR);
@@ -194,17 +225,14 @@ static int has_policy(server_rec *s)
     return dc && dc->policy && dc->effective_mode != HSTS_MODE_OFF;
 }
 
-static hsts_guard_vhost_t *guard_table(apr_pool_t *p, server_rec *s_main, int *n)
+static hsts_guard_vhost_t *guard_table(apr_pool_t *p, server_rec *s_main,
+                                       const hsts_audit_round_t *round, int n)
 {
-    hsts_guard_vhost_t *table;
+    hsts_guard_vhost_t *table = apr_pcalloc(p, sizeof(*table) * (apr_size_t)n);
     server_rec *s;
     int i = 0;
 
-    for (*n = 0, s = s_main; s; s = s->next) {
-        (*n)++;
-    }
-    table = apr_pcalloc(p, sizeof(*table) * (apr_size_t)*n);
-    for (s = s_main; s; s = s->next, i++) {
+    for (s = s_main; s && i < n; s = s->next, i++) {
         apr_array_header_t *names = vhost_names(p, s);
         const hsts_srv_conf *sc = hsts_srv_conf_of(s);
 
@@ -216,45 +244,53 @@ static hsts_guard_vhost_t *guard_table(apr_pool_t *p, server_rec *s_main, int *n
         table[i].names = (const char *const *)names->elts;
         table[i].n_names = names->nelts;
         table[i].is_tls = sc->is_tls;
-        table[i].cert_ok = cert_ok(sc);
+        table[i].cert_ok = cert_ok(sc, round[i].cert);
         table[i].pins_subdomains = sc->is_tls && pins_subdomains(s);
     }
     return table;
 }
 
-static void run_guard(apr_pool_t *p, server_rec *s_main, int log)
+static void log_guard(apr_pool_t *p, server_rec *s, const hsts_audit_round_t *r)
 {
-    int n, i = 0;
-    hsts_guard_vhost_t *table = guard_table(p, s_main, &n);
+    const hsts_finding_info_t *info = hsts_finding_info(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS);
+    const hsts_srv_conf *sc = hsts_srv_conf_of(s);
+
+    if (r->unsafe->nelts) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, HSTSLOGNO(00021)
+                     "%s: vhost %s sends includeSubDomains, but these subdomains are "
+                     "not served over HTTPS with a valid certificate here: %s. "
+                     "Visitors see %s. Fix: %s.", info->code, sc->name,
+                     apr_array_pstrcat(p, r->unsafe, ' '), info->browser_errors, info->fix);
+    }
+    if (r->withhold) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, HSTSLOGNO(00022)
+                     "HSTSGuard withhold: vhost %s sends no Strict-Transport-Security "
+                     "until its %s fixed (see the findings above)", sc->name,
+                     r->unsafe->nelts ? "subdomains are" : "certificate is");
+    }
+}
+
+void hsts_certs_guard(apr_pool_t *p, server_rec *s_main, hsts_audit_round_t *round, int n,
+                      int log)
+{
+    hsts_guard_vhost_t *table = guard_table(p, s_main, round, n);
     server_rec *s;
+    int i = 0;
 
-    for (s = s_main; s; s = s->next, i++) {
+    for (s = s_main; s && i < n; s = s->next, i++) {
         hsts_srv_conf *sc = hsts_srv_conf_of(s);
-        int risk;
+        hsts_audit_round_t *r = round + i;
 
+        r->unsafe = apr_array_make(p, 0, sizeof(const char *));
+        r->withhold = 0;
         if (!sc->is_tls || !has_policy(s) || hsts_srv_guard(sc) == HSTS_GUARD_OFF) {
             continue;
         }
-        sc->unsafe_subdomains = hsts_guard_unsafe_subdomains(p, table, n, i);
-        if (sc->unsafe_subdomains->nelts && log) {
-            const hsts_finding_info_t *info = hsts_finding_info(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS);
-
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, HSTSLOGNO(00021)
-                         "%s: vhost %s sends includeSubDomains, but these subdomains are "
-                         "not served over HTTPS with a valid certificate here: %s. "
-                         "Visitors see %s. Fix: %s.", info->code, sc->name,
-                         apr_array_pstrcat(p, sc->unsafe_subdomains, ' '),
-                         info->browser_errors, info->fix);
-        }
-        risk = sc->unsafe_subdomains->nelts || !table[i].cert_ok;
-        if (risk && hsts_srv_guard(sc) == HSTS_GUARD_WITHHOLD) {
-            sc->withhold = 1;
-            if (log) {
-                ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, HSTSLOGNO(00022)
-                             "HSTSGuard withhold: vhost %s sends no Strict-Transport-Security "
-                             "until its %s fixed (see the findings above)", sc->name,
-                             table[i].cert_ok ? "subdomains are" : "certificate is");
-            }
+        r->unsafe = hsts_guard_unsafe_subdomains(p, table, n, i);
+        r->withhold = (r->unsafe->nelts || !table[i].cert_ok)
+                      && hsts_srv_guard(sc) == HSTS_GUARD_WITHHOLD;
+        if (log) {
+            log_guard(p, s, r);
         }
     }
 }
@@ -263,16 +299,21 @@ void hsts_certs_post_config(apr_pool_t *pconf, server_rec *s_main)
 {
     /* httpd runs post_config twice at startup; report in the real pass only. */
     int log = ap_state_query(AP_SQ_MAIN_STATE) != AP_SQ_MS_CREATE_PRE_CONFIG;
+    int n = (int)hsts_srv_conf_of(s_main)->rt->n_vhosts;
+    hsts_audit_round_t *round = apr_pcalloc(pconf, sizeof(*round) * (apr_size_t)(n + 1));
     server_rec *s;
+    int i = 0;
 
-    for (s = s_main; s && log; s = s->next) {
+    for (s = s_main; s && i < n; s = s->next, i++) {
         const hsts_srv_conf *sc = hsts_srv_conf_of(s);
 
-        if (sc->is_tls && sc->cert) {
+        round[i].cert = sc->is_tls ? sc->cert : NULL;
+        if (log && round[i].cert) {
             log_cert_findings(pconf, s, sc->name, sc->cert);
         }
     }
-    run_guard(pconf, s_main, log);
+    hsts_certs_guard(pconf, s_main, round, n, log);
+    hsts_watch_publish(s_main, pconf, round, n, apr_time_now(), 0);
 }
 
 /* ---- apachectl -t: the configuration tree --------------------------------- */

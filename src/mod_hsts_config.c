@@ -31,6 +31,7 @@ void *hsts_create_srv_config(apr_pool_t *p, server_rec *s)
     conf->recent_findings = HSTS_UNSET;
     conf->guard = HSTS_UNSET;
     conf->cert_warn_days = HSTS_UNSET;
+    conf->check_interval = HSTS_UNSET;
     return conf;
 }
 
@@ -45,6 +46,8 @@ void *hsts_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
     conf->cert_warn_days = add->cert_warn_days != HSTS_UNSET ? add->cert_warn_days
                                                              : base->cert_warn_days;
     conf->trusted_ca = add->trusted_ca ? add->trusted_ca : base->trusted_ca;
+    conf->check_interval = add->check_interval != HSTS_UNSET ? add->check_interval
+                                                             : base->check_interval;
     return conf;
 }
 
@@ -64,6 +67,34 @@ const char *hsts_cmd_recent_findings(cmd_parms *cmd, void *dconf, const char *ar
     }
     conf->recent_findings = (int)n;
     return NULL;
+}
+
+const char *hsts_cmd_check_interval(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    hsts_srv_conf *conf = hsts_srv_conf_of(cmd->server);
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+    apr_int64_t seconds = 0;
+
+    (void)dconf;
+    if (err) {
+        return err;
+    }
+    if (!apr_cstr_casecmp(arg, "off")) {
+        conf->check_interval = 0;
+        return NULL;
+    }
+    if (hsts_duration_parse(arg, &seconds) || seconds < HSTS_CHECK_INTERVAL_MIN) {
+        return directive_error(cmd, arg, "must be a duration of at least 10s (e.g. 10m, "
+                               "1h, the default) or off");
+    }
+    conf->check_interval = seconds;
+    return NULL;
+}
+
+apr_int64_t hsts_srv_check_interval(const hsts_srv_conf *main_sc)
+{
+    return main_sc->check_interval != HSTS_UNSET ? main_sc->check_interval
+                                                 : HSTS_CHECK_INTERVAL_DEFAULT;
 }
 
 int hsts_srv_guard(const hsts_srv_conf *sc)

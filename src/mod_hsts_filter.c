@@ -178,6 +178,7 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     sts_fields_t fields;
     hsts_findings_t findings;
     hsts_action_e action;
+    int withhold;
 
     collect_fields(r, &fields);
     audit.is_https = ap_ssl_conn_is_ssl(r->connection);
@@ -194,12 +195,13 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
         && apr_hash_get(sc->rt->https_hosts, r->hostname, APR_HASH_KEY_STRING);
     scope.configured_max_age = conf->max_age;
     scope.preload_configured = conf->preload == 1;
+    withhold = hsts_srv_withhold(sc);
     scope.expects_header = conf->policy
-        && (conf->effective_mode == HSTS_MODE_REPORT || sc->withhold);
+        && (conf->effective_mode == HSTS_MODE_REPORT || withhold);
     findings = hsts_audit_response(&scope, &audit, &first);
 
     resp.is_https = audit.is_https;
-    resp.withhold = sc->withhold;
+    resp.withhold = withhold;
     resp.n_fields = fields.n_fields;
     resp.first_valid = fields.first && first.verdict == HSTS_STS_VALID;
     resp.first_is_policy = fields.first && conf->policy

@@ -13,6 +13,7 @@
 #include <util_filter.h>
 #include <apr_hash.h>
 
+#include "hsts_cert.h"
 #include "hsts_conf.h"
 #include "hsts_stats.h"
 
@@ -54,10 +55,18 @@ typedef struct hsts_srv_conf {
     int guard;                   /* HSTSGuard (hsts_guard_e), or HSTS_UNSET (= warn) */
     int cert_warn_days;          /* HSTSCertWarnDays, or HSTS_UNSET (= 30) */
     const char *trusted_ca;      /* HSTSTrustedCA (absolute path), NULL = system store */
+    apr_int64_t check_interval;  /* HSTSCertCheckInterval (main server): seconds, 0 off,
+                                    or HSTS_UNSET (= HSTS_CHECK_INTERVAL_DEFAULT) */
     /* Set at startup: */
-    const void *cert;            /* hsts_cert_report_t of the served chain, or NULL */
-    apr_array_header_t *unsafe_subdomains; /* guard.subdomain_not_https names, or NULL */
-    int withhold;                /* HSTSGuard withhold in force: no STS from this vhost */
+    const hsts_cert_report_t *cert; /* the startup audit of the served chain, or NULL:
+                                    its facts (subject, names, notAfter) hold until
+                                    the next restart; its findings are the startup
+                                    ones (the current ones are in the shared area) */
+    X509 *served_leaf;           /* the certificate mod_ssl serves (a reference), or NULL */
+    STACK_OF(X509) *served_chain;/* and the chain after it (references), or NULL */
+    apr_array_header_t *cert_files; /* SSLCertificateFile paths of the vhost (const char *),
+                                    which the watch compares with served_leaf, or NULL */
+    int cert_file_unreadable_logged; /* the watch said it cannot read one (its thread only) */
     int is_tls;                  /* mod_ssl set up an SSL_CTX for this vhost */
     int cc_use;                  /* HSTSClientCert in some scope of this vhost:
                                     HSTS_CLIENT_CERT_OFF (0) none, _REPORT report
@@ -73,6 +82,8 @@ typedef struct hsts_srv_conf {
 } hsts_srv_conf;
 
 #define HSTS_RECENT_FINDINGS_DEFAULT 64
+#define HSTS_CHECK_INTERVAL_DEFAULT 3600   /* seconds: HSTSCertCheckInterval 1h */
+#define HSTS_CHECK_INTERVAL_MIN 10         /* seconds */
 
 static APR_INLINE hsts_srv_conf *hsts_srv_conf_of(const server_rec *s)
 {
@@ -88,6 +99,9 @@ const char *hsts_cmd_cert_warn_days(cmd_parms *cmd, void *dconf, const char *arg
 const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg);
 int hsts_srv_guard(const hsts_srv_conf *sc);
 int hsts_srv_cert_warn_days(const hsts_srv_conf *sc);
+const char *hsts_cmd_check_interval(cmd_parms *cmd, void *dconf, const char *arg);
+/* The watch's interval in seconds (0: off), from the main server's record. */
+apr_int64_t hsts_srv_check_interval(const hsts_srv_conf *main_sc);
 void *hsts_create_dir_config(apr_pool_t *p, char *dir);
 void *hsts_merge_dir_config(apr_pool_t *p, void *base, void *add);
 const char *hsts_cmd_max_age(cmd_parms *cmd, void *dconf, const char *arg);
@@ -117,6 +131,39 @@ int hsts_ssl_init_server(server_rec *s, apr_pool_t *p, int is_proxy,
 void hsts_certs_audit_ctx(server_rec *s, apr_pool_t *p, struct ssl_ctx_st *ssl_ctx);
 void hsts_certs_post_config(apr_pool_t *pconf, server_rec *s_main);
 void hsts_certs_test_config(apr_pool_t *pconf, server_rec *s_main);
+/* One round of the audit over all vhosts (entry i: the vhost with
+ * vhost_index i + 1, the order of the server_rec chain). */
+typedef struct {
+    const hsts_cert_report_t *cert; /* this round's audit of the served chain, or NULL */
+    apr_array_header_t *unsafe;     /* guard.subdomain_not_https names (const char *) */
+    int withhold;                   /* HSTSGuard withhold stops the vhost's STS */
+} hsts_audit_round_t;
+/* The served chain of s audited again at `now` (from p), NULL when s serves none. */
+hsts_cert_report_t *hsts_certs_audit_served(apr_pool_t *p, server_rec *s, apr_time_t now);
+/* The guard over a round whose certs are set: fills unsafe and withhold of
+ * the n entries; log: the startup lines HSTS00021/00022. */
+void hsts_certs_guard(apr_pool_t *p, server_rec *s_main, hsts_audit_round_t *round, int n,
+                      int log);
+/* What a problem's log line and the status page say after its summary: the
+ * names not covered, OpenSSL's reason (verify_error when given: the current
+ * one), the algorithm, or notAfter and the days left at now (from p). */
+const char *hsts_certs_detail(apr_pool_t *p, const hsts_cert_report_t *cert,
+                              hsts_finding_e f, const char *verify_error, apr_time_t now);
+
+/* mod_hsts_watch.c: the watch (design.md section 5a). */
+/* Put a round's problems into the shared area (first-seen times kept) and
+ * set the time of the last check; log: one line per problem that appeared
+ * (HSTS00048) or cleared (HSTS00049) and per withhold change (HSTS00050). */
+void hsts_watch_publish(server_rec *s_main, apr_pool_t *p, const hsts_audit_round_t *round,
+                        int n, apr_time_t now, int log);
+/* post_config: the certificate files of each vhost, and the watchdog
+ * callback every HSTSCertCheckInterval (unless off). */
+void hsts_watch_start(apr_pool_t *pconf, server_rec *s_main);
+/* The vhost's record of current problems in the shared area, or NULL
+ * before post_config. */
+hsts_problems_t *hsts_srv_problems(const hsts_srv_conf *sc);
+/* Whether HSTSGuard withhold stops the vhost's STS now (one atomic load). */
+int hsts_srv_withhold(const hsts_srv_conf *sc);
 
 /* mod_hsts_status.c: the hsts-audit-status handler and the mod_status section. */
 void hsts_status_register_hooks(apr_pool_t *p);

@@ -5,8 +5,10 @@
  *
  * httpd glue only: pick the format from the query string, build a snapshot
  * from the server_rec chain and the shared statistics area, and hand it to
- * the core renderers (src/status_model.c and one src/status_<format>.c each) with a writer that feeds
- * ap_rwrite(). Nothing is served unless an administrator configured
+ * the core renderers (src/status_model.c and one src/status_<format>.c
+ * each) with a writer that feeds ap_rwrite(). The certificate findings, the
+ * guard and the problems are the current ones: the watch's (or the startup
+ * audit's) results in the shared area, mod_hsts_watch.c. Nothing is served unless an administrator configured
  * `SetHandler hsts-audit-status` somewhere.
  */
 #include "mod_hsts_private.h"
@@ -57,14 +59,18 @@ static apr_array_header_t *vhost_aliases(apr_pool_t *p, const server_rec *s)
     return all;
 }
 
-/* The certificate audit's result for this vhost (design.md section 5,
- * src/mod_hsts_certs.c: the chain mod_ssl loaded, audited at startup); NULL
- * when the vhost is not TLS or was not audited. days_left is computed by the
- * renderers at render time. */
-static const hsts_status_cert_t *vhost_certificate(apr_pool_t *p, const hsts_srv_conf *sc)
+/* The certificate audit's facts for this vhost (design.md section 5,
+ * src/mod_hsts_certs.c: the chain mod_ssl loaded, audited at startup) with
+ * its current findings (cur, the shared area); NULL when the vhost is not
+ * TLS or was not audited. days_left is computed by the renderers. */
+static const hsts_status_cert_t *vhost_certificate(apr_pool_t *p, const hsts_srv_conf *sc,
+                                                   const hsts_problems_t *cur)
 {
     const hsts_cert_report_t *report = sc->cert;
+    hsts_findings_t chain_bad = HSTS_FINDING_BIT(HSTS_F_CERT_CHAIN_INCOMPLETE)
+                                | HSTS_FINDING_BIT(HSTS_F_CERT_UNTRUSTED);
     hsts_status_cert_t *c;
+    int f;
 
     if (!sc->is_tls || !report) {
         return NULL;
@@ -74,9 +80,51 @@ static const hsts_status_cert_t *vhost_certificate(apr_pool_t *p, const hsts_srv
     c->issuer = report->issuer;
     c->not_after = report->not_after;
     c->names = report->names;
-    c->chain_complete = report->chain_complete ? 1 : 0;
-    c->findings = report->findings;
+    for (f = 0; f < HSTS_F_COUNT; f++) {
+        if (hsts_finding_info((hsts_finding_e)f)->category == HSTS_CAT_CERT) {
+            c->findings |= cur->problems & HSTS_FINDING_BIT(f);
+        }
+    }
+    c->chain_complete = report->chain_complete && !(c->findings & chain_bad) ? 1 : 0;
     return c;
+}
+
+/* The current problems of a vhost (errors first), and its guard verdict. */
+static void vhost_problems(apr_pool_t *p, const hsts_srv_conf *sc, const hsts_problems_t *cur,
+                           apr_time_t now, hsts_status_vhost_t *row)
+{
+    hsts_status_problem_t *list = apr_pcalloc(p, sizeof(*list) * HSTS_F_COUNT);
+    int sev, f;
+
+    row->guard_withhold = cur->withhold != 0;
+    row->unsafe_subdomains = NULL;
+    if (cur->n_unsafe) {
+        char *names = apr_pstrdup(p, cur->unsafe), *last = NULL, *name;
+
+        row->unsafe_subdomains = apr_array_make(p, (int)cur->n_unsafe, sizeof(const char *));
+        for (name = apr_strtok(names, " ", &last); name; name = apr_strtok(NULL, " ", &last)) {
+            if (strcmp(name, "...")) {
+                APR_ARRAY_PUSH(row->unsafe_subdomains, const char *) = name;
+            }
+        }
+    }
+    for (sev = HSTS_SEVERITY_ERROR; sev >= HSTS_SEVERITY_WARNING; sev--) {
+        for (f = 0; f < HSTS_F_COUNT; f++) {
+            hsts_status_problem_t *pr = list + row->n_problems;
+
+            if (!(cur->problems & HSTS_FINDING_BIT(f))
+                || (int)hsts_finding_info((hsts_finding_e)f)->severity != sev) {
+                continue;
+            }
+            pr->code = (hsts_finding_e)f;
+            pr->since = cur->since[f];
+            pr->detail = f == HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS
+                ? apr_pstrcat(p, "subdomains: ", cur->unsafe, NULL)
+                : hsts_certs_detail(p, sc->cert, (hsts_finding_e)f, cur->verify_error, now);
+            row->n_problems++;
+        }
+    }
+    row->problems = list;
 }
 
 static void build_snapshot(request_rec *r, const hsts_runtime *rt, int with_recent,
@@ -98,6 +146,7 @@ static void build_snapshot(request_rec *r, const hsts_runtime *rt, int with_rece
         const hsts_dir_conf *dc = ap_get_module_config(s->lookup_defaults,
                                                        &hsts_audit_module);
         hsts_status_vhost_t *row = rows + i;
+        hsts_problems_t *slot = hsts_srv_problems(sc), cur;
 
         row->name = sc->name ? sc->name : (s->server_hostname ? s->server_hostname : "*");
         row->aliases = vhost_aliases(r->pool, s);
@@ -106,9 +155,11 @@ static void build_snapshot(request_rec *r, const hsts_runtime *rt, int with_rece
         row->mode = hsts_mode_name(dc ? (int)dc->effective_mode : HSTS_MODE_REPORT);
         row->policy = dc ? dc->policy : NULL;
         hsts_status_vhost_counters(row, rt->stats, sc->vhost_index);
-        row->cert = vhost_certificate(r->pool, sc);
-        row->unsafe_subdomains = sc->unsafe_subdomains;
-        row->guard_withhold = sc->withhold;
+        if (!slot || !hsts_problems_read(slot, &cur)) {
+            memset(&cur, 0, sizeof(cur));
+        }
+        row->cert = vhost_certificate(r->pool, sc, &cur);
+        vhost_problems(r->pool, sc, &cur, snap->now, row);
     }
     snap->vhosts = rows;
     snap->n_vhosts = i;

@@ -79,6 +79,7 @@ void hsts_stats_carry_over(hsts_stats_t *to, const hsts_stats_t *from)
         return;
     }
     to->started = from->started;
+    to->last_check = from->last_check;
     add_set(sets_of(to), const_sets_of(from));
     for (i = 1; i < to->n_sets; i++) {
         hsts_stats_set_t *set = sets_of(to) + i;
@@ -86,6 +87,9 @@ void hsts_stats_carry_over(hsts_stats_t *to, const hsts_stats_t *from)
         for (j = 1; j < from->n_sets; j++) {
             if (!strcmp(set->name, const_sets_of(from)[j].name)) {
                 add_set(set, const_sets_of(from) + j);
+                if (!(const_sets_of(from)[j].problems.seq & 1)) {
+                    set->problems = const_sets_of(from)[j].problems;  /* not mid-write */
+                }
                 break;
             }
         }

@@ -27,6 +27,7 @@ static void auto_line_u64(hsts_out_t *o, const char *key, apr_uint64_t v)
 static void auto_server(hsts_out_t *o, const hsts_status_snapshot_t *snap)
 {
     hsts_status_cert_totals_t certs;
+    hsts_status_problem_totals_t problems;
     int c;
 
     HSTS_OUT_LIT(o, "HstsAuditVersion: ");
@@ -42,6 +43,18 @@ static void auto_server(hsts_out_t *o, const hsts_status_snapshot_t *snap)
                   hsts_status_sum_findings(snap->findings, HSTS_SEVERITY_ERROR));
     auto_line_u64(o, "FindingsWarnings",
                   hsts_status_sum_findings(snap->findings, HSTS_SEVERITY_WARNING));
+    hsts_status_problem_totals(snap, &problems);
+    auto_line_u64(o, "Problems", problems.all);
+    auto_line_u64(o, "ProblemsErrors", problems.errors);
+    auto_line_u64(o, "ProblemsWarnings", problems.warnings);
+    HSTS_OUT_LIT(o, "HstsAuditLastCheck: ");
+    if (snap->last_check) {
+        hsts_out_iso_time(o, snap->last_check);
+    }
+    else {
+        HSTS_OUT_LIT(o, "-");
+    }
+    HSTS_OUT_LIT(o, "\n");
     hsts_status_cert_totals(snap, &certs);
     auto_line_u64(o, "CertAudited", certs.audited);
     auto_line_u64(o, "CertProblems", certs.with_findings);
@@ -93,6 +106,7 @@ static void auto_vhost(hsts_out_t *o, apr_size_t n, const hsts_status_vhost_t *v
         auto_vhost_u64(o, n, hsts_status_counter_names[c].auto_key, v->counters[c]);
     }
     auto_vhost_u64(o, n, "Findings", hsts_status_sum_findings(v->findings, -1));
+    auto_vhost_u64(o, n, "Problems", v->n_problems);
     if (v->cert && v->cert->not_after) {
         auto_vhost_key(o, n, "CertDaysLeft");
         hsts_out_i64(o, hsts_days_until(v->cert->not_after, now));
@@ -119,6 +133,9 @@ void hsts_status_render_auto(const hsts_status_snapshot_t *snap, unsigned flags,
     if (!(flags & HSTS_STATUS_SECTION)) {
         auto_line_u64(&o, "RecentFindings", snap->n_recent);
         for (c = 0; c < HSTS_F_COUNT; c++) {
+            if (hsts_finding_is_problem((hsts_finding_e)c)) {
+                continue;       /* a condition, not counted: see Problems */
+            }
             HSTS_OUT_LIT(&o, "HstsAuditFinding.");
             hsts_out_str(&o, hsts_finding_info((hsts_finding_e)c)->code);
             HSTS_OUT_LIT(&o, ": ");

@@ -219,6 +219,27 @@ static void html_counter_cells(hsts_out_t *o, const apr_uint64_t *counters)
     }
 }
 
+/* "Problems now: 2 (1 error, 1 warning); certificates last checked ..." */
+static void html_problems_summary(hsts_out_t *o, const hsts_status_snapshot_t *snap)
+{
+    hsts_status_problem_totals_t t;
+
+    hsts_status_problem_totals(snap, &t);
+    HSTS_OUT_LIT(o, "Problems now: ");
+    hsts_out_u64(o, t.all);
+    HSTS_OUT_LIT(o, " (");
+    hsts_out_count(o, t.errors, "error", "errors");
+    HSTS_OUT_LIT(o, ", ");
+    hsts_out_count(o, t.warnings, "warning", "warnings");
+    HSTS_OUT_LIT(o, "); certificates last checked ");
+    if (snap->last_check) {
+        hsts_out_iso_time(o, snap->last_check);
+    }
+    else {
+        HSTS_OUT_LIT(o, "never");
+    }
+}
+
 static void html_findings_summary(hsts_out_t *o, const hsts_status_snapshot_t *snap)
 {
     HSTS_OUT_LIT(o, "Findings: ");
@@ -261,6 +282,8 @@ static void html_section(hsts_out_t *o, apr_pool_t *p, const hsts_status_snapsho
         HSTS_OUT_LIT(o, "</tr></table>\n");
     }
     HSTS_OUT_LIT(o, "<p>");
+    html_problems_summary(o, snap);
+    HSTS_OUT_LIT(o, ". ");
     html_findings_summary(o, snap);
     for (f = 0; f < HSTS_F_COUNT; f++) {
         if (snap->findings[f]) {
@@ -337,6 +360,8 @@ static void html_head(hsts_out_t *o, apr_pool_t *p, const hsts_status_snapshot_t
     HSTS_OUT_LIT(o, "</dt>\n<dt>Virtual hosts: ");
     hsts_out_u64(o, snap->n_vhosts);
     HSTS_OUT_LIT(o, "</dt>\n<dt>");
+    html_problems_summary(o, snap);
+    HSTS_OUT_LIT(o, "</dt>\n<dt>");
     html_findings_summary(o, snap);
     HSTS_OUT_LIT(o, "</dt>\n");
     if (refresh > 0) {
@@ -346,6 +371,67 @@ static void html_head(hsts_out_t *o, apr_pool_t *p, const hsts_status_snapshot_t
     }
     HSTS_OUT_LIT(o, "<dt>Other formats: <a href=\"?auto\">?auto</a> <a href=\"?json\">?json</a> "
                     "<a href=\"?metrics\">?metrics</a></dt>\n</dl>\n<hr>\n");
+}
+
+static void html_problem_row(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *v,
+                             const hsts_status_problem_t *pr)
+{
+    const hsts_finding_info_t *info = hsts_finding_info(pr->code);
+
+    HSTS_OUT_LIT(o, "<tr><td>");
+    html_code(o, (int)pr->code);
+    HSTS_OUT_LIT(o, "</td><td>");
+    hsts_out_html(o, p, v->name);
+    HSTS_OUT_LIT(o, "</td><td>");
+    if (pr->since) {
+        hsts_out_iso_time(o, pr->since);
+    }
+    else {
+        HSTS_OUT_LIT(o, "?");
+    }
+    HSTS_OUT_LIT(o, "</td><td>");
+    hsts_out_html(o, p, info->summary);
+    if (pr->detail && *pr->detail) {
+        HSTS_OUT_LIT(o, " (");
+        hsts_out_html(o, p, pr->detail);
+        HSTS_OUT_LIT(o, ")");
+    }
+    HSTS_OUT_LIT(o, "</td><td>");
+    hsts_out_html(o, p, info->browser_errors ? info->browser_errors : "-");
+    HSTS_OUT_LIT(o, "</td><td>");
+    hsts_out_html(o, p, info->fix);
+    HSTS_OUT_LIT(o, "</td></tr>\n");
+}
+
+/* "Needs attention": every current problem, errors first (design.md
+ * section 7). */
+static void html_attention(hsts_out_t *o, apr_pool_t *p, const hsts_status_snapshot_t *snap)
+{
+    hsts_status_problem_totals_t t;
+    apr_size_t i, j;
+    int sev;
+
+    hsts_status_problem_totals(snap, &t);
+    HSTS_OUT_LIT(o, "<h2>Needs attention</h2>\n");
+    if (!t.all) {
+        HSTS_OUT_LIT(o, "<p>Nothing needs attention.</p>\n");
+        return;
+    }
+    HSTS_OUT_LIT(o, "<table>\n<tr><th>Problem</th><th>Virtual host</th><th>Since</th>"
+                    "<th>What</th><th>Browsers show</th><th>Fix</th></tr>\n");
+    for (sev = HSTS_SEVERITY_ERROR; sev >= HSTS_SEVERITY_WARNING; sev--) {
+        for (i = 0; i < snap->n_vhosts; i++) {
+            const hsts_status_vhost_t *v = snap->vhosts + i;
+
+            for (j = 0; j < v->n_problems; j++) {
+                if ((int)hsts_finding_info(v->problems[j].code)->severity == sev) {
+                    apr_pool_clear(p);
+                    html_problem_row(o, p, v, v->problems + j);
+                }
+            }
+        }
+    }
+    HSTS_OUT_LIT(o, "</table>\n");
 }
 
 static void html_totals(hsts_out_t *o, const hsts_status_snapshot_t *snap)
@@ -435,7 +521,22 @@ static hsts_findings_t html_vhosts(hsts_out_t *o, apr_pool_t *p,
     return shown;
 }
 
-static void html_finding_row(hsts_out_t *o, apr_pool_t *p, int f, apr_uint64_t count)
+/* How many vhosts a problem stands on now. */
+static apr_uint64_t standing_on(const hsts_status_snapshot_t *snap, int f)
+{
+    apr_uint64_t n = 0;
+    apr_size_t i, j;
+
+    for (i = 0; i < snap->n_vhosts; i++) {
+        for (j = 0; j < snap->vhosts[i].n_problems; j++) {
+            n += (int)snap->vhosts[i].problems[j].code == f;
+        }
+    }
+    return n;
+}
+
+static void html_finding_row(hsts_out_t *o, apr_pool_t *p, int f, apr_uint64_t count,
+                             apr_uint64_t vhosts)
 {
     const hsts_finding_info_t *info = hsts_finding_info((hsts_finding_e)f);
 
@@ -448,7 +549,12 @@ static void html_finding_row(hsts_out_t *o, apr_pool_t *p, int f, apr_uint64_t c
     HSTS_OUT_LIT(o, "\">");
     hsts_out_str(o, hsts_severity_name(info->severity));
     HSTS_OUT_LIT(o, "</td><td class=\"n\">");
-    hsts_out_u64(o, count);
+    if (hsts_finding_is_problem((hsts_finding_e)f)) {
+        hsts_out_count(o, vhosts, "vhost now", "vhosts now");   /* a condition */
+    }
+    else {
+        hsts_out_u64(o, count);
+    }
     HSTS_OUT_LIT(o, "</td><td>");
     hsts_out_html(o, p, info->summary);
     HSTS_OUT_LIT(o, "</td><td>");
@@ -476,11 +582,11 @@ static void html_findings(hsts_out_t *o, apr_pool_t *p, const hsts_status_snapsh
         }
         apr_pool_clear(p);
         if (!any) {
-            HSTS_OUT_LIT(o, "<table>\n<tr><th>Code</th><th>Severity</th><th>Responses</th>"
+            HSTS_OUT_LIT(o, "<table>\n<tr><th>Code</th><th>Severity</th><th>Responses or vhosts</th>"
                             "<th>What it means</th><th>Browser errors</th><th>Fix</th></tr>\n");
             any = 1;
         }
-        html_finding_row(o, p, f, snap->findings[f]);
+        html_finding_row(o, p, f, snap->findings[f], standing_on(snap, f));
     }
     if (any) {
         HSTS_OUT_LIT(o, "</table>\n");
@@ -572,6 +678,7 @@ void hsts_status_render_html(const hsts_status_snapshot_t *snap, unsigned flags,
     }
     else {
         html_head(&o, p, snap, refresh);
+        html_attention(&o, p, snap);
         html_totals(&o, snap);
         html_findings(&o, p, snap, html_vhosts(&o, p, snap));
         html_mutual_tls(&o, snap);

@@ -118,6 +118,59 @@ static void json_certificate(hsts_out_t *o, apr_pool_t *p, const hsts_status_cer
     HSTS_OUT_LIT(o, "}");
 }
 
+/* "<ISO 8601>" or null for 0. */
+static void json_time(hsts_out_t *o, apr_time_t t)
+{
+    if (t) {
+        HSTS_OUT_LIT(o, "\"");
+        hsts_out_iso_time(o, t);
+        HSTS_OUT_LIT(o, "\"");
+    }
+    else {
+        HSTS_OUT_LIT(o, "null");
+    }
+}
+
+/* One problem: {"vhost", "code", "severity", "since", "detail",
+ * "browser_errors", "fix"} (design.md section 7). */
+static void json_problem(hsts_out_t *o, apr_pool_t *p, const char *vhost,
+                         const hsts_status_problem_t *pr)
+{
+    const hsts_finding_info_t *info = hsts_finding_info(pr->code);
+
+    HSTS_OUT_LIT(o, "{\"vhost\":");
+    hsts_out_json(o, p, vhost ? vhost : "");
+    HSTS_OUT_LIT(o, ",\"code\":\"");
+    hsts_out_str(o, info->code);
+    HSTS_OUT_LIT(o, "\",\"severity\":\"");
+    hsts_out_str(o, hsts_severity_name(info->severity));
+    HSTS_OUT_LIT(o, "\",\"since\":");
+    json_time(o, pr->since);
+    HSTS_OUT_LIT(o, ",\"detail\":");
+    hsts_out_json(o, p, pr->detail);
+    HSTS_OUT_LIT(o, ",\"browser_errors\":");
+    hsts_out_json(o, p, info->browser_errors);
+    HSTS_OUT_LIT(o, ",\"fix\":");
+    hsts_out_json(o, p, info->fix);
+    HSTS_OUT_LIT(o, "}");
+}
+
+/* A vhost's problems as a JSON array; *first tracks the commas when several
+ * vhosts' problems go into one array. */
+static void json_problems_of(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *v,
+                             int *first)
+{
+    apr_size_t i;
+
+    for (i = 0; i < v->n_problems; i++) {
+        if (!*first) {
+            HSTS_OUT_LIT(o, ",");
+        }
+        *first = 0;
+        json_problem(o, p, v->name, v->problems + i);
+    }
+}
+
 static void json_bool(hsts_out_t *o, int v)
 {
     if (v) {
@@ -131,6 +184,8 @@ static void json_bool(hsts_out_t *o, int v)
 static void json_vhost(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *v,
                        apr_time_t now)
 {
+    int first = 1;
+
     HSTS_OUT_LIT(o, "{\"name\":");
     hsts_out_json(o, p, v->name ? v->name : "");
     HSTS_OUT_LIT(o, ",\"aliases\":");
@@ -153,7 +208,9 @@ static void json_vhost(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *
     json_bool(o, v->guard_withhold);
     HSTS_OUT_LIT(o, ",\"unsafe_subdomains\":");
     json_string_array(o, p, v->unsafe_subdomains);
-    HSTS_OUT_LIT(o, "}}");
+    HSTS_OUT_LIT(o, "},\"problems\":[");
+    json_problems_of(o, p, v, &first);
+    HSTS_OUT_LIT(o, "]}");
 }
 
 static void json_recent(void *baton, apr_pool_t *p, apr_size_t index,
@@ -180,6 +237,7 @@ void hsts_status_render_json(const hsts_status_snapshot_t *snap,
     apr_pool_t *p = hsts_status_row_pool(scratch);
     hsts_out_t o;
     apr_size_t i;
+    int first;
 
     hsts_out_init(&o, write, baton, scratch);
     HSTS_OUT_LIT(&o, "{\"module\":");
@@ -194,6 +252,14 @@ void hsts_status_render_json(const hsts_status_snapshot_t *snap,
     hsts_out_iso_time(&o, snap->now);
     HSTS_OUT_LIT(&o, "\",\"recent_capacity\":");
     hsts_out_u64(&o, snap->recent_capacity);
+    HSTS_OUT_LIT(&o, ",\"last_check\":");
+    json_time(&o, snap->last_check);
+    HSTS_OUT_LIT(&o, ",\n\"problems\":[");
+    for (i = 0, first = 1; i < snap->n_vhosts; i++) {
+        apr_pool_clear(p);
+        json_problems_of(&o, p, snap->vhosts + i, &first);
+    }
+    HSTS_OUT_LIT(&o, "]");
     HSTS_OUT_LIT(&o, ",\n\"totals\":");
     json_counters(&o, snap->counters);
     HSTS_OUT_LIT(&o, ",\n\"findings\":");

@@ -166,6 +166,7 @@ void hsts_status_snapshot_init(hsts_status_snapshot_t *snap, apr_pool_t *p,
     snap->started = stats->started;
     snap->uptime_s = now > stats->started ? apr_time_sec(now - stats->started) : 0;
     snap->recent_capacity = stats->ring_size;
+    snap->last_check = (apr_time_t)apr_atomic_read64(&stats->last_check);
     copy_set(snap->counters, snap->findings, hsts_stats_set(stats, 0));
     if (with_recent && stats->ring_size) {
         snap->ring = stats;
@@ -303,6 +304,27 @@ void hsts_status_cert_totals(const hsts_status_snapshot_t *snap,
             if (!t->have_days || d < t->min_days_left) {
                 t->min_days_left = d;
                 t->have_days = 1;
+            }
+        }
+    }
+}
+
+void hsts_status_problem_totals(const hsts_status_snapshot_t *snap,
+                                hsts_status_problem_totals_t *t)
+{
+    apr_size_t i, j;
+
+    memset(t, 0, sizeof(*t));
+    for (i = 0; i < snap->n_vhosts; i++) {
+        const hsts_status_vhost_t *v = snap->vhosts + i;
+
+        for (j = 0; j < v->n_problems; j++) {
+            t->all++;
+            if (hsts_finding_info(v->problems[j].code)->severity == HSTS_SEVERITY_ERROR) {
+                t->errors++;
+            }
+            else {
+                t->warnings++;
             }
         }
     }

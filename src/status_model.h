@@ -48,6 +48,15 @@ typedef struct {
 void hsts_status_cert_totals(const hsts_status_snapshot_t *snap,
                              hsts_status_cert_totals_t *t);
 
+/* The problems of a snapshot: all, and by severity. */
+typedef struct {
+    apr_uint64_t all;
+    apr_uint64_t errors;
+    apr_uint64_t warnings;
+} hsts_status_problem_totals_t;
+void hsts_status_problem_totals(const hsts_status_snapshot_t *snap,
+                                hsts_status_problem_totals_t *t);
+
 /* A sub-pool of scratch, for per-row temporaries (cleared per row,
  * destroyed by the renderer). */
 apr_pool_t *hsts_status_row_pool(apr_pool_t *scratch);

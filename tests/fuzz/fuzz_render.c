@@ -166,7 +166,20 @@ static hsts_status_snapshot_t *snapshot(src_t *s, apr_pool_t *p)
             cert->findings = u64(s);
             v[i].cert = cert;
         }
+        if (flags & 64) {
+            hsts_status_problem_t *pr;
+            size_t j;
+
+            v[i].n_problems = u8(s) % 4;
+            v[i].problems = pr = apr_pcalloc(p, sizeof(*pr) * (v[i].n_problems + 1));
+            for (j = 0; j < v[i].n_problems; j++) {
+                pr[j].code = (hsts_finding_e)(u8(s) % HSTS_F_COUNT);  /* the glue's codes are valid */
+                pr[j].since = u8(s) & 1 ? when(s) : 0;
+                pr[j].detail = str(s, p, 1);
+            }
+        }
     }
+    snap->last_check = u8(s) & 1 ? when(s) : 0;
     snap->n_recent = u8(s) % 9;
     snap->recent = r = apr_pcalloc(p, sizeof(*r) * (snap->n_recent + 1));
     for (i = 0; i < snap->n_recent; i++) {

@@ -66,7 +66,7 @@ START_TEST(table_has_the_contract_codes)
         "redirects.http.first_redirect.insecure", "redirects.downgrade", "cert.expired",
         "cert.not_yet_valid", "cert.expiring_soon", "cert.name_mismatch",
         "cert.chain_incomplete", "cert.untrusted", "cert.weak_signature",
-        "guard.subdomain_not_https", "client_cert.missing", "client_cert.expired",
+        "cert.reload_pending", "guard.subdomain_not_https", "client_cert.missing", "client_cert.expired",
         "client_cert.not_yet_valid", "client_cert.revoked", "client_cert.untrusted",
         "client_cert.invalid", "client_cert.expiring_soon"
     };

@@ -234,6 +234,7 @@ static hsts_status_snapshot_t *hostile_snapshot(void)
     hsts_status_vhost_t *v = apr_pcalloc(pool, 3 * sizeof(*v));
     hsts_status_recent_t *r = apr_pcalloc(pool, 2 * sizeof(*r));
     hsts_status_cert_t *cert = apr_pcalloc(pool, sizeof(*cert));
+    hsts_status_problem_t *pr = apr_pcalloc(pool, 2 * sizeof(*pr));
 
     snap->version = "9.8.7";
     snap->server_description = "Apache/2.4 (Test)";
@@ -242,6 +243,7 @@ static hsts_status_snapshot_t *hostile_snapshot(void)
     snap->started = T0 - apr_time_from_sec(3723);
     snap->uptime_s = 3723;
     snap->recent_capacity = 64;
+    snap->last_check = T0 - apr_time_from_sec(10);
     snap->counters[HSTS_C_REQUESTS_HTTPS] = 12;
     snap->counters[HSTS_C_REQUESTS_HTTP] = 3;
     snap->counters[HSTS_C_STS_ADDED] = 11;
@@ -267,6 +269,11 @@ static hsts_status_snapshot_t *hostile_snapshot(void)
     v[0].findings[HSTS_F_HEADER_INVALID_SYNTAX] = 4;
     v[0].findings[HSTS_F_CLIENT_CERT_MISSING] = 2;
     v[0].cert = cert;
+    pr[0].code = HSTS_F_CERT_EXPIRING_SOON;
+    pr[0].since = T0 - apr_time_from_sec(100);
+    pr[0].detail = "not after 2026-11-01T14:15:00Z, 41 days left";
+    v[0].problems = pr;
+    v[0].n_problems = 1;
 
     v[1].name = "www.example.org:80";
     v[1].mode = "report";
@@ -279,6 +286,11 @@ static hsts_status_snapshot_t *hostile_snapshot(void)
     v[2].policy = "max-age=1";
     v[2].unsafe_subdomains = strings("plain.example.org", "x<y>.example.org");
     v[2].guard_withhold = 1;
+    pr[1].code = HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS;
+    pr[1].since = 0;                         /* unknown */
+    pr[1].detail = "subdomains: plain.example.org x<y>.example.org";
+    v[2].problems = pr + 1;
+    v[2].n_problems = 1;
 
     r[0].time = T0 - apr_time_from_sec(5);
     r[0].vhost = "www.example.org:443";
@@ -515,6 +527,20 @@ START_TEST(html_shows_everything)
 
     ck_assert_contains(html, "<meta http-equiv=\"refresh\" content=\"15\">");
     ck_assert_contains(html, "Uptime: 1 hour 2 minutes 3 seconds");
+    /* problems first: errors before warnings, each with vhost, since, what,
+     * browser errors and fix; a problem's row counts vhosts, not responses */
+    ck_assert_contains(html, "<dt>Problems now: 2 (1 error, 1 warning); certificates last "
+                             "checked 2026-09-21T14:13:10Z</dt>");
+    ck_assert_contains(html, "<h2>Needs attention</h2>\n<table>\n<tr><th>Problem</th>");
+    ck_assert_contains(html, ">guard.subdomain_not_https</a></td><td>evil&lt;script&gt;&quot;"
+                             "\\x01\\\\x0a.test:8443</td><td>?</td>");
+    ck_assert_contains(html, "(subdomains: plain.example.org x&lt;y&gt;.example.org)</td>");
+    ck_assert_contains(html, ">cert.expiring_soon</a></td><td>www.example.org:443</td>"
+                             "<td>2026-09-21T14:11:40Z</td>");
+    ck_assert(strstr(html, ">guard.subdomain_not_https</a></td><td>evil")
+              < strstr(html, ">cert.expiring_soon</a></td><td>www.example.org:443"));
+    ck_assert(strstr(html, "<h2>Needs attention</h2>") < strstr(html, "<h2>Totals</h2>"));
+    ck_assert_contains(html, "<td class=\"n\">1 vhost now</td>");
     ck_assert_contains(html, "mod_hsts_audit 9.8.7");
     ck_assert_contains(html, "Apache/2.4 (Test)");
     ck_assert_contains(html, "<h2>Totals</h2>");
@@ -609,9 +635,22 @@ START_TEST(json_has_the_contract_keys)
     ck_assert_contains(json, "\"name\":\"www.example.org:80\",\"aliases\":[],\"tls\":false,"
                              "\"main_server\":false,\"mode\":\"report\",\"policy\":null,");
     ck_assert_contains(json, "\"certificate\":null,\"guard\":{\"withhold\":false,"
-                             "\"unsafe_subdomains\":[]}}");
+                             "\"unsafe_subdomains\":[]},\"problems\":[]}");
     ck_assert_contains(json, "\"guard\":{\"withhold\":true,\"unsafe_subdomains\":"
-                             "[\"plain.example.org\",\"x<y>.example.org\"]}}");
+                             "[\"plain.example.org\",\"x<y>.example.org\"]},\"problems\":[{");
+    ck_assert_contains(json, "\"recent_capacity\":64,\"last_check\":\"2026-09-21T14:13:10Z\",\n"
+                             "\"problems\":[{\"vhost\":\"www.example.org:443\","
+                             "\"code\":\"cert.expiring_soon\",\"severity\":\"warning\","
+                             "\"since\":\"2026-09-21T14:11:40Z\","
+                             "\"detail\":\"not after 2026-11-01T14:15:00Z, 41 days left\","
+                             "\"browser_errors\":");
+    ck_assert_contains(json, "},{\"vhost\":\"evil<script>\\\"\\u0001\\\\\\n.test:8443\","
+                             "\"code\":\"guard.subdomain_not_https\",\"severity\":\"error\","
+                             "\"since\":null,"
+                             "\"detail\":\"subdomains: plain.example.org x<y>.example.org\","
+                             "\"browser_errors\":\"NET::ERR_CERT_* or ERR_CONNECTION_REFUSED on the "
+                             "subdomain, with no way to click through\",\"fix\":\"serve the subdomain "
+                             "over HTTPS with a good certificate before sending includeSubDomains\"}]");
     ck_assert_contains(json, "\"recent\":[\n{\"time\":\"2026-09-21T14:13:15Z\","
                              "\"vhost\":\"www.example.org:443\",");
     ck_assert_contains(json, "\"findings\":[\"header.multiple\",\"header.invalid.syntax\"]}");
@@ -629,6 +668,16 @@ START_TEST(json_empty_snapshot)
     assert_valid_json(json);
     ck_assert_contains(json, "\"vhosts\":[]");
     ck_assert_contains(json, "\"recent\":[]");
+    ck_assert_contains(json, "\"last_check\":null,\n\"problems\":[],");
+    ck_assert_contains(render(HSTS_STATUS_HTML, &snap, 0, 0),
+                       "<h2>Needs attention</h2>\n<p>Nothing needs attention.</p>");
+    ck_assert_contains(render(HSTS_STATUS_HTML, &snap, 0, 0),
+                       "<dt>Problems now: 0 (0 errors, 0 warnings); certificates last "
+                       "checked never</dt>");
+    ck_assert_contains(render(HSTS_STATUS_AUTO, &snap, 0, 0),
+                       "\nHstsAuditProblems: 0\n");
+    ck_assert_contains(render(HSTS_STATUS_AUTO, &snap, 0, 0),
+                       "\nHstsAuditLastCheck: -\n");
     ck_assert_contains(json, "\"version\":\"");
 }
 END_TEST
@@ -876,6 +925,14 @@ START_TEST(auto_lines)
     ck_assert_contains(a, "\nHstsAuditGuardWithhold: 1\nHstsAuditGuardUnsafeSubdomains: 1\n");
     ck_assert_contains(a, "\nHstsAuditVhost.3.GuardWithhold: 1\nHstsAuditVhost.3.UnsafeSubdomains: 2\n");
     ck_assert_contains(a, "\nHstsAuditVhost.1.GuardWithhold: 0\n");
+    ck_assert_contains(a, "\nHstsAuditProblems: 2\nHstsAuditProblemsErrors: 1\n"
+                          "HstsAuditProblemsWarnings: 1\nHstsAuditLastCheck: 2026-09-21T14:13:10Z\n");
+    ck_assert_contains(a, "\nHstsAuditVhost.1.Problems: 1\n");
+    ck_assert_contains(a, "\nHstsAuditVhost.2.Problems: 0\n");
+    /* a problem is a condition, never a count of zero responses */
+    ck_assert_lacks(a, "HstsAuditFinding.cert.");
+    ck_assert_lacks(a, "HstsAuditFinding.guard.");
+    ck_assert_contains(section, "\nHstsAuditProblems: 2\n");
     ck_assert_contains(section, "\nHstsAuditRequestsHttps: 12\n");
     ck_assert_lacks(section, "HstsAuditVhost.");
     ck_assert_lacks(section, "HstsAuditFinding.");

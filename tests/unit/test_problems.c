@@ -1,0 +1,194 @@
+/* Unit tests (Check) for a vhost's current problems in shared memory
+ * (src/problems.c): first-seen times across audits, the transitions the
+ * watch logs, the guard's names cut to fit, the writer's claim, and the
+ * problems carried over to a new statistics area. */
+#include "unit.h"
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "hsts_problems.h"
+#include "hsts_stats.h"
+
+#define BIT(f) HSTS_FINDING_BIT(f)
+#define T(s) apr_time_from_sec(1800000000 + (s))
+
+START_TEST(first_seen_kept_while_standing)
+{
+    hsts_problems_t slot, copy;
+    hsts_problems_found_t found = { 0 };
+    hsts_findings_t appeared, cleared;
+
+    memset(&slot, 0, sizeof(slot));
+    ck_assert_int_eq(hsts_problems_read(&slot, &copy), 0);      /* never written */
+    ck_assert_uint_eq(copy.problems, 0);
+
+    found.problems = BIT(HSTS_F_CERT_EXPIRING_SOON);
+    ck_assert_int_eq(hsts_problems_publish(&slot, &found, T(0), &appeared, &cleared),
+                     APR_SUCCESS);
+    ck_assert_uint_eq(appeared, BIT(HSTS_F_CERT_EXPIRING_SOON));
+    ck_assert_uint_eq(cleared, 0);
+
+    found.problems = BIT(HSTS_F_CERT_EXPIRING_SOON) | BIT(HSTS_F_CERT_RELOAD_PENDING);
+    hsts_problems_publish(&slot, &found, T(10), &appeared, &cleared);
+    ck_assert_uint_eq(appeared, BIT(HSTS_F_CERT_RELOAD_PENDING));
+    ck_assert_uint_eq(cleared, 0);
+
+    found.problems = BIT(HSTS_F_CERT_EXPIRED) | BIT(HSTS_F_CERT_RELOAD_PENDING);
+    hsts_problems_publish(&slot, &found, T(20), &appeared, &cleared);
+    ck_assert_uint_eq(appeared, BIT(HSTS_F_CERT_EXPIRED));
+    ck_assert_uint_eq(cleared, BIT(HSTS_F_CERT_EXPIRING_SOON));
+
+    ck_assert_int_eq(hsts_problems_read(&slot, &copy), 1);
+    ck_assert_uint_eq(copy.problems, BIT(HSTS_F_CERT_EXPIRED) | BIT(HSTS_F_CERT_RELOAD_PENDING));
+    ck_assert_int_eq(copy.since[HSTS_F_CERT_RELOAD_PENDING], T(10));   /* kept */
+    ck_assert_int_eq(copy.since[HSTS_F_CERT_EXPIRED], T(20));
+    ck_assert_int_eq(copy.since[HSTS_F_CERT_EXPIRING_SOON], 0);        /* cleared */
+    ck_assert_int_eq(copy.checked, T(20));
+    ck_assert_uint_eq(copy.seq % 2, 0);
+}
+END_TEST
+
+START_TEST(events_are_not_problems)
+{
+    hsts_problems_t slot, copy;
+    hsts_problems_found_t found = { 0 };
+    hsts_findings_t appeared;
+
+    memset(&slot, 0, sizeof(slot));
+    found.problems = BIT(HSTS_F_HEADER_MISSING) | BIT(HSTS_F_CLIENT_CERT_EXPIRED)
+                     | BIT(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS);
+    hsts_problems_publish(&slot, &found, T(0), &appeared, NULL);
+    ck_assert_uint_eq(appeared, BIT(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS));
+    hsts_problems_read(&slot, &copy);
+    ck_assert_uint_eq(copy.problems, BIT(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS));
+    ck_assert_int_eq(hsts_finding_is_problem(HSTS_F_CERT_UNTRUSTED), 1);
+    ck_assert_int_eq(hsts_finding_is_problem(HSTS_F_HEADER_OVER_HTTP), 0);
+    ck_assert_int_eq(hsts_finding_is_problem(HSTS_F_COUNT), 0);
+}
+END_TEST
+
+START_TEST(withhold_and_details)
+{
+    static const char *const names[] = { "a.example.test", "b.example.test" };
+    hsts_problems_t slot, copy;
+    hsts_problems_found_t found = { 0 };
+
+    memset(&slot, 0, sizeof(slot));
+    ck_assert_int_eq(hsts_problems_withhold(&slot), 0);
+    found.problems = BIT(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS) | BIT(HSTS_F_CERT_UNTRUSTED);
+    found.withhold = 1;
+    found.unsafe = names;
+    found.n_unsafe = 2;
+    found.verify_error = "self-signed certificate\x01<b>";
+    hsts_problems_publish(&slot, &found, T(0), NULL, NULL);
+    ck_assert_int_eq(hsts_problems_withhold(&slot), 1);
+    hsts_problems_read(&slot, &copy);
+    ck_assert_str_eq(copy.unsafe, "a.example.test b.example.test");
+    ck_assert_uint_eq(copy.n_unsafe, 2);
+    ck_assert_str_eq(copy.verify_error, "self-signed certificate\x01<b>");  /* escaped when shown */
+
+    found.withhold = 0;
+    found.problems = 0;
+    found.n_unsafe = 0;
+    found.unsafe = NULL;
+    found.verify_error = NULL;
+    hsts_problems_publish(&slot, &found, T(5), NULL, NULL);
+    ck_assert_int_eq(hsts_problems_withhold(&slot), 0);
+    hsts_problems_read(&slot, &copy);
+    ck_assert_str_eq(copy.unsafe, "");
+    ck_assert_str_eq(copy.verify_error, "");
+}
+END_TEST
+
+START_TEST(names_cut_at_a_name)
+{
+    const char *names[40];
+    hsts_problems_t slot, copy;
+    hsts_problems_found_t found = { 0 };
+    char name[40][16];
+    apr_size_t len;
+    int i;
+
+    for (i = 0; i < 40; i++) {
+        apr_snprintf(name[i], sizeof(name[i]), "h%02d.a.test", i);   /* 10 bytes each */
+        names[i] = name[i];
+    }
+    memset(&slot, 0, sizeof(slot));
+    found.problems = BIT(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS);
+    found.unsafe = names;
+    found.n_unsafe = 40;
+    hsts_problems_publish(&slot, &found, T(0), NULL, NULL);
+    hsts_problems_read(&slot, &copy);
+    ck_assert_uint_eq(copy.n_unsafe, 40);
+    len = strlen(copy.unsafe);
+    ck_assert_uint_lt(len, HSTS_PROBLEM_NAMES_LEN);
+    /* 22 names of 10 bytes and 21 spaces (241 bytes), then " ..." */
+    ck_assert_uint_eq(len, 22 * 10 + 21 + 4);
+    ck_assert_str_eq(copy.unsafe + len - 4, " ...");
+    ck_assert_str_eq(copy.unsafe + len - 14, "h21.a.test ...");
+}
+END_TEST
+
+START_TEST(busy_writer_leaves_the_record)
+{
+    hsts_problems_t slot, copy;
+    hsts_problems_found_t found = { 0 };
+    hsts_findings_t appeared = 1;
+
+    memset(&slot, 0, sizeof(slot));
+    found.problems = BIT(HSTS_F_CERT_EXPIRED);
+    hsts_problems_publish(&slot, &found, T(0), NULL, NULL);
+    slot.seq++;                          /* another writer is in the middle */
+    found.problems = 0;
+    ck_assert_int_eq(hsts_problems_publish(&slot, &found, T(1), &appeared, NULL), APR_EBUSY);
+    ck_assert_uint_eq(appeared, 0);
+    ck_assert_int_eq(hsts_problems_read(&slot, &copy), 0);   /* no consistent copy */
+    ck_assert_uint_eq(copy.problems, 0);
+    slot.seq++;                          /* that writer is done */
+    ck_assert_int_eq(hsts_problems_read(&slot, &copy), 1);
+    ck_assert_uint_eq(copy.problems, BIT(HSTS_F_CERT_EXPIRED));
+}
+END_TEST
+
+START_TEST(carried_over_by_vhost_name)
+{
+    apr_size_t size = hsts_stats_size(2, 4);
+    hsts_stats_t *old = hsts_stats_init(apr_pcalloc(pool, size), 2, 4, T(0));
+    hsts_stats_t *neu = hsts_stats_init(apr_pcalloc(pool, hsts_stats_size(3, 4)), 3, 4, T(50));
+    hsts_problems_found_t found = { 0 };
+    hsts_problems_t copy;
+    hsts_findings_t appeared;
+
+    apr_cpystrn(hsts_stats_set(old, 2)->name, "b.test:443", HSTS_STATS_NAME_LEN);
+    apr_cpystrn(hsts_stats_set(neu, 3)->name, "b.test:443", HSTS_STATS_NAME_LEN);
+    found.problems = BIT(HSTS_F_CERT_EXPIRING_SOON);
+    hsts_problems_publish(&hsts_stats_set(old, 2)->problems, &found, T(1), NULL, NULL);
+    old->last_check = (apr_uint64_t)T(1);
+    hsts_stats_carry_over(neu, old);
+    ck_assert_uint_eq(neu->last_check, (apr_uint64_t)T(1));
+    /* the next audit of the new generation finds it still there: no new
+     * transition, the first-seen time of the old generation */
+    hsts_problems_publish(&hsts_stats_set(neu, 3)->problems, &found, T(60), &appeared, NULL);
+    ck_assert_uint_eq(appeared, 0);
+    hsts_problems_read(&hsts_stats_set(neu, 3)->problems, &copy);
+    ck_assert_int_eq(copy.since[HSTS_F_CERT_EXPIRING_SOON], T(1));
+    ck_assert_int_eq(hsts_problems_read(&hsts_stats_set(neu, 1)->problems, &copy), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("problems");
+    TCase *tc = unit_tcase("problems");
+
+    tcase_add_test(tc, first_seen_kept_while_standing);
+    tcase_add_test(tc, events_are_not_problems);
+    tcase_add_test(tc, withhold_and_details);
+    tcase_add_test(tc, names_cut_at_a_name);
+    tcase_add_test(tc, busy_writer_leaves_the_record);
+    tcase_add_test(tc, carried_over_by_vhost_name);
+    suite_add_tcase(s, tc);
+    return unit_run(s);
+}
