@@ -3,10 +3,11 @@
  * bench/render_json.c: how long the status page's renderers take for a big
  * server (default: 1,000 vhosts, each with aliases, a policy, non-zero
  * counters and findings and a certificate; a full ring of 64 recent findings).
- * Prints the best and median time per render of each format; the figure for
- * ?json goes into docs/status.md. Build and run with bench/run-render-bench.sh.
+ * Prints the best and median time per render of each format (for ?metrics
+ * also the number of samples, per vhost); the figures go into docs/status.md
+ * and docs/performance.md. Build and run with bench/run-render-bench.sh.
  *
- *   render_json [vhosts] [iterations]
+ *   render_json [vhosts] [iterations] [json|metrics|html|auto|all]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,9 +127,21 @@ static void bench(const char *label, hsts_status_format_e fmt, const hsts_status
         apr_pool_destroy(p);
     }
     qsort(t, (size_t)iterations, sizeof(*t), cmp_time);
-    printf("%-8s %6" APR_SIZE_T_FMT " vhosts  %8.1f KiB  best %7.2f ms  median %7.2f ms\n",
+    printf("%-8s %6" APR_SIZE_T_FMT " vhosts  %8.1f KiB  best %7.2f ms  median %7.2f ms",
            label, snap->n_vhosts, sink.len / 1024.0, t[0] / 1000.0,
            t[iterations / 2] / 1000.0);
+    if (fmt == HSTS_STATUS_METRICS) {
+        apr_size_t samples = 0, k;
+
+        for (k = 0; k < sink.len; k++) {        /* lines that are not # HELP / # TYPE */
+            if ((k == 0 || sink.buf[k - 1] == '\n') && sink.buf[k] != '#') {
+                samples++;
+            }
+        }
+        printf("  %" APR_SIZE_T_FMT " samples (%.1f per vhost)", samples,
+               (double)samples / (double)snap->n_vhosts);
+    }
+    printf("\n");
     free(sink.buf);
     free(t);
 }
@@ -137,20 +150,33 @@ int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 1000;
     int iterations = argc > 2 ? atoi(argv[2]) : 50;
+    const char *only = argc > 3 ? argv[3] : "all";
     apr_pool_t *pool;
     hsts_status_snapshot_t *snap;
 
-    if (n < 1 || iterations < 1) {
-        fprintf(stderr, "usage: %s [vhosts] [iterations]\n", argv[0]);
+    if (n < 1 || iterations < 1 || (strcmp(only, "all") && strcmp(only, "json")
+                                     && strcmp(only, "metrics") && strcmp(only, "html")
+                                     && strcmp(only, "auto"))) {
+        fprintf(stderr, "usage: %s [vhosts] [iterations] [json|metrics|html|auto|all]\n",
+                argv[0]);
         return 2;
     }
     apr_initialize();
     apr_pool_create(&pool, NULL);
     snap = big_snapshot(pool, n, 64);
-    bench("json", HSTS_STATUS_JSON, snap, iterations, pool);
-    bench("metrics", HSTS_STATUS_METRICS, snap, iterations, pool);
-    bench("html", HSTS_STATUS_HTML, snap, iterations, pool);
-    bench("auto", HSTS_STATUS_AUTO, snap, iterations, pool);
+    {
+        static const struct { const char *name; hsts_status_format_e fmt; } formats[] = {
+            { "json", HSTS_STATUS_JSON }, { "metrics", HSTS_STATUS_METRICS },
+            { "html", HSTS_STATUS_HTML }, { "auto", HSTS_STATUS_AUTO }
+        };
+        size_t f;
+
+        for (f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
+            if (!strcmp(only, "all") || !strcmp(only, formats[f].name)) {
+                bench(formats[f].name, formats[f].fmt, snap, iterations, pool);
+            }
+        }
+    }
     apr_pool_destroy(pool);
     apr_terminate();
     return 0;

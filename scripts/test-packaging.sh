@@ -261,7 +261,9 @@ do_deb() {
     local f
     for f in ./usr/lib/apache2/modules/mod_hsts_audit.so ./etc/apache2/mods-available/hsts_audit.load \
              ./etc/apache2/mods-available/hsts_audit.conf ./usr/bin/hsts-audit \
-             ./usr/share/man/man1/hsts-audit.1.gz ./usr/share/doc/$PKG/copyright; do
+             ./usr/share/man/man1/hsts-audit.1.gz ./usr/share/doc/$PKG/copyright \
+             ./usr/share/mod-hsts-audit/prometheus/hsts_audit.rules.yml \
+             ./usr/share/mod-hsts-audit/grafana/hsts_audit.json; do
         grep -qxF -- "$f" <<<"$contents" || fail "$f is not in $(basename "$deb")"
     done
     if grep -q '\.la$' <<<"$contents"; then fail "a libtool .la is in $(basename "$deb")"; fi
@@ -404,7 +406,8 @@ EOF
     local f left=""
     for f in /usr/lib/apache2/modules/mod_hsts_audit.so /etc/apache2/mods-available/hsts_audit.load \
              /etc/apache2/mods-available/hsts_audit.conf /etc/apache2/mods-enabled/hsts_audit.load \
-             /etc/apache2/mods-enabled/hsts_audit.conf /usr/bin/hsts-audit /usr/share/doc/$PKG; do
+             /etc/apache2/mods-enabled/hsts_audit.conf /usr/bin/hsts-audit /usr/share/doc/$PKG \
+             /usr/share/mod-hsts-audit; do
         [ -e "$f" ] || [ -L "$f" ] && left="$left $f"
     done
     [ -z "$left" ] && ok "nothing of the package is left after purge" || fail "left after purge:$left"
@@ -494,7 +497,9 @@ do_rpmbuild() {
         local f list
         list=$(rpm -qlp "$rpm" 2>/dev/null)
         for f in /usr/lib64/httpd/modules/mod_hsts_audit.so /etc/httpd/conf.modules.d/10-hsts_audit.conf \
-                 /etc/httpd/conf.d/hsts_audit.conf /usr/bin/hsts-audit; do
+                 /etc/httpd/conf.d/hsts_audit.conf /usr/bin/hsts-audit \
+                 /usr/share/mod-hsts-audit/prometheus/hsts_audit.rules.yml \
+                 /usr/share/mod-hsts-audit/grafana/hsts_audit.json; do
             grep -qxF "$f" <<<"$list" || fail "$f is not in $(basename "$rpm")"
         done
         if grep -q '\.la$' <<<"$list"; then fail "a libtool .la is in $(basename "$rpm")"; fi

@@ -1,9 +1,13 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE).
  *
  * status_metrics.c: the status snapshot as ?metrics, the Prometheus text
- * exposition format 0.0.4 (docs/status.md): one family per counter, finding
- * and gauge, a sample per vhost with the label vhost="<host:port>" (escaped
- * and made unique).
+ * exposition format 0.0.4 (docs/status.md "?metrics"): per vhost (label
+ * vhost="<host:port>", escaped and made unique) only the series the shipped
+ * alert rules and dashboard use (prometheus/, grafana/): the counters its
+ * kind can move, invalid STS, certificate expiry, and standing conditions
+ * while they stand; the per-code finding counters once, for the server.
+ * Series per vhost stay few, so 5,000 vhosts stay a small scrape
+ * (docs/performance.md).
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -89,54 +93,122 @@ static void metrics_build(hsts_out_t *o, apr_pool_t *p, const hsts_status_snapsh
     HSTS_OUT_LIT(o, "\n");
 }
 
-/* One family of per-vhost samples: each row's counters[index], or its
- * findings[index] (finding != 0). */
-static void metrics_per_vhost(hsts_out_t *o, const hsts_status_snapshot_t *snap,
-                              const char **labels, const char *name, apr_size_t name_len,
-                              int finding, int index)
+/* Which vhosts carry a counter's series: those of the kind the counter can
+ * count (TLS or plain HTTP), and any other whose count is not 0 (a plain-HTTP
+ * request on a TLS port, say), so no count is ever hidden. */
+enum { ON_TLS = 1, ON_PLAIN = 2 };
+static const unsigned char counter_on[HSTS_C_COUNT] = {
+    [HSTS_C_REQUESTS_HTTPS] = ON_TLS,
+    [HSTS_C_REQUESTS_HTTP] = ON_PLAIN,
+    [HSTS_C_STS_ADDED] = ON_TLS,
+    [HSTS_C_STS_KEPT] = ON_TLS,
+    [HSTS_C_STS_REPLACED] = ON_TLS,
+    [HSTS_C_STS_REMOVED] = ON_PLAIN,
+    [HSTS_C_STS_WITHHELD] = ON_TLS,
+    [HSTS_C_CLIENT_CERT_REJECTED_495] = ON_TLS,
+    [HSTS_C_CLIENT_CERT_REJECTED_496] = ON_TLS,
+};
+
+static int counter_shown(const hsts_status_vhost_t *v, unsigned on, apr_uint64_t value)
 {
-    apr_size_t i;
+    return value != 0 || (on & (v->tls ? ON_TLS : ON_PLAIN));
+}
 
-    for (i = 0; i < snap->n_vhosts; i++) {
-        const hsts_status_vhost_t *v = snap->vhosts + i;
-
-        metric_sample(o, name, name_len, labels[i]);
-        hsts_out_u64(o, finding ? v->findings[index] : v->counters[index]);
-        HSTS_OUT_LIT(o, "\n");
-    }
+static void metric_u64_line(hsts_out_t *o, const char *name, apr_size_t name_len,
+                            const char *label, apr_uint64_t value)
+{
+    metric_sample(o, name, name_len, label);
+    hsts_out_u64(o, value);
+    HSTS_OUT_LIT(o, "\n");
 }
 
 static void metrics_counters(hsts_out_t *o, const hsts_status_snapshot_t *snap,
                              const char **labels)
 {
-    char name[128], help[512];
-    apr_size_t name_len;
+    char name[128];
+    apr_size_t i, name_len;
     int c;
 
     for (c = 0; c < HSTS_C_COUNT; c++) {
         name_len = (apr_size_t)apr_snprintf(name, sizeof(name), "hsts_audit_%s_total",
                                             hsts_status_counter_names[c].key);
         metric_head(o, name, hsts_status_counter_names[c].help, "counter");
-        metrics_per_vhost(o, snap, labels, name, name_len, 0, c);
-    }
-    for (c = 0; c < HSTS_F_COUNT; c++) {
-        const hsts_finding_info_t *info = hsts_finding_info((hsts_finding_e)c);
-        char *d;
+        for (i = 0; i < snap->n_vhosts; i++) {
+            const hsts_status_vhost_t *v = snap->vhosts + i;
 
-        name_len = (apr_size_t)apr_snprintf(name, sizeof(name), "hsts_audit_findings_%s_total",
-                                            info->code);
-        for (d = name; *d; d++) {
-            if (*d == '.') {
-                *d = '_';
+            if (counter_shown(v, counter_on[c], v->counters[c])) {
+                metric_u64_line(o, name, name_len, labels[i], v->counters[c]);
             }
         }
-        apr_snprintf(help, sizeof(help), "Responses with finding %s (%s): %s.",
-                     info->code, hsts_severity_name(info->severity), info->summary);
-        metric_head(o, name, help, "counter");
-        metrics_per_vhost(o, snap, labels, name, name_len, 1, c);
     }
 }
 
+/* Responses of the vhost whose first STS field browsers reject: one
+ * header.invalid.* finding per such response. */
+static apr_uint64_t sts_invalid(const hsts_status_vhost_t *v)
+{
+    static const hsts_finding_e invalid[] = {
+        HSTS_F_HEADER_INVALID_SYNTAX, HSTS_F_HEADER_INVALID_MAX_AGE,
+        HSTS_F_HEADER_INVALID_MAX_AGE_MISSING, HSTS_F_HEADER_INVALID_REPEATED_DIRECTIVE,
+        HSTS_F_HEADER_INVALID_INCLUDE_SUB_DOMAINS_VALUE, HSTS_F_HEADER_INVALID_TOKEN
+    };
+    apr_uint64_t n = 0;
+    apr_size_t k;
+
+    for (k = 0; k < sizeof(invalid) / sizeof(invalid[0]); k++) {
+        n += v->findings[invalid[k]];
+    }
+    return n;
+}
+
+static void metrics_sts_invalid(hsts_out_t *o, const hsts_status_snapshot_t *snap,
+                                const char **labels)
+{
+    static const char name[] = "hsts_audit_sts_invalid_total";
+    apr_size_t i;
+
+    metric_head(o, name,
+                "Responses whose first Strict-Transport-Security field browsers reject (header.invalid.*).",
+                "counter");
+    for (i = 0; i < snap->n_vhosts; i++) {
+        const hsts_status_vhost_t *v = snap->vhosts + i;
+        apr_uint64_t n = sts_invalid(v);
+
+        if (counter_shown(v, ON_TLS, n)) {
+            metric_u64_line(o, name, sizeof(name) - 1, labels[i], n);
+        }
+    }
+}
+
+/* The findings counted per response or connection (events: header.*,
+ * redirects.*, client_cert.*), for the whole server, one series per code.
+ * cert.* and guard.* are problems, never counted (design.md section 4). */
+static void metrics_findings(hsts_out_t *o, const hsts_status_snapshot_t *snap)
+{
+    static const char name[] = "hsts_audit_findings_total";
+    int c;
+
+    metric_head(o, name,
+                "Findings on responses and connections of the whole server, by finding code (design.md section 4).",
+                "counter");
+    for (c = 0; c < HSTS_F_COUNT; c++) {
+        const hsts_finding_info_t *info = hsts_finding_info((hsts_finding_e)c);
+
+        if (info->category == HSTS_CAT_CERT || info->category == HSTS_CAT_GUARD) {
+            continue;
+        }
+        HSTS_OUT_LIT(o, "hsts_audit_findings_total{code=\"");
+        hsts_out_str(o, info->code);             /* static: [a-z0-9_.] only */
+        HSTS_OUT_LIT(o, "\",severity=\"");
+        hsts_out_str(o, hsts_severity_name(info->severity));
+        HSTS_OUT_LIT(o, "\"} ");
+        hsts_out_u64(o, snap->findings[c]);
+        HSTS_OUT_LIT(o, "\n");
+    }
+}
+
+/* Gauges of standing conditions: a vhost has a series only while its value
+ * is not 0 (a problem is never shown as a count of zero). */
 static void metrics_guard(hsts_out_t *o, const hsts_status_snapshot_t *snap,
                           const char **labels)
 {
@@ -145,28 +217,30 @@ static void metrics_guard(hsts_out_t *o, const hsts_status_snapshot_t *snap,
     apr_size_t i;
 
     metric_head(o, withhold,
-                "1 while HSTSGuard withhold stops the vhost's Strict-Transport-Security (a lock-out risk stands), else 0.",
+                "1 while HSTSGuard withhold stops the vhost's Strict-Transport-Security (a lock-out risk stands); no series otherwise.",
                 "gauge");
     for (i = 0; i < snap->n_vhosts; i++) {
-        metric_sample(o, withhold, sizeof(withhold) - 1, labels[i]);
-        hsts_out_u64(o, snap->vhosts[i].guard_withhold ? 1 : 0);
-        HSTS_OUT_LIT(o, "\n");
+        if (snap->vhosts[i].guard_withhold) {
+            metric_u64_line(o, withhold, sizeof(withhold) - 1, labels[i], 1);
+        }
     }
     metric_head(o, unsafe,
-                "Subdomains the vhost's includeSubDomains pins that this server does not serve over HTTPS with a valid certificate (guard.subdomain_not_https).",
+                "Subdomains the vhost's includeSubDomains pins that this server does not serve over HTTPS with a valid certificate (guard.subdomain_not_https); no series while there are none.",
                 "gauge");
     for (i = 0; i < snap->n_vhosts; i++) {
         const apr_array_header_t *a = snap->vhosts[i].unsafe_subdomains;
 
-        metric_sample(o, unsafe, sizeof(unsafe) - 1, labels[i]);
-        hsts_out_u64(o, a ? (apr_uint64_t)a->nelts : 0);
-        HSTS_OUT_LIT(o, "\n");
+        if (a && a->nelts > 0) {
+            metric_u64_line(o, unsafe, sizeof(unsafe) - 1, labels[i], (apr_uint64_t)a->nelts);
+        }
     }
 }
 
 static void metrics_certs(hsts_out_t *o, const hsts_status_snapshot_t *snap,
                           const char **labels)
 {
+    static const char expiry[] = "hsts_audit_server_cert_expiry_timestamp_seconds";
+    static const char problems[] = "hsts_audit_server_cert_findings";
     apr_size_t i;
     int have_certs = 0;
 
@@ -175,33 +249,30 @@ static void metrics_certs(hsts_out_t *o, const hsts_status_snapshot_t *snap,
             have_certs = 1;
         }
     }
-    if (have_certs) {
-        static const char expiry[] = "hsts_audit_server_cert_expiry_timestamp_seconds";
-        static const char problems[] = "hsts_audit_server_cert_findings";
+    if (!have_certs) {
+        return;
+    }
+    metric_head(o, expiry,
+                "When the certificate the vhost serves expires (notAfter), in seconds since the epoch.",
+                "gauge");
+    for (i = 0; i < snap->n_vhosts; i++) {
+        const hsts_status_cert_t *cert = snap->vhosts[i].cert;
 
-        metric_head(o, expiry,
-                    "When the certificate the vhost serves expires (notAfter), in seconds since the epoch.",
-                    "gauge");
-        for (i = 0; i < snap->n_vhosts; i++) {
-            const hsts_status_cert_t *cert = snap->vhosts[i].cert;
-
-            if (cert && cert->not_after) {
-                metric_sample(o, expiry, sizeof(expiry) - 1, labels[i]);
-                hsts_out_i64(o, apr_time_sec(cert->not_after));
-                HSTS_OUT_LIT(o, "\n");
-            }
+        if (cert && cert->not_after) {
+            metric_sample(o, expiry, sizeof(expiry) - 1, labels[i]);
+            hsts_out_i64(o, apr_time_sec(cert->not_after));
+            HSTS_OUT_LIT(o, "\n");
         }
-        metric_head(o, problems,
-                    "Findings of the certificate audit for the certificate the vhost serves (0: none).",
-                    "gauge");
-        for (i = 0; i < snap->n_vhosts; i++) {
-            const hsts_status_cert_t *cert = snap->vhosts[i].cert;
+    }
+    metric_head(o, problems,
+                "Findings of the certificate audit for the certificate the vhost serves; no series while there are none.",
+                "gauge");
+    for (i = 0; i < snap->n_vhosts; i++) {
+        const hsts_status_cert_t *cert = snap->vhosts[i].cert;
 
-            if (cert) {
-                metric_sample(o, problems, sizeof(problems) - 1, labels[i]);
-                hsts_out_u64(o, (apr_uint64_t)hsts_status_count_bits(cert->findings));
-                HSTS_OUT_LIT(o, "\n");
-            }
+        if (cert && cert->findings) {
+            metric_u64_line(o, problems, sizeof(problems) - 1, labels[i],
+                            (apr_uint64_t)hsts_status_count_bits(cert->findings));
         }
     }
 }
@@ -216,6 +287,8 @@ void hsts_status_render_metrics(const hsts_status_snapshot_t *snap,
     hsts_out_init(&o, write, baton, p);
     metrics_build(&o, p, snap);
     metrics_counters(&o, snap, labels);
+    metrics_sts_invalid(&o, snap, labels);
+    metrics_findings(&o, snap);
     metrics_guard(&o, snap, labels);
     metrics_certs(&o, snap, labels);
     hsts_out_flush(&o);

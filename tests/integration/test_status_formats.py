@@ -58,11 +58,40 @@ def vhost(doc, name):
     return found[0]
 
 
+# The labels of the families that do not have exactly {"vhost"}.
+METRIC_LABELS = {"hsts_audit_build_info": {"version"}, "hsts_audit_start_time_seconds": set(),
+                 "hsts_audit_findings_total": {"code", "severity"}}
+# ?metrics, in order (docs/status.md): per vhost, the counters its kind can
+# move (TLS_COUNTERS on TLS vhosts, the others on plain-HTTP ones) and any
+# other that is not 0; the per-code finding counters for the server only.
+METRIC_FAMILIES = (["hsts_audit_build_info", "hsts_audit_start_time_seconds"]
+                   + ["hsts_audit_%s_total" % k for k in COUNTERS]
+                   + ["hsts_audit_sts_invalid_total", "hsts_audit_findings_total",
+                      "hsts_audit_guard_withhold", "hsts_audit_guard_unsafe_subdomains",
+                      "hsts_audit_server_cert_expiry_timestamp_seconds",
+                      "hsts_audit_server_cert_findings"])
+TLS_COUNTERS = {"requests_https", "sts_added", "sts_kept", "sts_replaced", "sts_withheld",
+                "client_cert_rejected_495", "client_cert_rejected_496"}
+
+
+def metric_label(doc, v):
+    """The vhost label ?metrics gives the JSON vhost v (the main server gets
+    " (main server)" when a vhost has its name)."""
+    if v["main_server"] and any(x["name"] == v["name"] and not x["main_server"]
+                                for x in doc["vhosts"]):
+        return v["name"] + " (main server)"
+    return v["name"]
+
+
+def samples_by_vhost(fam, name):
+    return {labels["vhost"]: value for labels, value in fam[name]["samples"]}
+
+
 def parse_exposition(text):
     """{family: {"help": str, "type": str, "samples": [(labels dict, value)]}};
     asserts the text format 0.0.4 rules the module promises: HELP and TYPE
-    before each family's samples, counters named *_total, label vhost only
-    (version on build_info), no series twice."""
+    before each family's samples, counters named *_total, the labels of
+    METRIC_LABELS (vhost on every other family), no series twice."""
     families, seen = {}, set()
     current = None
     sample_re = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+]+)$')
@@ -97,8 +126,7 @@ def parse_exposition(text):
                 assert lm, "bad labels: %r" % line
                 labels[lm.group(1)] = lm.group(2)
                 pos = lm.end()
-        allowed = {"version"} if name == "hsts_audit_build_info" else {"vhost"}
-        assert set(labels) <= allowed, line
+        assert set(labels) == METRIC_LABELS.get(name, {"vhost"}), line
         key = (name, tuple(sorted(labels.items())))
         assert key not in seen, "series twice: " + line
         seen.add(key)
@@ -222,25 +250,44 @@ def test_metrics(server):
     r = status(server, "metrics")
     assert r.header("Content-Type").startswith("text/plain; version=0.0.4")
     fam = parse_exposition(r.text)
+    doc = status_json(server)       # the same counts: the page itself is not counted
+    assert list(fam) == METRIC_FAMILIES
     assert fam["hsts_audit_build_info"]["type"] == "gauge"
     (labels, value), = fam["hsts_audit_build_info"]["samples"]
-    assert value == 1 and re.match(r"^\d+\.\d+\.\d+", labels["version"])
+    assert value == 1 and labels["version"] == doc["version"]
     for k in COUNTERS:
         f = fam["hsts_audit_%s_total" % k]
         assert f["type"] == "counter"
-        assert {s[0]["vhost"] for s in f["samples"]} >= {https_name(server), http_name(server)}
-    https = {s[0]["vhost"]: s[1] for s in fam["hsts_audit_requests_https_total"]["samples"]}
-    assert https[https_name(server)] >= 1
-    assert "hsts_audit_findings_header_invalid_syntax_total" in fam
+        want = {metric_label(doc, v): float(v["counters"][k]) for v in doc["vhosts"]
+                if v["counters"][k] or v["tls"] == (k in TLS_COUNTERS)}
+        assert samples_by_vhost(fam, "hsts_audit_%s_total" % k) == want, k
+    assert samples_by_vhost(fam, "hsts_audit_requests_https_total")[https_name(server)] >= 1
+    assert http_name(server) in samples_by_vhost(fam, "hsts_audit_requests_http_total")
+    assert https_name(server) not in samples_by_vhost(fam, "hsts_audit_requests_http_total")
+    invalid = {metric_label(doc, v): float(sum(n for c, n in v["findings"].items()
+                                               if c.startswith("header.invalid.")))
+               for v in doc["vhosts"]}
+    assert samples_by_vhost(fam, "hsts_audit_sts_invalid_total") == {
+        k: n for k, n in invalid.items()
+        if n or any(metric_label(doc, v) == k and v["tls"] for v in doc["vhosts"])}
+    findings = {(lab["code"], lab["severity"]): value
+                for lab, value in fam["hsts_audit_findings_total"]["samples"]}
+    events = {c: float(n) for c, n in doc["findings"].items()
+              if not c.startswith(("cert.", "guard."))}
+    assert {c: n for (c, _), n in findings.items()} == events
+    assert ("header.invalid.syntax", "error") in findings
+    assert ("header.multiple", "warning") in findings
+    assert ("client_cert.expiring_soon", "warning") in findings
+    # a clean server: no standing condition, so no series
+    assert fam["hsts_audit_guard_withhold"]["samples"] == []
+    assert fam["hsts_audit_guard_unsafe_subdomains"]["samples"] == []
+    assert fam["hsts_audit_server_cert_findings"]["samples"] == []
     expiry = fam["hsts_audit_server_cert_expiry_timestamp_seconds"]
     assert expiry["type"] == "gauge"
     vhosts = {lab["vhost"]: value for lab, value in expiry["samples"]}
     assert set(vhosts) == {https_name(server)}          # TLS vhosts only
     now = time.time()
     assert now + 360 * 86400 < vhosts[https_name(server)] < now + 366 * 86400
-    assert fam["hsts_audit_server_cert_findings"]["samples"] == [
-        ({"vhost": https_name(server)}, 0.0)]
-    assert {s[1] for s in fam["hsts_audit_guard_withhold"]["samples"]} == {0.0}
 
 
 def test_metrics_promtool(server):
@@ -479,7 +526,7 @@ def test_guard_withhold_on_the_page(httpd_factory):
     assert "cert.chain_incomplete" in html
     fam = parse_exposition(s.get("/hsts-status?metrics", insecure=True, cacert=None).text)
     withhold = {lab["vhost"]: value for lab, value in fam["hsts_audit_guard_withhold"]["samples"]}
-    assert withhold[https_name(s)] == 1.0
+    assert withhold == {https_name(s): 1.0}          # only while withheld
     assert fam["hsts_audit_sts_withheld_total"]["samples"]
 
 
