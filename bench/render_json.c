@@ -20,28 +20,10 @@
 #include <apr_time.h>
 
 #include "hsts_status.h"
-
-typedef struct {
-    char *buf;
-    apr_size_t len, cap;
-} sink_t;
+#include "output_sink.h"
 
 /* What the httpd glue does costs about a memcpy per chunk (ap_rwrite into
- * the brigade), so the bench copies each chunk too. */
-static void sink_write(void *baton, const char *data, apr_size_t len)
-{
-    sink_t *s = baton;
-
-    if (s->len + len > s->cap) {
-        s->cap = (s->len + len) * 2;
-        s->buf = realloc(s->buf, s->cap);
-        if (!s->buf) {
-            abort();
-        }
-    }
-    memcpy(s->buf + s->len, data, len);
-    s->len += len;
-}
+ * the brigade), so the bench copies each chunk too: tests/common/output_sink.c. */
 
 static int cmp_time(const void *a, const void *b)
 {
@@ -120,7 +102,7 @@ static void bench(const char *label, hsts_status_format_e fmt, const hsts_status
         apr_time_t start;
 
         apr_pool_create(&p, parent);
-        sink.len = 0;
+        sink_reset(&sink);
         start = apr_time_now();
         hsts_status_render(fmt, snap, 0, 0, sink_write, &sink, p);
         t[i] = apr_time_now() - start;
@@ -134,7 +116,7 @@ static void bench(const char *label, hsts_status_format_e fmt, const hsts_status
         apr_size_t samples = 0, k;
 
         for (k = 0; k < sink.len; k++) {        /* lines that are not # HELP / # TYPE */
-            if ((k == 0 || sink.buf[k - 1] == '\n') && sink.buf[k] != '#') {
+            if ((k == 0 || sink.data[k - 1] == '\n') && sink.data[k] != '#') {
                 samples++;
             }
         }
@@ -142,7 +124,7 @@ static void bench(const char *label, hsts_status_format_e fmt, const hsts_status
                (double)samples / (double)snap->n_vhosts);
     }
     printf("\n");
-    free(sink.buf);
+    sink_free(&sink);
     free(t);
 }
 

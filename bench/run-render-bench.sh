@@ -11,6 +11,7 @@ if [ ! -f "$lib" ]; then
 fi
 out="${TMPDIR:-/tmp}/hsts-render-bench.$$"
 trap 'rm -f "$out"' EXIT
-${CC:-cc} -O2 -Wall -Wextra -I"$top/include" $(pkg-config --cflags apr-1 apr-util-1) \
-    "$top/bench/render_json.c" "$lib" $(pkg-config --libs apr-1 apr-util-1) -o "$out"
+${CC:-cc} -O2 -Wall -Wextra -I"$top/include" -I"$top/tests/common" \
+    $(pkg-config --cflags apr-1 apr-util-1) \
+    "$top/bench/render_json.c" "$top/tests/common/output_sink.c" "$lib" $(pkg-config --libs apr-1 apr-util-1) -o "$out"
 "$out" "$@"

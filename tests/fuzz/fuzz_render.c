@@ -14,11 +14,10 @@
  *  - hsts_prom_label(): only \\ \" \n escapes, no raw control byte, and decodes
  *    back to the input with other control bytes as '?';
  *  - hsts_status_parse_query(): format and refresh within their ranges;
- *  - ?json: one valid JSON value, valid UTF-8;
- *  - ?metrics: every line a # HELP / # TYPE line or a well-formed sample
- *    (metric name, labels with valid escapes, a number), no control byte, no
- *    series twice;
- *  - ?auto: "Key: value" lines, keys [A-Za-z0-9._], values without control bytes;
+ *  - ?json, ?metrics, ?auto: the rules of tests/common/status_formats.h (one
+ *    valid JSON value in valid UTF-8; HELP and TYPE before each family's
+ *    well-formed samples, no control byte, no series twice; "HstsAudit<key>:
+ *    value" lines without control bytes);
  *  - HTML (page, section, notable): no control byte but \n, and every '<' opens
  *    one of the renderer's own tags (so request data never opens a tag).
  *
@@ -27,6 +26,8 @@
 #include "hsts_escape.h"
 #include "hsts_status.h"
 #include "fuzz_require.h"
+#include "output_sink.h"
+#include "status_formats.h"
 
 #include <apr_general.h>
 #include <apr_hash.h>
@@ -193,69 +194,14 @@ static hsts_status_snapshot_t *snapshot(src_t *s, apr_pool_t *p)
 }
 
 /* ---- output checks ------------------------------------------------------- */
+/* The sink and the ?json, ?metrics and ?auto checkers are tests/common/'s
+ * (output_sink.h, status_formats.h), shared with the unit tests. */
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-} sink_t;
-
-static void sink_write(void *baton, const char *data, apr_size_t len)
+static void require_format(const char *(*check)(const char *, apr_size_t, apr_pool_t *),
+                           const sink_t *sink, apr_pool_t *p)
 {
-    sink_t *s = baton;
-
-    require(len > 0);               /* the writer is never called with 0 bytes */
-    if (s->len + len + 1 > s->cap) {
-        s->cap = (s->len + len + 1) * 2;
-        s->buf = realloc(s->buf, s->cap);
-        require(s->buf != NULL);
-    }
-    memcpy(s->buf + s->len, data, len);
-    s->len += len;
-    s->buf[s->len] = '\0';
-}
-
-/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 if invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t avail)
-{
-    unsigned c = s[0];
-    size_t n, i;
-    unsigned long cp;
-
-    if (c < 0x80) {
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) { n = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { n = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { n = 4; cp = c & 0x07; }
-    else { return 0; }
-    if (avail < n) {
-        return 0;
-    }
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
-        || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-        return 0;
-    }
-    return n;
-}
-
-static int valid_utf8(const char *s, size_t len)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0, n;
-
-    while (i < len) {
-        if (!(n = utf8_seq(u + i, len - i))) {
-            return 0;
-        }
-        i += n;
-    }
-    return 1;
+    require(sink->empty_calls == 0);    /* the writer is never called with 0 bytes */
+    require(check(sink->data, sink->len, p) == NULL);
 }
 
 static int hexval(int c)
@@ -264,262 +210,6 @@ static int hexval(int c)
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
     if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
-}
-
-/* A JSON parser that only validates (RFC 8259). */
-typedef struct {
-    const char *p, *end;
-    int depth;
-} json_t;
-
-static void ws(json_t *j)
-{
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) {
-        j->p++;
-    }
-}
-
-static int json_string(json_t *j)
-{
-    if (j->p >= j->end || *j->p != '"') {
-        return 0;
-    }
-    j->p++;
-    while (j->p < j->end) {
-        unsigned char c = (unsigned char)*j->p++;
-
-        if (c == '"') {
-            return 1;
-        }
-        if (c < 0x20) {
-            return 0;
-        }
-        if (c == '\\') {
-            if (j->p >= j->end) {
-                return 0;
-            }
-            c = (unsigned char)*j->p++;
-            if (c == 'u') {
-                int k;
-
-                for (k = 0; k < 4; k++) {
-                    if (j->p >= j->end || hexval(*j->p++) < 0) {
-                        return 0;
-                    }
-                }
-            }
-            else if (!strchr("\"\\/bfnrt", c) || !c) {
-                return 0;
-            }
-        }
-    }
-    return 0;
-}
-
-static int json_value(json_t *j);
-
-static int json_number(json_t *j)
-{
-    const char *start = j->p;
-
-    if (j->p < j->end && *j->p == '-') j->p++;
-    if (j->p >= j->end) return 0;
-    if (*j->p == '0') j->p++;
-    else if (*j->p >= '1' && *j->p <= '9') { while (j->p < j->end && *j->p >= '0' && *j->p <= '9') j->p++; }
-    else return 0;
-    if (j->p < j->end && *j->p == '.') {
-        j->p++;
-        if (j->p >= j->end || *j->p < '0' || *j->p > '9') return 0;
-        while (j->p < j->end && *j->p >= '0' && *j->p <= '9') j->p++;
-    }
-    if (j->p < j->end && (*j->p == 'e' || *j->p == 'E')) {
-        j->p++;
-        if (j->p < j->end && (*j->p == '+' || *j->p == '-')) j->p++;
-        if (j->p >= j->end || *j->p < '0' || *j->p > '9') return 0;
-        while (j->p < j->end && *j->p >= '0' && *j->p <= '9') j->p++;
-    }
-    return j->p > start;
-}
-
-static int json_lit(json_t *j, const char *lit)
-{
-    size_t n = strlen(lit);
-
-    if ((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n)) {
-        return 0;
-    }
-    j->p += n;
-    return 1;
-}
-
-static int json_value(json_t *j)
-{
-    int ok = 0;
-
-    if (++j->depth > 64) {
-        return 0;
-    }
-    ws(j);
-    if (j->p >= j->end) {
-        return 0;
-    }
-    switch (*j->p) {
-    case '{':
-        j->p++;
-        ws(j);
-        if (j->p < j->end && *j->p == '}') { j->p++; ok = 1; break; }
-        for (;;) {
-            ws(j);
-            if (!json_string(j)) return 0;
-            ws(j);
-            if (j->p >= j->end || *j->p++ != ':') return 0;
-            if (!json_value(j)) return 0;
-            ws(j);
-            if (j->p < j->end && *j->p == ',') { j->p++; continue; }
-            if (j->p < j->end && *j->p == '}') { j->p++; ok = 1; break; }
-            return 0;
-        }
-        break;
-    case '[':
-        j->p++;
-        ws(j);
-        if (j->p < j->end && *j->p == ']') { j->p++; ok = 1; break; }
-        for (;;) {
-            if (!json_value(j)) return 0;
-            ws(j);
-            if (j->p < j->end && *j->p == ',') { j->p++; continue; }
-            if (j->p < j->end && *j->p == ']') { j->p++; ok = 1; break; }
-            return 0;
-        }
-        break;
-    case '"':
-        ok = json_string(j);
-        break;
-    case 't': ok = json_lit(j, "true"); break;
-    case 'f': ok = json_lit(j, "false"); break;
-    case 'n': ok = json_lit(j, "null"); break;
-    default: ok = json_number(j); break;
-    }
-    j->depth--;
-    return ok;
-}
-
-static void check_json_doc(const char *s, size_t len)
-{
-    json_t j = { s, s + len, 0 };
-
-    require(valid_utf8(s, len));
-    require(json_value(&j));
-    ws(&j);
-    require(j.p == j.end);
-}
-
-static int is_name_char(int c, int first, int colon)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'
-           || (colon && c == ':') || (!first && c >= '0' && c <= '9');
-}
-
-/* One sample line of the text exposition format 0.0.4; returns the series
- * (name and labels) length. */
-static size_t prom_sample(const char *l, size_t n)
-{
-    size_t i = 0, series;
-
-    require(n > 0 && is_name_char((unsigned char)l[0], 1, 1));
-    while (i < n && is_name_char((unsigned char)l[i], 0, 1)) i++;
-    if (i < n && l[i] == '{') {
-        i++;
-        while (i < n && l[i] != '}') {
-            require(is_name_char((unsigned char)l[i], 1, 0));
-            while (i < n && is_name_char((unsigned char)l[i], 0, 0)) i++;
-            require(i + 1 < n && l[i] == '=' && l[i + 1] == '"');
-            i += 2;
-            while (i < n && l[i] != '"') {
-                if (l[i] == '\\') {
-                    require(i + 1 < n && (l[i + 1] == '\\' || l[i + 1] == '"' || l[i + 1] == 'n'));
-                    i++;
-                }
-                i++;
-            }
-            require(i < n);
-            i++;                                    /* the closing quote */
-            if (i < n && l[i] == ',') i++;
-        }
-        require(i < n);
-        i++;                                        /* '}' */
-    }
-    series = i;
-    require(i < n && l[i] == ' ');
-    i++;
-    {
-        const char *v = l + i;
-        size_t vn = n - i;
-        char tmp[64];
-        char *end;
-
-        if (memchr(v, ' ', vn)) {
-            vn = (size_t)((const char *)memchr(v, ' ', vn) - v);   /* a timestamp follows */
-        }
-        require(vn > 0 && vn < sizeof(tmp));
-        memcpy(tmp, v, vn);
-        tmp[vn] = '\0';
-        if (strcmp(tmp, "+Inf") && strcmp(tmp, "-Inf") && strcmp(tmp, "NaN")) {
-            strtod(tmp, &end);
-            require(*end == '\0');
-        }
-    }
-    return series;
-}
-
-static void check_metrics(const char *s, size_t len, apr_pool_t *p)
-{
-    apr_hash_t *seen = apr_hash_make(p);
-    const char *l = s, *end = s + len;
-    size_t k;
-
-    require(len > 0 && s[len - 1] == '\n');
-    for (k = 0; k < len; k++) {
-        unsigned char c = (unsigned char)s[k];
-
-        require(c == '\n' || (c >= 0x20 && c != 0x7F));
-    }
-    while (l < end) {
-        const char *nl = memchr(l, '\n', (size_t)(end - l));
-        size_t n = (size_t)(nl - l);
-
-        require(n > 0);
-        if (l[0] == '#') {
-            require((n > 7 && !memcmp(l, "# HELP ", 7)) || (n > 7 && !memcmp(l, "# TYPE ", 7)));
-        }
-        else {
-            size_t series = prom_sample(l, n);
-
-            /* no series twice (this found vhost names whose escaped labels
-             * collided: docs/reliability.md, "Fuzzing") */
-            require(!apr_hash_get(seen, l, (apr_ssize_t)series));
-            apr_hash_set(seen, l, (apr_ssize_t)series, "");
-        }
-        l = nl + 1;
-    }
-}
-
-static void check_auto(const char *s, size_t len)
-{
-    const char *l = s, *end = s + len;
-
-    require(len > 0 && s[len - 1] == '\n');
-    while (l < end) {
-        const char *nl = memchr(l, '\n', (size_t)(end - l));
-        const char *q = l;
-
-        while (q < nl && (is_name_char((unsigned char)*q, 0, 0) || *q == '.')) q++;
-        require(q > l && q + 1 < nl + 1 && q[0] == ':' && (q + 1 == nl || q[1] == ' '));
-        for (q = q + 1; q < nl; q++) {
-            require((unsigned char)*q >= 0x20 && *q != 0x7F);
-        }
-        l = nl + 1;
-    }
 }
 
 static void check_html(const char *s, size_t len)
@@ -569,11 +259,9 @@ static void check_json_string(const uint8_t *data, size_t size, apr_pool_t *p)
 {
     const char *out = hsts_json_string(p, (const char *)data, size);
     size_t n = strlen(out), i, k = 0;
-    json_t j = { out, out + n, 0 };
 
     require(n <= 6 * size + 2);
-    require(valid_utf8(out, n));
-    require(json_string(&j) && j.p == j.end);
+    require(out[0] == '"' && fmtcheck_json(out, n, p) == NULL);   /* one string literal */
     /* decode: \u00XX is the byte XX, everything else as usual */
     for (i = 1; i + 1 < n; i++) {
         unsigned char c = (unsigned char)out[i], b;
@@ -665,10 +353,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void render(hsts_status_format_e format, const hsts_status_snapshot_t *snap,
                    unsigned flags, int refresh, sink_t *sink, apr_pool_t *p)
 {
-    sink->len = 0;
-    if (sink->buf) {
-        sink->buf[0] = '\0';
-    }
+    sink_reset(sink);
     hsts_status_render(format, snap, flags, refresh, sink_write, sink, p);
 }
 
@@ -691,14 +376,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snap = snapshot(&src, p);
 
     render(HSTS_STATUS_JSON, snap, 0, 0, &sink, p);
-    check_json_doc(sink.buf, sink.len);
+    require_format(fmtcheck_json, &sink, p);
     render(HSTS_STATUS_METRICS, snap, 0, 0, &sink, p);
-    check_metrics(sink.buf, sink.len, p);
+    require_format(fmtcheck_metrics, &sink, p);
     render(HSTS_STATUS_AUTO, snap, flags & HSTS_STATUS_SECTION, 0, &sink, p);
-    check_auto(sink.buf, sink.len);
+    require_format(fmtcheck_auto, &sink, p);
     render(HSTS_STATUS_HTML, snap, flags & (HSTS_STATUS_SECTION | HSTS_STATUS_NOTABLE),
            refresh, &sink, p);
-    check_html(sink.buf, sink.len);
+    require(sink.empty_calls == 0);
+    check_html(sink.data, sink.len);
 
     apr_pool_destroy(p);
     return 0;
