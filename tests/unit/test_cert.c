@@ -3,7 +3,7 @@
  * root CA -> intermediate CA -> leaves (EC P-256, SHA-256 unless the test
  * is about SHA-1), dates relative to a fixed audit time T, so results are
  * exact. */
-#include <check.h>
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +27,6 @@
 #define DAY 86400L
 #define BIT(f) HSTS_FINDING_BIT(HSTS_F_CERT_##f)
 
-static apr_pool_t *pool;
 static time_t T;                  /* the audit time, whole seconds */
 
 /* ---- certificate factory --------------------------------------------- */
@@ -139,8 +138,7 @@ static void pki_free(pki_t *k)
 
 static void setup(void)
 {
-    apr_initialize();
-    apr_pool_create(&pool, NULL);
+    unit_setup();
     pki_setup();
 }
 
@@ -150,8 +148,7 @@ static void teardown(void)
     pki_free(&inter);
     pki_free(&root_sha1);
     pki_free(&inter_sha1);
-    apr_pool_destroy(pool);
-    apr_terminate();
+    unit_teardown();
 }
 
 static X509_STORE *store_of(X509 *trusted)
@@ -178,14 +175,6 @@ static STACK_OF(X509) *chain_of(X509 *a, X509 *b)
     return sk;
 }
 
-static const char *codes(hsts_findings_t set)
-{
-    static char buf[512];
-
-    hsts_findings_format(set, buf, sizeof(buf));
-    return buf;
-}
-
 /* Audit leaf served with chain (NULL: nothing after the leaf) against a store
  * trusting trust_root, for hosts; the report goes to r. */
 static void audit(X509 *leaf, STACK_OF(X509) *chain, X509 *trust_root, const char *const *hosts,
@@ -210,10 +199,6 @@ static hsts_findings_t audit_std(X509 *leaf, hsts_cert_report_t *r)
     return r->findings;
 }
 
-#define ASSERT_FINDINGS(got, want) \
-    ck_assert_msg((got) == (want), "findings %s, want %s", codes(got), \
-                  apr_pstrdup(pool, codes(want)))
-
 /* ---- one test per finding --------------------------------------------- */
 
 START_TEST(good_leaf_no_findings)
@@ -224,7 +209,7 @@ START_TEST(good_leaf_no_findings)
     struct tm tm;
     time_t na = T + 365 * DAY;
 
-    ASSERT_FINDINGS(audit_std(leaf, &r), 0);
+    assert_findings(audit_std(leaf, &r), 0);
     ck_assert_int_eq(r.chain_complete, 1);
     ck_assert_int_eq(r.verify_error, X509_V_OK);
     ck_assert_int_eq(r.verify_depth, -1);
@@ -253,7 +238,7 @@ START_TEST(expired)
     hsts_cert_report_t r;
 
     /* the chain verifies at a time inside the leaf's window: only the date finding */
-    ASSERT_FINDINGS(audit_std(leaf, &r), BIT(EXPIRED));
+    assert_findings(audit_std(leaf, &r), BIT(EXPIRED));
     ck_assert_int_eq(r.chain_complete, 1);
     ck_assert_int_eq(hsts_days_until(r.not_after, apr_time_from_sec(T)), -35);
     X509_free(leaf);
@@ -275,7 +260,7 @@ START_TEST(expired_leaf_under_newer_intermediate)
     leaf = make_cert("a.test", k, &newer, -400 * DAY, -35 * DAY, GOOD_SAN, 0, EVP_sha256());
     chain = chain_of(newer.cert, NULL);
     audit(leaf, chain, root.cert, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, BIT(EXPIRED));
+    assert_findings(r.findings, BIT(EXPIRED));
     ck_assert_int_eq(r.chain_complete, 1);
     sk_X509_pop_free(chain, X509_free);
     X509_free(leaf);
@@ -299,7 +284,7 @@ START_TEST(expired_intermediate_is_untrusted)
     leaf = make_cert("a.test", k, &old, -10 * DAY, 300 * DAY, GOOD_SAN, 0, EVP_sha256());
     chain = chain_of(old.cert, NULL);
     audit(leaf, chain, root.cert, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, BIT(UNTRUSTED));
+    assert_findings(r.findings, BIT(UNTRUSTED));
     ck_assert_int_eq(r.verify_error, X509_V_ERR_CERT_HAS_EXPIRED);
     ck_assert_int_eq(r.verify_depth, 1);
     sk_X509_pop_free(chain, X509_free);
@@ -314,7 +299,7 @@ START_TEST(expired_one_second_ago)
     X509 *leaf = leaf_cert(-400 * DAY, -1, GOOD_SAN, EVP_sha256());
     hsts_cert_report_t r;
 
-    ASSERT_FINDINGS(audit_std(leaf, &r), BIT(EXPIRED));
+    assert_findings(audit_std(leaf, &r), BIT(EXPIRED));
     ck_assert_int_eq(hsts_days_until(r.not_after, apr_time_from_sec(T)), -1);
     X509_free(leaf);
 }
@@ -325,7 +310,7 @@ START_TEST(not_yet_valid)
     X509 *leaf = leaf_cert(30 * DAY, 400 * DAY, GOOD_SAN, EVP_sha256());
     hsts_cert_report_t r;
 
-    ASSERT_FINDINGS(audit_std(leaf, &r), BIT(NOT_YET_VALID));
+    assert_findings(audit_std(leaf, &r), BIT(NOT_YET_VALID));
     ck_assert_int_eq(r.chain_complete, 1);
     X509_free(leaf);
 }
@@ -337,20 +322,20 @@ START_TEST(expiring_soon)
     hsts_cert_report_t r;
     STACK_OF(X509) *chain = chain_of(inter.cert, NULL);
 
-    ASSERT_FINDINGS(audit_std(leaf, &r), BIT(EXPIRING_SOON));
+    assert_findings(audit_std(leaf, &r), BIT(EXPIRING_SOON));
     ck_assert_int_eq(hsts_days_until(r.not_after, apr_time_from_sec(T)), 5);
     ck_assert_int_eq(hsts_findings_severity(r.findings), HSTS_SEVERITY_WARNING);
     /* exactly 5 days left is not "within 5 days"; 6 is */
     audit(leaf, chain, root.cert, A_HOSTS, 3, 5, &r);
-    ASSERT_FINDINGS(r.findings, 0);
+    assert_findings(r.findings, 0);
     audit(leaf, chain, root.cert, A_HOSTS, 3, 6, &r);
-    ASSERT_FINDINGS(r.findings, BIT(EXPIRING_SOON));
+    assert_findings(r.findings, BIT(EXPIRING_SOON));
     audit(leaf, chain, root.cert, A_HOSTS, 3, 0, &r);
-    ASSERT_FINDINGS(r.findings, 0);
+    assert_findings(r.findings, 0);
     audit(leaf, chain, root.cert, A_HOSTS, 3, -3, &r);
-    ASSERT_FINDINGS(r.findings, 0);
+    assert_findings(r.findings, 0);
     audit(leaf, chain, root.cert, A_HOSTS, 3, 2000000000, &r);
-    ASSERT_FINDINGS(r.findings, BIT(EXPIRING_SOON));
+    assert_findings(r.findings, BIT(EXPIRING_SOON));
     sk_X509_pop_free(chain, X509_free);
     X509_free(leaf);
 }
@@ -363,7 +348,7 @@ START_TEST(expired_is_not_also_expiring)
     STACK_OF(X509) *chain = chain_of(inter.cert, NULL);
 
     audit(leaf, chain, root.cert, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, BIT(EXPIRED));
+    assert_findings(r.findings, BIT(EXPIRED));
     sk_X509_pop_free(chain, X509_free);
     X509_free(leaf);
 }
@@ -374,7 +359,7 @@ START_TEST(name_mismatch)
     X509 *leaf = leaf_cert(-DAY, 365 * DAY, "DNS:other.example", EVP_sha256());
     hsts_cert_report_t r;
 
-    ASSERT_FINDINGS(audit_std(leaf, &r), BIT(NAME_MISMATCH));
+    assert_findings(audit_std(leaf, &r), BIT(NAME_MISMATCH));
     ck_assert_int_eq(r.uncovered->nelts, 3);
     ck_assert_str_eq(APR_ARRAY_IDX(r.uncovered, 0, const char *), "a.test");
     ck_assert_str_eq(APR_ARRAY_IDX(r.uncovered, 1, const char *), "x.w.test");
@@ -391,7 +376,7 @@ START_TEST(chain_incomplete)
 
     /* served without its intermediate; the store has the root only */
     audit(leaf, NULL, root.cert, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, BIT(CHAIN_INCOMPLETE));
+    assert_findings(r.findings, BIT(CHAIN_INCOMPLETE));
     ck_assert_int_eq(r.chain_complete, 0);
     ck_assert_int_eq(r.verify_error, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY);
     ck_assert_int_eq(r.verify_depth, 0);
@@ -407,7 +392,7 @@ START_TEST(chain_incomplete_empty_stack)
     hsts_cert_report_t r;
 
     audit(leaf, empty, root.cert, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, BIT(CHAIN_INCOMPLETE));
+    assert_findings(r.findings, BIT(CHAIN_INCOMPLETE));
     sk_X509_free(empty);
     X509_free(leaf);
 }
@@ -420,7 +405,7 @@ START_TEST(untrusted_self_signed)
     hsts_cert_report_t r;
 
     audit(leaf, NULL, root.cert, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, BIT(UNTRUSTED));
+    assert_findings(r.findings, BIT(UNTRUSTED));
     ck_assert_int_eq(r.verify_error, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
     ck_assert_int_eq(r.verify_depth, 0);
     ck_assert_str_eq(r.subject, r.issuer);
@@ -438,15 +423,15 @@ START_TEST(untrusted_unknown_root)
 
     /* the intermediate is served, its root is trusted by nobody here */
     audit(leaf, chain, NULL, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, BIT(UNTRUSTED));
+    assert_findings(r.findings, BIT(UNTRUSTED));
     ck_assert_int_eq(r.verify_depth, 1);
     /* the untrusted root served too */
     audit(leaf, with_root, NULL, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, BIT(UNTRUSTED));
+    assert_findings(r.findings, BIT(UNTRUSTED));
     ck_assert_int_eq(r.verify_error, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN);
     /* and trusted: serving the root is harmless */
     audit(leaf, with_root, root.cert, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, 0);
+    assert_findings(r.findings, 0);
     sk_X509_pop_free(chain, X509_free);
     sk_X509_pop_free(with_root, X509_free);
     X509_free(leaf);
@@ -459,7 +444,7 @@ START_TEST(weak_signature_leaf)
     hsts_cert_report_t r;
 
     /* SHA-1 does not break the chain (security level 0): only the signature finding */
-    ASSERT_FINDINGS(audit_std(leaf, &r), BIT(WEAK_SIGNATURE));
+    assert_findings(audit_std(leaf, &r), BIT(WEAK_SIGNATURE));
     ck_assert_int_eq(r.chain_complete, 1);
     ck_assert_str_eq(r.weak_signature, "ecdsa-with-SHA1");
     X509_free(leaf);
@@ -485,7 +470,7 @@ START_TEST(weak_signature_intermediate)
     }
     chain = chain_of(weak_inter.cert, NULL);
     audit(leaf, chain, root.cert, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, BIT(WEAK_SIGNATURE));
+    assert_findings(r.findings, BIT(WEAK_SIGNATURE));
     ck_assert_str_eq(r.weak_signature, "ecdsa-with-SHA1");
     sk_X509_pop_free(chain, X509_free);
     X509_free(leaf);
@@ -502,7 +487,7 @@ START_TEST(sha1_self_signed_root_is_excepted)
     hsts_cert_report_t r;
 
     audit(leaf, chain, root_sha1.cert, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, 0);
+    assert_findings(r.findings, 0);
     ck_assert_ptr_null(r.weak_signature);
     sk_X509_pop_free(chain, X509_free);
     X509_free(leaf);
@@ -516,7 +501,7 @@ START_TEST(several_findings_at_once)
     hsts_cert_report_t r;
 
     audit(leaf, NULL, root.cert, A_HOSTS, 1, 30, &r);
-    ASSERT_FINDINGS(r.findings, BIT(EXPIRED) | BIT(NAME_MISMATCH) | BIT(CHAIN_INCOMPLETE)
+    assert_findings(r.findings, BIT(EXPIRED) | BIT(NAME_MISMATCH) | BIT(CHAIN_INCOMPLETE)
                                 | BIT(WEAK_SIGNATURE));
     ck_assert_int_eq(hsts_findings_severity(r.findings), HSTS_SEVERITY_ERROR);
     X509_free(leaf);
@@ -530,10 +515,10 @@ START_TEST(sha1_self_signed_leaf_is_untrusted_only)
     hsts_cert_report_t r;
 
     audit(leaf, NULL, root.cert, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, BIT(UNTRUSTED));
+    assert_findings(r.findings, BIT(UNTRUSTED));
     /* trusted directly (a private test setup): nothing to report */
     audit(leaf, NULL, leaf, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, 0);
+    assert_findings(r.findings, 0);
     X509_free(leaf);
     EVP_PKEY_free(k);
 }
@@ -561,7 +546,7 @@ START_TEST(wrong_purpose_is_untrusted)
     add_ext(leaf, inter.cert, NID_subject_alt_name, "DNS:a.test");
     ck_assert_int_gt(X509_sign(leaf, inter.key, EVP_sha256()), 0);
     audit(leaf, chain, root.cert, A_HOSTS, 1, 30, &r);
-    ASSERT_FINDINGS(r.findings, BIT(UNTRUSTED));
+    assert_findings(r.findings, BIT(UNTRUSTED));
     ck_assert_int_eq(r.verify_error, X509_V_ERR_INVALID_PURPOSE);
     sk_X509_pop_free(chain, X509_free);
     X509_free(leaf);
@@ -799,7 +784,6 @@ static const char *load_error(const char *path)
     return err;
 }
 
-#define ASSERT_CONTAINS(s, sub) ck_assert_msg(strstr((s), (sub)) != NULL, "'%s' lacks '%s'", (s), (sub))
 
 START_TEST(load_chain_good)
 {
@@ -819,7 +803,7 @@ START_TEST(load_chain_good)
     ck_assert_int_eq(sk_X509_num(chain), 1);
     ck_assert_int_eq(X509_cmp(sk_X509_value(chain, 0), inter.cert), 0);
     audit(leaf, chain, root.cert, A_HOSTS, 3, 30, &r);
-    ASSERT_FINDINGS(r.findings, 0);
+    assert_findings(r.findings, 0);
     X509_free(leaf);
     sk_X509_pop_free(chain, X509_free);
 
@@ -849,34 +833,34 @@ START_TEST(load_chain_errors)
     const char *err;
 
     err = load_error(apr_pstrcat(pool, tmpdir, "/missing.pem", NULL));
-    ASSERT_CONTAINS(err, "No such file");
+    assert_contains(err, "No such file");
     err = load_error(tmp_file("empty.pem", "", 0));
-    ASSERT_CONTAINS(err, "empty file");
+    assert_contains(err, "empty file");
     err = load_error(tmp_file("blank.pem", " \n\n", 3));
-    ASSERT_CONTAINS(err, "empty file");
+    assert_contains(err, "empty file");
     err = load_error(tmp_file("key.pem", key, strlen(key)));
-    ASSERT_CONTAINS(err, "private key, not a certificate");
+    assert_contains(err, "private key, not a certificate");
     err = load_error(tmp_file("garbage.pem", "hello world\n", 12));
-    ASSERT_CONTAINS(err, "not PEM");
+    assert_contains(err, "not PEM");
     err = load_error(tmp_file("cert.der", der, sizeof(der)));
-    ASSERT_CONTAINS(err, "DER");
+    assert_contains(err, "DER");
     err = load_error(tmp_file("csr.pem", csr, strlen(csr)));
-    ASSERT_CONTAINS(err, "CERTIFICATE REQUEST");
+    assert_contains(err, "CERTIFICATE REQUEST");
     err = load_error(tmp_file("bad64.pem", bad, strlen(bad)));
-    ASSERT_CONTAINS(err, "corrupt");
+    assert_contains(err, "corrupt");
     err = load_error(tmp_file("notder.pem", notder, strlen(notder)));
-    ASSERT_CONTAINS(err, "certificate #1 is corrupt");
+    assert_contains(err, "certificate #1 is corrupt");
     trunc = apr_pstrcat(pool, pem_of(inter.cert), "-----BEGIN CERTIFICATE-----\nMIIB\n", NULL);
     err = load_error(tmp_file("trunc.pem", trunc, strlen(trunc)));
-    ASSERT_CONTAINS(err, "after 1 certificate");
+    assert_contains(err, "after 1 certificate");
     err = load_error(tmpdir);
-    ASSERT_CONTAINS(err, "directory");
+    assert_contains(err, "directory");
     if (geteuid() != 0) {
         const char *p = tmp_file("unreadable.pem", key, strlen(key));
 
         chmod(p, 0);
         err = load_error(p);
-        ASSERT_CONTAINS(err, "Permission denied");
+        assert_contains(err, "Permission denied");
     }
     EVP_PKEY_free(k);
 }
@@ -900,7 +884,7 @@ START_TEST(store_load)
     ck_assert_ptr_null(err);
     ck_assert_int_eq(hsts_cert_audit(pool, leaf, chain, A_HOSTS, 3, s, 30,
                                      apr_time_from_sec(T), &r), APR_SUCCESS);
-    ASSERT_FINDINGS(r.findings, 0);
+    assert_findings(r.findings, 0);
     X509_STORE_free(s);
 
     /* the system store loads (our test root is not in it) */
@@ -908,20 +892,20 @@ START_TEST(store_load)
     ck_assert_ptr_nonnull(s);
     ck_assert_int_eq(hsts_cert_audit(pool, leaf, chain, A_HOSTS, 3, s, 30,
                                      apr_time_from_sec(T), &r), APR_SUCCESS);
-    ASSERT_FINDINGS(r.findings, BIT(UNTRUSTED));
+    assert_findings(r.findings, BIT(UNTRUSTED));
     X509_STORE_free(s);
 
     /* errors, as for the chain */
     path = apr_pstrcat(pool, tmpdir, "/nothere.pem", NULL);
     ck_assert_ptr_null(hsts_cert_store_load(pool, path, &err));
-    ASSERT_CONTAINS(err, path);
-    ASSERT_CONTAINS(err, "No such file");
+    assert_contains(err, path);
+    assert_contains(err, "No such file");
     ck_assert_ptr_null(hsts_cert_store_load(pool, tmp_file("e.pem", "", 0), &err));
-    ASSERT_CONTAINS(err, "empty file");
+    assert_contains(err, "empty file");
     ck_assert_ptr_null(hsts_cert_store_load(pool, tmp_file("k.pem", key, strlen(key)), &err));
-    ASSERT_CONTAINS(err, "private key");
+    assert_contains(err, "private key");
     ck_assert_ptr_null(hsts_cert_store_load(pool, tmp_file("g.pem", "garbage", 7), &err));
-    ASSERT_CONTAINS(err, "not PEM");
+    assert_contains(err, "not PEM");
 
     sk_X509_pop_free(chain, X509_free);
     X509_free(leaf);
@@ -982,11 +966,5 @@ static Suite *cert_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(cert_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(cert_suite());
 }

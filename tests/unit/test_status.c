@@ -164,11 +164,6 @@ static hsts_status_snapshot_t *hostile_snapshot(void)
     return snap;
 }
 
-#define ck_assert_contains(hay, needle) \
-    ck_assert_msg(strstr((hay), (needle)) != NULL, "missing: %s", (needle))
-#define ck_assert_lacks(hay, needle) \
-    ck_assert_msg(strstr((hay), (needle)) == NULL, "present: %s", (needle))
-
 /* ---- query and small helpers --------------------------------------------- */
 
 static hsts_status_query_t parse(const char *args)
@@ -213,8 +208,8 @@ START_TEST(names_and_types)
     ck_assert_str_eq(hsts_status_content_type(HSTS_STATUS_METRICS),
                      "text/plain; version=0.0.4; charset=utf-8");
     ck_assert_str_eq(hsts_status_content_type(HSTS_STATUS_JSON), "application/json");
-    ck_assert_ptr_nonnull(strstr(hsts_status_content_type(HSTS_STATUS_HTML), "text/html"));
-    ck_assert_ptr_nonnull(strstr(hsts_status_content_type(HSTS_STATUS_AUTO), "text/plain"));
+    assert_contains(hsts_status_content_type(HSTS_STATUS_HTML), "text/html");
+    assert_contains(hsts_status_content_type(HSTS_STATUS_AUTO), "text/plain");
     ck_assert_str_eq(hsts_status_counter_key(HSTS_C_REQUESTS_HTTPS), "requests_https");
     ck_assert_str_eq(hsts_status_counter_key(HSTS_C_STS_WITHHELD), "sts_withheld");
     ck_assert_str_eq(hsts_status_counter_key(HSTS_C_CLIENT_CERT_REJECTED_496),
@@ -350,16 +345,16 @@ START_TEST(html_escapes_request_data)
     const char *html = render(HSTS_STATUS_HTML, hostile_snapshot(), 0, 0);
 
     assert_format(fmtcheck_no_controls, html);
-    ck_assert_lacks(html, "<script");
-    ck_assert_lacks(html, "\"\\x01");                 /* the quote never raw before it */
-    ck_assert_contains(html, "&lt;script&gt;&quot;\\x01");     /* host */
-    ck_assert_contains(html, "/&lt;script&gt;&quot;\\x01");    /* path */
-    ck_assert_contains(html, "<title>HSTS Audit Status for &lt;script&gt;&quot;\\x01</title>");
-    ck_assert_contains(html, "evil&lt;script&gt;&quot;\\x01\\\\x0a.test:8443");
-    ck_assert_contains(html, "CN=Example CA, O=&quot;Quote&quot; &amp; &lt;Co&gt;");
-    ck_assert_lacks(html, "http-equiv=\"refresh\"");
-    ck_assert_contains(html, "<!DOCTYPE html>");
-    ck_assert_contains(html, "</html>\n");
+    assert_lacks(html, "<script");
+    assert_lacks(html, "\"\\x01");                 /* the quote never raw before it */
+    assert_contains(html, "&lt;script&gt;&quot;\\x01");     /* host */
+    assert_contains(html, "/&lt;script&gt;&quot;\\x01");    /* path */
+    assert_contains(html, "<title>HSTS Audit Status for &lt;script&gt;&quot;\\x01</title>");
+    assert_contains(html, "evil&lt;script&gt;&quot;\\x01\\\\x0a.test:8443");
+    assert_contains(html, "CN=Example CA, O=&quot;Quote&quot; &amp; &lt;Co&gt;");
+    assert_lacks(html, "http-equiv=\"refresh\"");
+    assert_contains(html, "<!DOCTYPE html>");
+    assert_contains(html, "</html>\n");
 }
 END_TEST
 
@@ -367,57 +362,57 @@ START_TEST(html_shows_everything)
 {
     const char *html = render(HSTS_STATUS_HTML, hostile_snapshot(), 0, 15);
 
-    ck_assert_contains(html, "<meta http-equiv=\"refresh\" content=\"15\">");
-    ck_assert_contains(html, "Uptime: 1 hour 2 minutes 3 seconds");
+    assert_contains(html, "<meta http-equiv=\"refresh\" content=\"15\">");
+    assert_contains(html, "Uptime: 1 hour 2 minutes 3 seconds");
     /* problems first: errors before warnings, each with vhost, since, what,
      * browser errors and fix; a problem's row counts vhosts, not responses */
-    ck_assert_contains(html, "<dt>Problems now: 2 (1 error, 1 warning); certificates last "
-                             "checked 2026-09-21T14:13:10Z</dt>");
-    ck_assert_contains(html, "<h2>Needs attention</h2>\n<table>\n<tr><th>Problem</th>");
-    ck_assert_contains(html, ">guard.subdomain_not_https</a></td><td>evil&lt;script&gt;&quot;"
-                             "\\x01\\\\x0a.test:8443</td><td>?</td>");
-    ck_assert_contains(html, "(subdomains: plain.example.org x&lt;y&gt;.example.org)</td>");
-    ck_assert_contains(html, ">cert.expiring_soon</a></td><td>www.example.org:443</td>"
-                             "<td>2026-09-21T14:11:40Z</td>");
+    assert_contains(html, "<dt>Problems now: 2 (1 error, 1 warning); certificates last "
+                          "checked 2026-09-21T14:13:10Z</dt>");
+    assert_contains(html, "<h2>Needs attention</h2>\n<table>\n<tr><th>Problem</th>");
+    assert_contains(html, ">guard.subdomain_not_https</a></td><td>evil&lt;script&gt;&quot;"
+                          "\\x01\\\\x0a.test:8443</td><td>?</td>");
+    assert_contains(html, "(subdomains: plain.example.org x&lt;y&gt;.example.org)</td>");
+    assert_contains(html, ">cert.expiring_soon</a></td><td>www.example.org:443</td>"
+                          "<td>2026-09-21T14:11:40Z</td>");
     ck_assert(strstr(html, ">guard.subdomain_not_https</a></td><td>evil")
               < strstr(html, ">cert.expiring_soon</a></td><td>www.example.org:443"));
     ck_assert(strstr(html, "<h2>Needs attention</h2>") < strstr(html, "<h2>Totals</h2>"));
-    ck_assert_contains(html, "<td class=\"n\">1 vhost now</td>");
-    ck_assert_contains(html, "mod_hsts_audit 9.8.7");
-    ck_assert_contains(html, "Apache/2.4 (Test)");
-    ck_assert_contains(html, "<h2>Totals</h2>");
-    ck_assert_contains(html, "<h2>Virtual hosts</h2>");
-    ck_assert_contains(html, "www.example.org:443");
-    ck_assert_contains(html, "example.org, *.example.org");          /* aliases */
-    ck_assert_contains(html, "max-age=31536000; includeSubDomains");  /* policy */
-    ck_assert_contains(html, "<td>add</td>");                         /* mode */
+    assert_contains(html, "<td class=\"n\">1 vhost now</td>");
+    assert_contains(html, "mod_hsts_audit 9.8.7");
+    assert_contains(html, "Apache/2.4 (Test)");
+    assert_contains(html, "<h2>Totals</h2>");
+    assert_contains(html, "<h2>Virtual hosts</h2>");
+    assert_contains(html, "www.example.org:443");
+    assert_contains(html, "example.org, *.example.org");          /* aliases */
+    assert_contains(html, "max-age=31536000; includeSubDomains");  /* policy */
+    assert_contains(html, "<td>add</td>");                         /* mode */
     /* the certificate: subject, issuer, not-after, days left, findings with the
      * browser errors and the fix */
-    ck_assert_contains(html, "Subject: CN=www.example.org");
-    ck_assert_contains(html, "Not after: 2026-11-01T14:15:00Z (41 days left)");
-    ck_assert_contains(html, "(41 days left)");
-    ck_assert_contains(html, "Chain: complete");
-    ck_assert_contains(html, ">cert.expiring_soon</a>");
-    ck_assert_contains(html, "NET::ERR_CERT_DATE_INVALID");
-    ck_assert_contains(html, "Fix: ");
-    ck_assert_contains(html, "<i>not audited</i>");                  /* TLS, no cert */
+    assert_contains(html, "Subject: CN=www.example.org");
+    assert_contains(html, "Not after: 2026-11-01T14:15:00Z (41 days left)");
+    assert_contains(html, "(41 days left)");
+    assert_contains(html, "Chain: complete");
+    assert_contains(html, ">cert.expiring_soon</a>");
+    assert_contains(html, "NET::ERR_CERT_DATE_INVALID");
+    assert_contains(html, "Fix: ");
+    assert_contains(html, "<i>not audited</i>");                  /* TLS, no cert */
     /* findings legend with browser errors and fix; per-vhost counts */
-    ck_assert_contains(html, "id=\"f-header.invalid.syntax\"");
-    ck_assert_contains(html, "id=\"f-cert.expiring_soon\"");
-    ck_assert_contains(html, ">header.invalid.syntax</a>&nbsp;&times;4");
+    assert_contains(html, "id=\"f-header.invalid.syntax\"");
+    assert_contains(html, "id=\"f-cert.expiring_soon\"");
+    assert_contains(html, ">header.invalid.syntax</a>&nbsp;&times;4");
     /* mutual TLS by reason */
-    ck_assert_contains(html, "<h2>Mutual TLS rejections</h2>");
-    ck_assert_contains(html, ">client_cert.missing</a></td><td class=\"n\">2</td>");
+    assert_contains(html, "<h2>Mutual TLS rejections</h2>");
+    assert_contains(html, ">client_cert.missing</a></td><td class=\"n\">2</td>");
     /* the guard */
-    ck_assert_contains(html, "withheld by HSTSGuard");
-    ck_assert_contains(html, ">guard.subdomain_not_https</a>: plain.example.org, "
-                             "x&lt;y&gt;.example.org<br>");
-    ck_assert_contains(html, "id=\"f-guard.subdomain_not_https\"");
+    assert_contains(html, "withheld by HSTSGuard");
+    assert_contains(html, ">guard.subdomain_not_https</a>: plain.example.org, "
+                          "x&lt;y&gt;.example.org<br>");
+    assert_contains(html, "id=\"f-guard.subdomain_not_https\"");
     /* the ring */
-    ck_assert_contains(html, "Recent findings (2 of at most 64, newest first)");
-    ck_assert_contains(html, "<td>2026-09-21T14:13:15Z</td>");
-    ck_assert_contains(html, ">header.multiple</a>, <a class=\"error\" "
-                             "href=\"#f-header.invalid.syntax\">header.invalid.syntax</a>");
+    assert_contains(html, "Recent findings (2 of at most 64, newest first)");
+    assert_contains(html, "<td>2026-09-21T14:13:15Z</td>");
+    assert_contains(html, ">header.multiple</a>, <a class=\"error\" "
+                          "href=\"#f-header.invalid.syntax\">header.invalid.syntax</a>");
 }
 END_TEST
 
@@ -427,13 +422,13 @@ START_TEST(html_section_for_mod_status)
     const char *notable = render(HSTS_STATUS_HTML, hostile_snapshot(),
                                  HSTS_STATUS_SECTION | HSTS_STATUS_NOTABLE, 0);
 
-    ck_assert_lacks(html, "<html");
-    ck_assert_lacks(html, "<body");
-    ck_assert_contains(html, "<h2>HSTS audit (mod_hsts_audit 9.8.7)</h2>");
-    ck_assert_contains(html, "<table");
-    ck_assert_contains(html, "header.invalid.syntax &times;4");
-    ck_assert_lacks(notable, "<table");
-    ck_assert_contains(notable, "<dt>HTTPS responses: 12</dt>");
+    assert_lacks(html, "<html");
+    assert_lacks(html, "<body");
+    assert_contains(html, "<h2>HSTS audit (mod_hsts_audit 9.8.7)</h2>");
+    assert_contains(html, "<table");
+    assert_contains(html, "header.invalid.syntax &times;4");
+    assert_lacks(notable, "<table");
+    assert_contains(notable, "<dt>HTTPS responses: 12</dt>");
     assert_format(fmtcheck_no_controls, html);
 }
 END_TEST
@@ -446,10 +441,10 @@ START_TEST(json_is_valid_and_escaped)
 
     assert_format(fmtcheck_json, json);
     assert_format(fmtcheck_no_controls, json);
-    ck_assert_contains(json, "\"host\":\"<script>\\\"\\u0001\"");
-    ck_assert_contains(json, "\"path\":\"/<script>\\\"\\u0001\"");
-    ck_assert_contains(json, "\"path\":\"/\xc3\xa9t\\u00e9\"");   /* UTF-8 kept, lone byte escaped */
-    ck_assert_contains(json, "\"name\":\"evil<script>\\\"\\u0001\\\\\\n.test:8443\"");
+    assert_contains(json, "\"host\":\"<script>\\\"\\u0001\"");
+    assert_contains(json, "\"path\":\"/<script>\\\"\\u0001\"");
+    assert_contains(json, "\"path\":\"/\xc3\xa9t\\u00e9\"");   /* UTF-8 kept, lone byte escaped */
+    assert_contains(json, "\"name\":\"evil<script>\\\"\\u0001\\\\\\n.test:8443\"");
 }
 END_TEST
 
@@ -457,46 +452,46 @@ START_TEST(json_has_the_contract_keys)
 {
     const char *json = render(HSTS_STATUS_JSON, hostile_snapshot(), 0, 0);
 
-    ck_assert_contains(json, "{\"module\":\"mod_hsts_audit\",\"version\":\"9.8.7\",\"uptime_s\":3723,");
-    ck_assert_contains(json, "\"totals\":{\"requests_https\":12,\"requests_http\":3,"
-                             "\"sts_added\":11,\"sts_kept\":0,\"sts_replaced\":0,"
-                             "\"sts_removed\":0,\"sts_withheld\":0,"
-                             "\"client_cert_rejected_495\":0,\"client_cert_rejected_496\":2}");
-    ck_assert_contains(json, "\"findings\":{\"header.missing\":0,");
-    ck_assert_contains(json, "\"header.invalid.syntax\":4,");
-    ck_assert_contains(json, "\"client_cert.expiring_soon\":0}");
-    ck_assert_contains(json, "\"vhosts\":[\n{\"name\":\"www.example.org:443\","
-                             "\"aliases\":[\"example.org\",\"*.example.org\"],\"tls\":true,"
-                             "\"main_server\":false,\"mode\":\"add\",\"policy\":\"max-age=31536000; includeSubDomains\","
-                             "\"counters\":{\"requests_https\":12,");
-    ck_assert_contains(json, "\"certificate\":{\"subject\":\"CN=www.example.org\","
-                             "\"issuer\":\"CN=Example CA, O=\\\"Quote\\\" & <Co>\","
-                             "\"not_after\":\"2026-11-01T14:15:00Z\",");
-    ck_assert_contains(json, "\"days_left\":41,\"names\":[\"www.example.org\",\"example.org\"],"
-                             "\"chain_complete\":true,\"findings\":[\"cert.expiring_soon\"]}");
-    ck_assert_contains(json, "\"name\":\"www.example.org:80\",\"aliases\":[],\"tls\":false,"
-                             "\"main_server\":false,\"mode\":\"report\",\"policy\":null,");
-    ck_assert_contains(json, "\"certificate\":null,\"guard\":{\"withhold\":false,"
-                             "\"unsafe_subdomains\":[]},\"problems\":[]}");
-    ck_assert_contains(json, "\"guard\":{\"withhold\":true,\"unsafe_subdomains\":"
-                             "[\"plain.example.org\",\"x<y>.example.org\"]},\"problems\":[{");
-    ck_assert_contains(json, "\"recent_capacity\":64,\"last_check\":\"2026-09-21T14:13:10Z\",\n"
-                             "\"problems\":[{\"vhost\":\"www.example.org:443\","
-                             "\"code\":\"cert.expiring_soon\",\"severity\":\"warning\","
-                             "\"since\":\"2026-09-21T14:11:40Z\","
-                             "\"detail\":\"not after 2026-11-01T14:15:00Z, 41 days left\","
-                             "\"browser_errors\":");
-    ck_assert_contains(json, "},{\"vhost\":\"evil<script>\\\"\\u0001\\\\\\n.test:8443\","
-                             "\"code\":\"guard.subdomain_not_https\",\"severity\":\"error\","
-                             "\"since\":null,"
-                             "\"detail\":\"subdomains: plain.example.org x<y>.example.org\","
-                             "\"browser_errors\":\"NET::ERR_CERT_* or ERR_CONNECTION_REFUSED on the "
-                             "subdomain, with no way to click through\",\"fix\":\"serve the subdomain "
-                             "over HTTPS with a good certificate before sending includeSubDomains\"}]");
-    ck_assert_contains(json, "\"recent\":[\n{\"time\":\"2026-09-21T14:13:15Z\","
-                             "\"vhost\":\"www.example.org:443\",");
-    ck_assert_contains(json, "\"findings\":[\"header.multiple\",\"header.invalid.syntax\"]}");
-    ck_assert_contains(json, "\"started\":\"2026-09-21T13:11:17Z\"");
+    assert_contains(json, "{\"module\":\"mod_hsts_audit\",\"version\":\"9.8.7\",\"uptime_s\":3723,");
+    assert_contains(json, "\"totals\":{\"requests_https\":12,\"requests_http\":3,"
+                          "\"sts_added\":11,\"sts_kept\":0,\"sts_replaced\":0,"
+                          "\"sts_removed\":0,\"sts_withheld\":0,"
+                          "\"client_cert_rejected_495\":0,\"client_cert_rejected_496\":2}");
+    assert_contains(json, "\"findings\":{\"header.missing\":0,");
+    assert_contains(json, "\"header.invalid.syntax\":4,");
+    assert_contains(json, "\"client_cert.expiring_soon\":0}");
+    assert_contains(json, "\"vhosts\":[\n{\"name\":\"www.example.org:443\","
+                          "\"aliases\":[\"example.org\",\"*.example.org\"],\"tls\":true,"
+                          "\"main_server\":false,\"mode\":\"add\",\"policy\":\"max-age=31536000; includeSubDomains\","
+                          "\"counters\":{\"requests_https\":12,");
+    assert_contains(json, "\"certificate\":{\"subject\":\"CN=www.example.org\","
+                          "\"issuer\":\"CN=Example CA, O=\\\"Quote\\\" & <Co>\","
+                          "\"not_after\":\"2026-11-01T14:15:00Z\",");
+    assert_contains(json, "\"days_left\":41,\"names\":[\"www.example.org\",\"example.org\"],"
+                          "\"chain_complete\":true,\"findings\":[\"cert.expiring_soon\"]}");
+    assert_contains(json, "\"name\":\"www.example.org:80\",\"aliases\":[],\"tls\":false,"
+                          "\"main_server\":false,\"mode\":\"report\",\"policy\":null,");
+    assert_contains(json, "\"certificate\":null,\"guard\":{\"withhold\":false,"
+                          "\"unsafe_subdomains\":[]},\"problems\":[]}");
+    assert_contains(json, "\"guard\":{\"withhold\":true,\"unsafe_subdomains\":"
+                          "[\"plain.example.org\",\"x<y>.example.org\"]},\"problems\":[{");
+    assert_contains(json, "\"recent_capacity\":64,\"last_check\":\"2026-09-21T14:13:10Z\",\n"
+                          "\"problems\":[{\"vhost\":\"www.example.org:443\","
+                          "\"code\":\"cert.expiring_soon\",\"severity\":\"warning\","
+                          "\"since\":\"2026-09-21T14:11:40Z\","
+                          "\"detail\":\"not after 2026-11-01T14:15:00Z, 41 days left\","
+                          "\"browser_errors\":");
+    assert_contains(json, "},{\"vhost\":\"evil<script>\\\"\\u0001\\\\\\n.test:8443\","
+                          "\"code\":\"guard.subdomain_not_https\",\"severity\":\"error\","
+                          "\"since\":null,"
+                          "\"detail\":\"subdomains: plain.example.org x<y>.example.org\","
+                          "\"browser_errors\":\"NET::ERR_CERT_* or ERR_CONNECTION_REFUSED on the "
+                          "subdomain, with no way to click through\",\"fix\":\"serve the subdomain "
+                          "over HTTPS with a good certificate before sending includeSubDomains\"}]");
+    assert_contains(json, "\"recent\":[\n{\"time\":\"2026-09-21T14:13:15Z\","
+                          "\"vhost\":\"www.example.org:443\",");
+    assert_contains(json, "\"findings\":[\"header.multiple\",\"header.invalid.syntax\"]}");
+    assert_contains(json, "\"started\":\"2026-09-21T13:11:17Z\"");
 }
 END_TEST
 
@@ -508,19 +503,19 @@ START_TEST(json_empty_snapshot)
     memset(&snap, 0, sizeof(snap));
     json = render(HSTS_STATUS_JSON, &snap, 0, 0);
     assert_format(fmtcheck_json, json);
-    ck_assert_contains(json, "\"vhosts\":[]");
-    ck_assert_contains(json, "\"recent\":[]");
-    ck_assert_contains(json, "\"last_check\":null,\n\"problems\":[],");
-    ck_assert_contains(render(HSTS_STATUS_HTML, &snap, 0, 0),
-                       "<h2>Needs attention</h2>\n<p>Nothing needs attention.</p>");
-    ck_assert_contains(render(HSTS_STATUS_HTML, &snap, 0, 0),
-                       "<dt>Problems now: 0 (0 errors, 0 warnings); certificates last "
-                       "checked never</dt>");
-    ck_assert_contains(render(HSTS_STATUS_AUTO, &snap, 0, 0),
-                       "\nHstsAuditProblems: 0\n");
-    ck_assert_contains(render(HSTS_STATUS_AUTO, &snap, 0, 0),
-                       "\nHstsAuditLastCheck: -\n");
-    ck_assert_contains(json, "\"version\":\"");
+    assert_contains(json, "\"vhosts\":[]");
+    assert_contains(json, "\"recent\":[]");
+    assert_contains(json, "\"last_check\":null,\n\"problems\":[],");
+    assert_contains(render(HSTS_STATUS_HTML, &snap, 0, 0),
+                    "<h2>Needs attention</h2>\n<p>Nothing needs attention.</p>");
+    assert_contains(render(HSTS_STATUS_HTML, &snap, 0, 0),
+                    "<dt>Problems now: 0 (0 errors, 0 warnings); certificates last "
+                    "checked never</dt>");
+    assert_contains(render(HSTS_STATUS_AUTO, &snap, 0, 0),
+                    "\nHstsAuditProblems: 0\n");
+    assert_contains(render(HSTS_STATUS_AUTO, &snap, 0, 0),
+                    "\nHstsAuditLastCheck: -\n");
+    assert_contains(json, "\"version\":\"");
 }
 END_TEST
 
@@ -543,8 +538,8 @@ START_TEST(json_thousand_vhosts)
     ck_assert_uint_le(s.max_chunk, 16384);
     ck_assert_int_gt(s.calls, 10);
     assert_format(fmtcheck_json, s.data);
-    ck_assert_contains(s.data, "\"name\":\"vhost999.example.org:443\"");
-    ck_assert_contains(s.data, "\"requests_https\":999002997");
+    assert_contains(s.data, "\"name\":\"vhost999.example.org:443\"");
+    assert_contains(s.data, "\"requests_https\":999002997");
     sink_free(&s);
 }
 END_TEST
@@ -653,8 +648,8 @@ START_TEST(metrics_exact_output)
         fprintf(stderr, "---- got:\n%s---- end\n", m);
     }
     ck_assert_str_eq(m, metrics_expected);
-    ck_assert_lacks(m, "host=\"<script>");       /* no request data in labels */
-    ck_assert_lacks(m, "path");
+    assert_lacks(m, "host=\"<script>");       /* no request data in labels */
+    assert_lacks(m, "path");
 }
 END_TEST
 
@@ -669,17 +664,17 @@ START_TEST(metrics_without_certificates_or_duplicates)
     snap->vhosts = v;
     m = render(HSTS_STATUS_METRICS, snap, 0, 0);
     assert_format(fmtcheck_metrics, m);
-    ck_assert_lacks(m, "cert_expiry");
-    ck_assert_contains(m, "hsts_audit_requests_http_total{vhost=\"www.example.org:443#2\"} 3\n");
+    assert_lacks(m, "cert_expiry");
+    assert_contains(m, "hsts_audit_requests_http_total{vhost=\"www.example.org:443#2\"} 3\n");
 
     /* the main server shares a vhost's name: the vhost keeps it */
     v[0].main_server = 1;
     m = render(HSTS_STATUS_METRICS, snap, 0, 0);
     assert_format(fmtcheck_metrics, m);
-    ck_assert_contains(m, "hsts_audit_requests_http_total{vhost=\"www.example.org:443\"} 3\n");
-    ck_assert_contains(m, "hsts_audit_requests_https_total{vhost=\"www.example.org:443 (main server)\"} 12\n");
-    ck_assert_contains(render(HSTS_STATUS_JSON, snap, 0, 0), "\"tls\":true,\"main_server\":true,");
-    ck_assert_contains(render(HSTS_STATUS_HTML, snap, 0, 0), "www.example.org:443 <i>(main server)</i>");
+    assert_contains(m, "hsts_audit_requests_http_total{vhost=\"www.example.org:443\"} 3\n");
+    assert_contains(m, "hsts_audit_requests_https_total{vhost=\"www.example.org:443 (main server)\"} 12\n");
+    assert_contains(render(HSTS_STATUS_JSON, snap, 0, 0), "\"tls\":true,\"main_server\":true,");
+    assert_contains(render(HSTS_STATUS_HTML, snap, 0, 0), "www.example.org:443 <i>(main server)</i>");
 }
 END_TEST
 
@@ -707,9 +702,9 @@ START_TEST(metrics_labels_unique_after_escaping)
         m = render(HSTS_STATUS_METRICS, snap, 0, 0);
         assert_format(fmtcheck_metrics, m);                 /* fails on a repeated series */
     }
-    ck_assert_contains(m, "hsts_audit_requests_https_total{vhost=\"a\"} ");
-    ck_assert_contains(m, "hsts_audit_requests_https_total{vhost=\"a#3\"} ");
-    ck_assert_contains(m, "hsts_audit_requests_https_total{vhost=\"a#4\"} ");
+    assert_contains(m, "hsts_audit_requests_https_total{vhost=\"a\"} ");
+    assert_contains(m, "hsts_audit_requests_https_total{vhost=\"a#3\"} ");
+    assert_contains(m, "hsts_audit_requests_https_total{vhost=\"a#4\"} ");
 }
 END_TEST
 
@@ -725,31 +720,31 @@ START_TEST(auto_lines)
     assert_format(fmtcheck_auto, section);
     assert_format(fmtcheck_no_controls, a);
     ck_assert(!strncmp(a, "HstsAuditVersion: 9.8.7\nHstsAuditUptime: 3723\nHstsAuditVhosts: 3\n", 62));
-    ck_assert_contains(a, "\nHstsAuditRequestsHttps: 12\n");
-    ck_assert_contains(a, "\nHstsAuditClientCertRejected496: 2\n");
-    ck_assert_contains(a, "\nHstsAuditFindings: 6\n");
-    ck_assert_contains(a, "\nHstsAuditFindingsErrors: 6\n");
-    ck_assert_contains(a, "\nHstsAuditCertMinDaysLeft: 41\n");
-    ck_assert_contains(a, "\nHstsAuditFinding.header.invalid.syntax: 4\n");
-    ck_assert_contains(a, "\nHstsAuditVhost.1.Name: www.example.org:443\n");
-    ck_assert_contains(a, "\nHstsAuditVhost.1.Policy: max-age=31536000; includeSubDomains\n");
-    ck_assert_contains(a, "\nHstsAuditVhost.2.Policy: -\n");
-    ck_assert_contains(a, "\nHstsAuditVhost.1.CertDaysLeft: 41\n");
-    ck_assert_contains(a, "\nHstsAuditVhost.3.Name: evil<script>\"?\\?.test:8443\n");
-    ck_assert_contains(a, "\nHstsAuditGuardWithhold: 1\nHstsAuditGuardUnsafeSubdomains: 1\n");
-    ck_assert_contains(a, "\nHstsAuditVhost.3.GuardWithhold: 1\nHstsAuditVhost.3.UnsafeSubdomains: 2\n");
-    ck_assert_contains(a, "\nHstsAuditVhost.1.GuardWithhold: 0\n");
-    ck_assert_contains(a, "\nHstsAuditProblems: 2\nHstsAuditProblemsErrors: 1\n"
-                          "HstsAuditProblemsWarnings: 1\nHstsAuditLastCheck: 2026-09-21T14:13:10Z\n");
-    ck_assert_contains(a, "\nHstsAuditVhost.1.Problems: 1\n");
-    ck_assert_contains(a, "\nHstsAuditVhost.2.Problems: 0\n");
+    assert_contains(a, "\nHstsAuditRequestsHttps: 12\n");
+    assert_contains(a, "\nHstsAuditClientCertRejected496: 2\n");
+    assert_contains(a, "\nHstsAuditFindings: 6\n");
+    assert_contains(a, "\nHstsAuditFindingsErrors: 6\n");
+    assert_contains(a, "\nHstsAuditCertMinDaysLeft: 41\n");
+    assert_contains(a, "\nHstsAuditFinding.header.invalid.syntax: 4\n");
+    assert_contains(a, "\nHstsAuditVhost.1.Name: www.example.org:443\n");
+    assert_contains(a, "\nHstsAuditVhost.1.Policy: max-age=31536000; includeSubDomains\n");
+    assert_contains(a, "\nHstsAuditVhost.2.Policy: -\n");
+    assert_contains(a, "\nHstsAuditVhost.1.CertDaysLeft: 41\n");
+    assert_contains(a, "\nHstsAuditVhost.3.Name: evil<script>\"?\\?.test:8443\n");
+    assert_contains(a, "\nHstsAuditGuardWithhold: 1\nHstsAuditGuardUnsafeSubdomains: 1\n");
+    assert_contains(a, "\nHstsAuditVhost.3.GuardWithhold: 1\nHstsAuditVhost.3.UnsafeSubdomains: 2\n");
+    assert_contains(a, "\nHstsAuditVhost.1.GuardWithhold: 0\n");
+    assert_contains(a, "\nHstsAuditProblems: 2\nHstsAuditProblemsErrors: 1\n"
+                       "HstsAuditProblemsWarnings: 1\nHstsAuditLastCheck: 2026-09-21T14:13:10Z\n");
+    assert_contains(a, "\nHstsAuditVhost.1.Problems: 1\n");
+    assert_contains(a, "\nHstsAuditVhost.2.Problems: 0\n");
     /* a problem is a condition, never a count of zero responses */
-    ck_assert_lacks(a, "HstsAuditFinding.cert.");
-    ck_assert_lacks(a, "HstsAuditFinding.guard.");
-    ck_assert_contains(section, "\nHstsAuditProblems: 2\n");
-    ck_assert_contains(section, "\nHstsAuditRequestsHttps: 12\n");
-    ck_assert_lacks(section, "HstsAuditVhost.");
-    ck_assert_lacks(section, "HstsAuditFinding.");
+    assert_lacks(a, "HstsAuditFinding.cert.");
+    assert_lacks(a, "HstsAuditFinding.guard.");
+    assert_contains(section, "\nHstsAuditProblems: 2\n");
+    assert_contains(section, "\nHstsAuditRequestsHttps: 12\n");
+    assert_lacks(section, "HstsAuditVhost.");
+    assert_lacks(section, "HstsAuditFinding.");
 }
 END_TEST
 

@@ -13,7 +13,7 @@
  */
 #include "hsts_sts.h"
 
-#include <check.h>
+#include "unit.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -905,11 +905,5 @@ static Suite *sts_suite(void)
 
 int main(void)
 {
-    SRunner *runner = srunner_create(sts_suite());
-    int failed;
-
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed != 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+    return unit_run(sts_suite());
 }

@@ -1,14 +1,20 @@
 /* unit.h: what every Check unit test of the core shares: an APR pool per
- * test (`pool`, created in unit_setup, destroyed in unit_teardown) and a
- * main that runs one suite and exits non-zero on any failure. */
+ * test (`pool`, created in unit_setup, destroyed in unit_teardown), a main
+ * that runs one suite and exits non-zero on any failure, and the assertions
+ * the tests repeat (a text contains or lacks a piece; a findings set is
+ * exactly the one wanted, shown by code names when it is not). */
 #ifndef HSTS_UNIT_H
 #define HSTS_UNIT_H
 
 #include <check.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <apr_general.h>
 #include <apr_pools.h>
+#include <apr_strings.h>
+
+#include "hsts_findings.h"
 
 static apr_pool_t *pool;
 
@@ -44,5 +50,29 @@ static APR_INLINE int unit_run(Suite *s)
     srunner_free(sr);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
+
+/* ---- assertions ----------------------------------------------------------- */
+
+/* The NUL-terminated text hay contains (lacks) needle; the message names it. */
+#define assert_contains(hay, needle) \
+    ck_assert_msg(strstr((hay), (needle)) != NULL, "missing: %s", (needle))
+#define assert_lacks(hay, needle) \
+    ck_assert_msg(strstr((hay), (needle)) == NULL, "present: %s", (needle))
+
+/* The finding codes of set ("a,b", hsts_findings_format), from the test's pool. */
+static APR_INLINE const char *unit_findings_text(hsts_findings_t set)
+{
+    char buf[1024];
+
+    hsts_findings_format(set, buf, sizeof(buf));
+    return apr_pstrdup(pool, buf);
+}
+
+/* The findings set got is exactly want (HSTS_FINDING_BIT()s). */
+#define assert_findings(got, want) do { \
+        hsts_findings_t got_ = (got), want_ = (want); \
+        ck_assert_msg(got_ == want_, "findings %s, want %s", unit_findings_text(got_), \
+                      unit_findings_text(want_)); \
+    } while (0)
 
 #endif /* HSTS_UNIT_H */
