@@ -14,7 +14,7 @@
 # It starts the demo (./demo.sh start) and stops it afterwards; a demo that was
 # already running is used and left running.  The demo has no mutual TLS, so the 495
 # comes from one more httpd made with the integration harness
-# (tests/integration/httpdlib.py: its PKI has a revoked client certificate and a CRL).
+# (tests/common/pki.py: its PKI has a revoked client certificate and a CRL).
 # Everything else lives in a temp dir that is removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,9 +68,11 @@ from pathlib import Path
 top, out, work = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 http_port, https_port = int(sys.argv[4]), int(sys.argv[5])
 sys.path.insert(0, str(top / "tests" / "e2e"))
-sys.path.insert(0, str(top / "tests" / "integration"))
+sys.path.insert(0, str(top / "tests"))
 import cdp       # noqa: E402
-import httpdlib  # noqa: E402
+from common.env import module_so_path  # noqa: E402
+from common.httpd import HttpdFactory  # noqa: E402
+from common.pki import PKI  # noqa: E402
 
 RULES = "MAP hsts.test 127.0.0.1, MAP *.hsts.test 127.0.0.1"
 
@@ -99,9 +101,9 @@ with cdp.Browser(work / "chromium-demo", ca_pem=demo_ca, host_rules=RULES) as b:
 
 # 2. a 495: one more httpd with HSTSClientCert require; Chromium presents the
 #    harness's revoked client certificate (an expired one it would not even offer)
-pki = httpdlib.PKI(work / "pki").build()
+pki = PKI(work / "pki").build()
 (work / "httpd").mkdir()
-factory = httpdlib.HttpdFactory(work / "httpd", pki, httpdlib.module_so_path)
+factory = HttpdFactory(work / "httpd", pki, module_so_path)
 try:
     server = factory.start(
         hsts_global="HSTSMaxAge 1y\n",

@@ -1,13 +1,13 @@
 """pytest fixtures for the end-to-end tests (see README.md): a real headless
 Chromium (driven over the DevTools protocol, cdp.py) and testssl.sh against real
-httpd instances made by the integration harness (tests/integration/httpdlib.py).
+httpd instances made by the shared test harness (tests/common/).
 
 Fixtures:
   tmp_root            session: the run's temp dir under $HSTS_TEST_TMPDIR (/tmp)
-  pki                 session: httpdlib.PKI (test root CA, good/expired/wronghost... certs)
-  raw_backend         session: httpdlib.RawBackend (keeps repeated STS fields apart)
+  pki                 session: common.pki.PKI (test root CA, good/expired/wronghost... certs)
+  raw_backend         session: common.backend.RawBackend (keeps repeated STS fields apart)
   hsts_module         session: the module .so (copied); FAILS when it is missing
-  httpd_factory       function-scoped httpdlib.HttpdFactory
+  httpd_factory       function-scoped common.httpd.HttpdFactory
   module_httpd_factory  one per test module
   chromium            session: path of chromium; SKIPS when chromium or certutil is missing
   browser             function-scoped cdp.Browser: fresh profile, private HOME, test CA
@@ -25,36 +25,29 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, os.path.dirname(HERE))
 
 import cdp  # noqa: E402
 import e2elib  # noqa: E402
-import httpd_fixtures  # noqa: E402
-import httpdlib  # noqa: E402
+from common import fixtures  # noqa: E402
 
-httpd_fixtures.configure(tmp_prefix="hsts-e2e-",
-                         skip_hint="HSTS_SKIP_E2E=1 skips the end-to-end tests.")
-from httpd_fixtures import *  # noqa: E402,F401,F403  (tmp_root, pki, httpd factories...)
+fixtures.configure(tmp_prefix="hsts-e2e-",
+                   skip_hint="HSTS_SKIP_E2E=1 skips the end-to-end tests.")
+from common.fixtures import *  # noqa: E402,F401,F403  (tmp_root, pki, httpd factories...)
 
 SKIP = os.environ.get("HSTS_SKIP_E2E") == "1"
 PACKAGES = "chromium libnss3-tools testssl.sh"
-_unique = httpd_fixtures._unique
 
 
 def pytest_collection_modifyitems(config, items):
-    if SKIP:
-        mark = pytest.mark.skip(reason="HSTS_SKIP_E2E=1")
-        for item in items:
-            item.add_marker(mark)
+    fixtures.skip_all_if(SKIP, items, "HSTS_SKIP_E2E=1")
 
 
 def pytest_report_header(config):
-    so = httpdlib.module_so_path()
-    lines = ["mod_hsts_audit under test: %s (%s)" % (so, "present" if so.exists() else "MISSING"),
-             "chromium: %s, certutil: %s, testssl: %s" % (
-                 cdp.chromium_path() or "MISSING", cdp.certutil_path() or "MISSING",
-                 shutil.which(TESTSSL) or "MISSING")]
-    return lines
+    return fixtures.report_header() + [
+        "chromium: %s, certutil: %s, testssl: %s" % (
+            cdp.chromium_path() or "MISSING", cdp.certutil_path() or "MISSING",
+            shutil.which(TESTSSL) or "MISSING")]
 
 
 TESTSSL = os.environ.get("TESTSSL") or "testssl"
@@ -89,7 +82,7 @@ def _new_browser(tmp_root, pki, name):
 @pytest.fixture
 def browser(chromium, tmp_root, pki):
     """A fresh Chromium (empty HSTS store) for this test."""
-    b = _new_browser(tmp_root, pki, _unique("chromium"))
+    b = _new_browser(tmp_root, pki, fixtures.unique_name("chromium"))
     yield b
     b.close()
 
@@ -97,7 +90,7 @@ def browser(chromium, tmp_root, pki):
 @pytest.fixture(scope="module")
 def module_browser(chromium, tmp_root, pki):
     """One Chromium for a test module; its tests use distinct host names."""
-    b = _new_browser(tmp_root, pki, _unique("chromium-mod"))
+    b = _new_browser(tmp_root, pki, fixtures.unique_name("chromium-mod"))
     yield b
     b.close()
 

@@ -1,34 +1,26 @@
 """Helpers shared by the end-to-end tests: a browser visit that the httpd access
 log can be matched with, chrome://net-internals/#hsts queries, the STS vectors.
 
-The integration harness (tests/integration/httpdlib.py) provides the PKI and the
-httpd instances; this file only adds what a real browser needs.
+The shared harness (tests/common/) provides the PKI, the httpd instances, the
+backends' query strings (common.backend.sts_query) and the access-log readers
+(common.logs); this file only adds what a real browser needs.
 """
 
-import os
 import re
 import subprocess
 import threading
 import time
 import uuid
-from pathlib import Path
-from urllib.parse import quote
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
+from common.cli import cli_path
+from common.env import REPO
+from common.logs import finding_codes
 
 # Every *.hsts.test name goes to loopback (the test certificate covers hsts.test and
 # *.hsts.test).  Chromium ignores STS for IP literals and localhost.
 HOST_RULES = "MAP hsts.test 127.0.0.1, MAP *.hsts.test 127.0.0.1"
 
 VECTORS = REPO / "tests" / "unit" / "data" / "sts_vectors_public.tsv"
-
-
-def sts_query(*values, **params):
-    """Query string for the test backends: one sts=<v> per STS field."""
-    parts = ["sts=" + quote(v, safe="", encoding="latin-1") for v in values]  # as the backends decode
-    parts += ["%s=%s" % (k, quote(str(v), safe="")) for k, v in params.items()]
-    return "?" + "&".join(parts) if parts else ""
 
 
 def https_url(server, host, path="/"):
@@ -44,7 +36,7 @@ def http_url_on_tls_port(server, host, path="/"):
 
 def visit(page, url, timeout=20):
     """Navigate with a unique X-Test-Id header (the harness's access log records
-    it, see httpdlib.LOG_FORMAT).  Returns (Navigation, test_id)."""
+    it, see common.logs.LOG_FORMAT).  Returns (Navigation, test_id)."""
     tid = "e2e-" + uuid.uuid4().hex
     page.send("Network.setExtraHTTPHeaders", {"headers": {"X-Test-Id": tid}})
     nav = page.navigate(url, timeout=timeout)
@@ -70,14 +62,9 @@ def log_entry(server, test_id, path=None, timeout=5):
         time.sleep(0.02)
 
 
-def codes(entry):
-    """The finding codes of the note hsts-audit."""
-    return [c for c in entry["audit"].split(",") if c and c != "-"]
-
-
 def module_rejects(entry):
     """The module's verdict on the first STS field: rejected by browsers."""
-    return any(c == "header.invalid" or c.startswith("header.invalid.") for c in codes(entry))
+    return any(c == "header.invalid" or c.startswith("header.invalid.") for c in finding_codes(entry))
 
 
 # --------------------------------------------------------------------------
@@ -220,11 +207,6 @@ def load_vectors(path=VECTORS):
         seen.add(value)
         out.append((value, cols[5] if len(cols) > 5 else "?", cols[8] if len(cols) > 8 else ""))
     return out
-
-
-def cli_path():
-    p = os.environ.get("HSTS_AUDIT_CLI") or str(REPO / "tools" / "hsts-audit")
-    return p if os.access(p, os.X_OK) else None
 
 
 def cli_verdict(value):

@@ -27,8 +27,9 @@ Chromium's verdict (rejected / deleted / stored N) must equal the module's:
 import pytest
 
 import e2elib
-from e2elib import (http_url_on_tls_port, https_url, log_entry, module_rejects, sts_query,
-                    visit)
+from common.backend import sts_query
+from common.logs import finding_codes
+from e2elib import http_url_on_tls_port, https_url, log_entry, module_rejects, visit
 
 # skip (with the reason) before any server starts when the tool is missing
 pytestmark = pytest.mark.usefixtures("chromium")
@@ -167,7 +168,7 @@ def chromium_verdict(state):
 
 def check_case(mode, server, page, hsts, index, fields):
     host = "%s%03d.hsts.test" % (mode[0], index)
-    path = "/raw/x" + sts_query(*fields)
+    path = "/raw/x" + sts_query(*fields, encoding="latin-1")
     report = {"mode": mode, "host": host, "fields": fields}
 
     nav, tid = visit(page, https_url(server, host, path))
@@ -200,7 +201,7 @@ def check_case(mode, server, page, hsts, index, fields):
     if verdict is None:
         # nothing stored: rejected, or accepted with max-age=0?  Seed a policy and
         # send the value again.
-        nav3, _ = visit(page, https_url(server, host, "/raw/x" + sts_query(SEED)))
+        nav3, _ = visit(page, https_url(server, host, "/raw/x" + sts_query(SEED, encoding="latin-1")))
         assert nav3.final_status == 200, nav3.summary()
         seeded = hsts.query(host)
         assert seeded.found and seeded.max_age == SEED_MAX_AGE, \
@@ -230,7 +231,7 @@ def check_case(mode, server, page, hsts, index, fields):
             expected = ("stored", int(entry["max_age"]))
     else:
         invalid = module_rejects(entry)
-        multiple = "header.multiple" in e2elib.codes(entry)
+        multiple = "header.multiple" in finding_codes(entry)
         if invalid or multiple:
             assert entry["action"] == "replaced", report
             assert got == ["max-age=%d" % POLICY_MAX_AGE], report

@@ -22,11 +22,11 @@ import ssl
 import threading
 import time
 import uuid
-from urllib.parse import quote
 
 import pytest
 
-import httpdlib
+from common.backend import sts_query
+from common.clients import TEST_HOSTS, curl_many
 
 POLICY = "max-age=31536000"
 TAIL = "(logged once per minute per vhost and finding)"
@@ -88,12 +88,6 @@ FINDINGS = {
 LINE_RE = re.compile(
     r"^\[(?P<time>[^\]]+)\] \[hsts_audit:(?P<level>[a-z]+)\] \[pid (?P<pid>\d+)(?::tid \d+)?\] "
     r"\[(?:client|remote) 127\.0\.0\.1:\d+\] (?P<msg>HSTS00010: (?P<code>[a-z_.]+): .*)$")
-
-
-def q(*values, **params):
-    parts = ["sts=" + quote(v, safe="") for v in values]
-    parts += ["%s=%s" % (k, quote(str(v), safe="")) for k, v in params.items()]
-    return "?" + "&".join(parts) if parts else ""
 
 
 def expected_msg(code, vhost, host, path, value, label="Strict-Transport-Security"):
@@ -173,7 +167,7 @@ class TestFormat:
         s = fmt_server
         allow_codes(s, "header.invalid.max_age")
         log = ErrorLog(s)
-        r = s.get("/cgi-bin/sts.cgi" + q("max-age=abc"))
+        r = s.get("/cgi-bin/sts.cgi" + sts_query("max-age=abc"))
         assert r.status == 200
         lines = log.wait_for(1)
         assert len(lines) == 1, lines
@@ -185,7 +179,7 @@ class TestFormat:
     def test_warn_line_proxied(self, fmt_server):
         s = fmt_server
         log = ErrorLog(s)
-        r = s.get("/proxied/sts.cgi" + q("max-age=600"), host="www.hsts.test")
+        r = s.get("/proxied/sts.cgi" + sts_query("max-age=600"), host="www.hsts.test")
         assert r.status == 200
         lines = log.wait_for(1)
         assert len(lines) == 1, lines
@@ -200,7 +194,7 @@ class TestFormat:
         s = fmt_server
         allow_codes(s, "header.invalid.token", "redirects.downgrade")
         log = ErrorLog(s)
-        r = s.get("/cgi-bin/sts.cgi" + q("max-age=1; a,b", status=302,
+        r = s.get("/cgi-bin/sts.cgi" + sts_query("max-age=1; a,b", status=302,
                                          location="http://hsts.test/next?a=1"), http2=True)
         assert r.status == 302
         lines = log.wait_for(3)
@@ -238,7 +232,7 @@ class TestFormat:
         allow_codes(s, "header.invalid.syntax")
         log = ErrorLog(s)
         value = "=" + "".join("v%03d" % i for i in range(80))       # 321 bytes
-        r = s.get("/raw/x" + q(value))
+        r = s.get("/raw/x" + sts_query(value))
         assert r.status == 200
         assert r.sts == [value]
         lines = log.wait_for(1)
@@ -252,7 +246,7 @@ class TestFormat:
         s = fmt_server
         log = ErrorLog(s)
         value = 'max-age=0; foo="a\\b"'          # valid for browsers: max_age.zero
-        r = s.get("/cgi-bin/sts.cgi" + q(value))
+        r = s.get("/cgi-bin/sts.cgi" + sts_query(value))
         assert r.sts == [value]
         lines = log.wait_for(1)
         assert len(lines) == 1, lines
@@ -265,7 +259,7 @@ class TestFormat:
         s = fmt_server
         log = ErrorLog(s)
         host = ".".join(["a" * 63, "b" * 63, "c" * 63, "d" * 49]) + ".test"   # 246 bytes
-        r = s.get("/cgi-bin/sts.cgi" + q(POLICY), tls=False, host=host)
+        r = s.get("/cgi-bin/sts.cgi" + sts_query(POLICY), tls=False, host=host)
         assert r.status == 200
         lines = log.wait_for(1)
         assert len(lines) == 1, lines
@@ -300,7 +294,7 @@ class TestFormat:
     def test_no_line_for_a_good_response(self, fmt_server):
         s = fmt_server
         log = ErrorLog(s)
-        r = s.get("/cgi-bin/sts.cgi" + q(POLICY))
+        r = s.get("/cgi-bin/sts.cgi" + sts_query(POLICY))
         assert r.status == 200
         r = s.get("/to-self-missing", tls=False, host="other.example")
         assert r.status == 404
@@ -371,12 +365,12 @@ def burst(server, paths_per_connection, host="hsts.test"):
     """Each list of paths over its own keep-alive connection, all connections at
     once; returns every Response."""
     results, errors = [], []
-    resolve = {h: server.https_port for h in httpdlib.TEST_HOSTS + (host,)}
+    resolve = {h: server.https_port for h in TEST_HOSTS + (host,)}
     urls = [[server.url(p, host=host) for p in paths] for paths in paths_per_connection]
 
     def run(urls):
         try:
-            resps = httpdlib.curl_many(urls, resolve=resolve, cacert=server.pki.root_ca)
+            resps = curl_many(urls, resolve=resolve, cacert=server.pki.root_ca)
             # one connection per list: only the first request connects
             assert [r.num_connects for r in resps] == [1] + [0] * (len(resps) - 1)
             results.extend(resps)

@@ -7,7 +7,7 @@ Expected line (src/mod_hsts_certs.c, texts from src/findings.c):
   HSTS00020: <code>: <summary> (vhost <ServerName:port>, certificate <subject RFC 2253>,
   <detail>). Visitors see <browser errors>. Fix: <fix>.
 
-The harness PKI (httpdlib.PKI) has good/expired/notyet/expiring/wronghost/selfsigned
+The harness PKI (common.pki.PKI) has good/expired/notyet/expiring/wronghost/selfsigned
 server certificates; this module adds, with the openssl CLI and the harness's
 intermediate CA, a wildcard-only certificate (SAN *.hsts.test) and a SHA-1-signed one.
 """
@@ -20,7 +20,9 @@ import time
 
 import pytest
 
-import httpdlib
+from common.env import APACHE2, OPENSSL, make_world_readable
+from common.logs import module_lines
+from common.pki import SERVER_LEAF_EXT, new_csr
 
 # --------------------------------------------------------------------------
 # the finding texts (src/findings.c) and line helpers
@@ -74,15 +76,9 @@ def finding_line(code, vhost, subject, detail):
         code, summary, vhost, subject, detail, browsers, fix)
 
 
-def hsts_lines(text, number="HSTS00020"):
-    """The module's lines with that number, from the number on (whatever prefix
-    httpd's error-log format put before it)."""
-    out = []
-    for line in text.splitlines():
-        i = line.find(number + ":")
-        if i >= 0:
-            out.append(line[i:])
-    return out
+def hsts_lines(text):
+    """The HSTS00020 lines of an error log's text (common.logs.module_lines)."""
+    return module_lines(text, "HSTS00020")
 
 
 def parse(line):
@@ -93,7 +89,7 @@ def parse(line):
 
 
 def openssl_out(*args):
-    return subprocess.run([httpdlib.OPENSSL] + [str(a) for a in args], check=True,
+    return subprocess.run([OPENSSL] + [str(a) for a in args], check=True,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE).stdout.decode()
 
 
@@ -139,17 +135,8 @@ def issue(pki, d, name, cn, san, digest="sha256", serial=0):
     csr = d / (name + ".csr")
     cert = d / (name + ".pem")
     ext = d / (name + ".ext")
-    openssl_out("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-                "-out", key)
-    openssl_out("req", "-new", "-config", pki.dir / "req.cnf", "-key", key,
-                "-subj", "/O=mod_hsts_audit tests/CN=" + cn, "-out", csr)
-    ext.write_text("[ ext ]\n"
-                   "basicConstraints = critical, CA:FALSE\n"
-                   "keyUsage = critical, digitalSignature\n"
-                   "extendedKeyUsage = serverAuth\n"
-                   "subjectKeyIdentifier = hash\n"
-                   "authorityKeyIdentifier = keyid:always\n"
-                   "subjectAltName = %s\n" % san)
+    new_csr(key, csr, "/O=mod_hsts_audit tests/CN=" + cn, pki.req_config())
+    ext.write_text("[ ext ]\n" + SERVER_LEAF_EXT + "subjectAltName = %s\n" % san)
     inter = pki.cas["intermediate"]
     openssl_out("x509", "-req", "-in", csr, "-CA", inter.cert, "-CAkey", inter.key,
                 "-set_serial", "0x%X" % (0x7E5700 + serial), "-days", "200",
@@ -168,7 +155,7 @@ def extra(tmp_root, pki):
         "sha1": issue(pki, d, "sha1", "sha1.hsts.test", "DNS:sha1.hsts.test",
                       digest="sha1", serial=2),
     }
-    httpdlib.make_world_readable(d)
+    make_world_readable(d)
     return certs
 
 
@@ -365,7 +352,7 @@ def test_levels_filter_with_loglevel(httpd_factory, pki):
 # --------------------------------------------------------------------------
 
 def configtest_split(conf_path):
-    p = subprocess.run([httpdlib.APACHE2, "-t", "-f", str(conf_path)],
+    p = subprocess.run([APACHE2, "-t", "-f", str(conf_path)],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 

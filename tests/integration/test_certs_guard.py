@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 import pytest
 
+from common.logs import finding_codes, module_lines
+
 POLICY = "max-age=31536000; includeSubDomains"
 POLICY_NO_ISD = "max-age=31536000"
 
@@ -34,19 +36,10 @@ def withhold_line(vhost, what):
             "until its %s fixed (see the findings above)" % (vhost, what))
 
 
-def hsts_lines(text, number):
-    out = []
-    for line in text.splitlines():
-        i = line.find(number + ":")
-        if i >= 0:
-            out.append(line[i:])
-    return out
-
-
 def guard_lines(server):
     """{vhost: (set of listed names, line)} of the HSTS00021 lines."""
     out = {}
-    for line in hsts_lines(server.read_error_log(), "HSTS00021"):
+    for line in module_lines(server.read_error_log(), "HSTS00021"):
         vh = line.split(" vhost ", 1)[1].split(" ", 1)[0]
         names = line.split(" certificate here: ", 1)[1].split(". Visitors see", 1)[0]
         assert vh not in out, "two HSTS00021 lines for %s" % vh
@@ -94,10 +87,10 @@ class TestSubdomainNotHttps:
         assert line == guard_line(vh, names)
 
     def test_logged_once_per_start(self, warn_server):
-        assert len(hsts_lines(warn_server.read_error_log(), "HSTS00021")) == 1
+        assert len(module_lines(warn_server.read_error_log(), "HSTS00021")) == 1
 
     def test_warn_still_sends_the_header(self, warn_server):
-        assert not hsts_lines(warn_server.read_error_log(), "HSTS00022")
+        assert not module_lines(warn_server.read_error_log(), "HSTS00022")
         r = warn_server.get("/")
         assert r.status == 200
         assert r.sts == [POLICY]
@@ -109,9 +102,9 @@ class TestSubdomainNotHttps:
         warn_server.graceful()
         deadline = time.time() + 5
         while time.time() < deadline and \
-                not hsts_lines(warn_server.read_error_log()[before:], "HSTS00021"):
+                not module_lines(warn_server.read_error_log()[before:], "HSTS00021"):
             time.sleep(0.05)
-        new = hsts_lines(warn_server.read_error_log()[before:], "HSTS00021")
+        new = module_lines(warn_server.read_error_log()[before:], "HSTS00021")
         assert len(new) == 1
         assert sorted(new[0].split(" certificate here: ")[1].split(". ")[0].split()) == \
             ["legacy.hsts.test", "old.hsts.test"]
@@ -141,14 +134,14 @@ def fixed_server(module_httpd_factory, pki):
 class TestNoGuardLine:
     def test_good_tls_vhost_for_the_subdomain(self, fixed_server):
         log = fixed_server.read_error_log()
-        assert not hsts_lines(log, "HSTS00021"), log
-        assert not hsts_lines(log, "HSTS00020"), log
+        assert not module_lines(log, "HSTS00021"), log
+        assert not module_lines(log, "HSTS00020"), log
         assert fixed_server.get("/").sts == [POLICY]
 
     def test_without_include_subdomains_and_with_guard_off(self, quiet_server):
         log = quiet_server.read_error_log()
-        assert not hsts_lines(log, "HSTS00021"), log
-        assert not hsts_lines(log, "HSTS00022"), log
+        assert not module_lines(log, "HSTS00021"), log
+        assert not module_lines(log, "HSTS00022"), log
         # both still send their policies
         assert quiet_server.get("/").sts == [POLICY]
         assert quiet_server.get("/", port=quiet_server.extra_ports[0]).sts == [POLICY_NO_ISD]
@@ -187,7 +180,7 @@ BACKEND_IDS = ["cgi", "proxied", "raw"]
 class TestWithhold:
     def test_startup_lines(self, withhold_server):
         log = withhold_server.read_error_log()
-        got = sorted(hsts_lines(log, "HSTS00022"))
+        got = sorted(module_lines(log, "HSTS00022"))
         want = sorted([
             withhold_line("hsts.test:%d" % withhold_server.https_port, "subdomains are"),
             withhold_line("hsts.test:%d" % withhold_server.extra_ports[0], "subdomains are"),
@@ -199,7 +192,7 @@ class TestWithhold:
         g = guard_lines(withhold_server)
         assert "legacy.hsts.test" in g["hsts.test:%d" % withhold_server.https_port][0]
         assert any("cert.expired" in l and "expired.hsts.test" in l
-                   for l in hsts_lines(log, "HSTS00020"))
+                   for l in module_lines(log, "HSTS00020"))
 
     @pytest.mark.parametrize("path,status", [("/", 200), ("/page.html", 200),
                                              ("/missing", 404)])
@@ -211,7 +204,7 @@ class TestWithhold:
         assert r.sts == []
         e = withhold_server.log_entry(r)
         assert e["action"] == "withheld"
-        assert "header.missing" in e["audit"].split(",")
+        assert "header.missing" in finding_codes(e)
         assert e["max_age"] == "-"
 
     def test_no_header_while_own_certificate_fails(self, withhold_server):
@@ -221,7 +214,7 @@ class TestWithhold:
         e = withhold_server.log_entry(r)
         assert e["vhost"] == "expired.hsts.test"
         assert e["action"] == "withheld"
-        assert "header.missing" in e["audit"].split(",")
+        assert "header.missing" in finding_codes(e)
 
     @pytest.mark.parametrize("which", ["add", "enforce"])
     @pytest.mark.parametrize("path", BACKEND_STS, ids=BACKEND_IDS)
@@ -236,7 +229,7 @@ class TestWithhold:
     def test_backend_header_withheld_note_has_header_missing(self, withhold_server, path):
         r = withhold_server.get(path)
         assert r.sts == []
-        assert "header.missing" in withhold_server.log_entry(r)["audit"].split(",")
+        assert "header.missing" in finding_codes(withhold_server.log_entry(r))
 
     def test_withhold_without_risk_sends_the_header(self, withhold_server):
         r = withhold_server.get("/", host="good.hsts.test")
@@ -259,9 +252,9 @@ class TestWithhold:
         withhold_server.graceful()
         deadline = time.time() + 5
         while time.time() < deadline and \
-                len(hsts_lines(withhold_server.read_error_log()[before:], "HSTS00022")) < 3:
+                len(module_lines(withhold_server.read_error_log()[before:], "HSTS00022")) < 3:
             time.sleep(0.05)
-        assert len(hsts_lines(withhold_server.read_error_log()[before:], "HSTS00022")) == 3
+        assert len(module_lines(withhold_server.read_error_log()[before:], "HSTS00022")) == 3
         r = withhold_server.get("/")
         assert r.sts == []
         assert withhold_server.log_entry(r)["action"] == "withheld"
@@ -274,4 +267,4 @@ def test_main_server_name_is_not_a_served_subdomain(httpd_factory):
     s = httpd_factory.start(https_body=ISD, body="ServerName box.hsts.test\n")
     r = s.get("/", tls=False, host="box.hsts.test")
     assert s.log_entry(r)["vhost"] == "hsts.test"      # the main server does not answer
-    assert not hsts_lines(s.read_error_log(), "HSTS00021"), s.read_error_log()
+    assert not module_lines(s.read_error_log(), "HSTS00021"), s.read_error_log()

@@ -9,22 +9,21 @@ Real httpd, real certificates from the harness's intermediate CA, made with
 """
 
 import datetime
-import json
 import re
 import shutil
 import time
 
 import pytest
 
-import httpdlib
+from common.clients import raw_get
+from common.env import make_world_readable
+from common.logs import module_lines
+from common.pki import SERVER_LEAF_EXT, csr_for
+from common.status import STATUS_LOCATION, status_json, status_page
+from common.status import vhost as vhost_doc
 
 INTERVAL = 10                     # HSTSCertCheckInterval 10s, the smallest allowed
 SLACK = 4                         # seconds a run may take to start and finish
-
-STATUS_LOCATION = ("    <Location /hsts-status>\n"
-                   "        SetHandler hsts-audit-status\n"
-                   "        HSTSMode off\n"
-                   "    </Location>\n")
 
 # the lines the watch writes (src/mod_hsts_watch.c)
 WATCH_LINES = (r"HSTS00048: ", r"HSTS00049: ", r"HSTS00050: ", r"HSTS00052: ",
@@ -48,23 +47,17 @@ def issue(pki, d, name, cn, start, end, key=None):
     """A leaf for cn from the harness's intermediate CA, valid from start to end
     (datetimes); with key, for that existing key (a renewal). Returns (key, chain)."""
     if key is None:
-        key, csr = pki._csr(name, "/O=mod_hsts_audit tests/CN=" + cn)
+        key, csr = pki.csr(name, "/O=mod_hsts_audit tests/CN=" + cn)
     else:
+        csr_for(key, d / (name + ".csr"), "/O=mod_hsts_audit tests/CN=" + cn,
+                pki.req_config())
         csr = d / (name + ".csr")
-        httpdlib._run([httpdlib.OPENSSL, "req", "-new", "-config", pki.dir / "req.cnf",
-                       "-key", key, "-subj", "/O=mod_hsts_audit tests/CN=" + cn,
-                       "-out", csr])
     cert = d / (name + ".pem")
-    pki.cas["intermediate"].sign(csr, cert,
-                                 "basicConstraints = critical, CA:FALSE\n"
-                                 "keyUsage = critical, digitalSignature\n"
-                                 "extendedKeyUsage = serverAuth\n"
-                                 "subjectKeyIdentifier = hash\n"
-                                 "authorityKeyIdentifier = keyid:always\n"
-                                 "subjectAltName = DNS:%s\n" % cn, start, end)
+    pki.cas["intermediate"].sign(csr, cert, SERVER_LEAF_EXT + "subjectAltName = DNS:%s\n" % cn,
+                                 start, end)
     chain = d / (name + "-chain.pem")
     chain.write_text(cert.read_text() + pki.intermediate_ca.read_text())
-    httpdlib.make_world_readable(d)
+    make_world_readable(d)
     return key, chain
 
 
@@ -76,22 +69,6 @@ def vhost(name, chain, key, extra=""):
             '    SSLCertificateKeyFile "%s"\n'
             "%s"
             "</VirtualHost>\n" % (name, chain, key, extra))
-
-
-def status(server, query):
-    r = server.get("/hsts-status?" + query)
-    assert r.status == 200, (r.status, r.text[:300])
-    return r
-
-
-def status_json(server):
-    return json.loads(status(server, "json").body)
-
-
-def vhost_doc(doc, name):
-    found = [v for v in doc["vhosts"] if v["name"] == name and not v["main_server"]]
-    assert len(found) == 1, (name, [v["name"] for v in doc["vhosts"]])
-    return found[0]
 
 
 def codes(v):
@@ -109,10 +86,6 @@ def wait_for(server, name, pred, timeout):
         if time.time() > end:
             raise AssertionError("not within %ss: %r" % (timeout, v["problems"]))
         time.sleep(0.5)
-
-
-def log_lines(server, number):
-    return [l[l.index(number):] for l in server.read_error_log().splitlines() if number in l]
 
 
 @pytest.fixture
@@ -147,7 +120,7 @@ def test_expiry_while_running_shows_in_every_format(httpd_factory, pki, certdir,
     assert v["guard"]["withhold"] is False
     soon_since = v["problems"][0]["since"]
     assert abs(parse_iso(doc["last_check"]) - time.time()) < 30
-    r = httpdlib.raw_get(port, "/", host="watch.hsts.test")
+    r = raw_get(port, "/", host="watch.hsts.test")
     assert r.status == 200 and r.header("Strict-Transport-Security") == "max-age=31536000"
 
     # a run sees it expired no earlier than notAfter, and no later than one
@@ -170,39 +143,39 @@ def test_expiry_while_running_shows_in_every_format(httpd_factory, pki, certdir,
     assert [p for p in doc["problems"] if p["vhost"] == name] == v["problems"]
     assert parse_iso(doc["last_check"]) >= since
 
-    auto = status(s, "auto").text
+    auto = status_page(s, "auto").text
     idx = [v2["name"] for v2 in doc["vhosts"]].index(name) + 1
     assert "\nHstsAuditProblems: 1\nHstsAuditProblemsErrors: 1\nHstsAuditProblemsWarnings: 0\n" in auto
     assert "\nHstsAuditVhost.%d.Problems: 1\n" % idx in auto
     assert "\nHstsAuditVhost.%d.CertFindings: 1\n" % idx in auto
     assert "\nHstsAuditVhost.%d.GuardWithhold: 1\n" % idx in auto
     assert "HstsAuditFinding.cert." not in auto
-    html = status(s, "").text
+    html = status_page(s, "").text
     assert "<dt>Problems now: 1 (1 error, 0 warnings);" in html
     assert ('>cert.expired</a></td><td>%s</td><td>%s</td>' % (name, v["problems"][0]["since"])
             in html)
 
     # withhold follows the current state: no STS from this vhost any more
-    r = httpdlib.raw_get(port, "/", host="watch.hsts.test")
+    r = raw_get(port, "/", host="watch.hsts.test")
     assert r.status == 200 and r.header("Strict-Transport-Security") is None
 
-    appeared = log_lines(s, "HSTS00048")
+    appeared = module_lines(s.read_error_log(), "HSTS00048")
     assert appeared == [
         "HSTS00048: cert.expired appeared on vhost %s: the server certificate has expired: "
         "with HSTS, visitors cannot click through (not after %s, %d days left). Visitors see "
         "NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_CERTIFICATE. Fix: renew the "
         "certificate (or enable automatic renewal, e.g. mod_md) and reload httpd."
         % (name, iso(not_after.timestamp()), v["certificate"]["days_left"])]
-    assert log_lines(s, "HSTS00049") == [
+    assert module_lines(s.read_error_log(), "HSTS00049") == [
         "HSTS00049: cert.expiring_soon cleared on vhost %s (it stood since %s)"
         % (name, soon_since)]
-    assert log_lines(s, "HSTS00050") == [
+    assert module_lines(s.read_error_log(), "HSTS00050") == [
         "HSTS00050: HSTSGuard withhold: vhost %s now sends no Strict-Transport-Security: "
         "a lock-out risk appeared (see the line above)" % name]
 
     # later runs change nothing and log nothing again
     time.sleep(INTERVAL + SLACK)
-    assert len(log_lines(s, "HSTS00048")) == 1
+    assert len(module_lines(s.read_error_log(), "HSTS00048")) == 1
     assert codes(vhost_doc(status_json(s), name)) == ["cert.expired"]
     assert vhost_doc(status_json(s), name)["problems"][0]["since"] == v["problems"][0]["since"]
 
@@ -216,7 +189,7 @@ def test_renewal_on_disk_is_reload_pending_until_graceful(httpd_factory, pki, ce
     key, old = issue(pki, certdir, "old", "renew.hsts.test", now - day, now + 200 * day)
     live = certdir / "live-chain.pem"
     shutil.copy(old, live)
-    httpdlib.make_world_readable(certdir)
+    make_world_readable(certdir)
     s = httpd_factory.start(
         mpm="prefork", extra_ports=1,
         hsts_global="HSTSMaxAge 1y\nHSTSCertCheckInterval %ds\n" % INTERVAL,
@@ -228,16 +201,16 @@ def test_renewal_on_disk_is_reload_pending_until_graceful(httpd_factory, pki, ce
 
     _, new = issue(pki, certdir, "new", "renew.hsts.test", now - day, now + 300 * day, key=key)
     shutil.copy(new, live)
-    httpdlib.make_world_readable(certdir)
+    make_world_readable(certdir)
     doc, v, _ = wait_for(s, name, lambda v: v["problems"], INTERVAL + SLACK)
     assert codes(v) == ["cert.reload_pending"]
     assert v["problems"][0]["severity"] == "warning"
     assert v["problems"][0]["detail"] == ("the certificate file now holds another certificate "
                                           "than the one served")
     assert v["guard"]["withhold"] is False           # a warning does not withhold
-    r = httpdlib.raw_get(s.extra_ports[0], "/", host="renew.hsts.test")
+    r = raw_get(s.extra_ports[0], "/", host="renew.hsts.test")
     assert r.header("Strict-Transport-Security") == "max-age=31536000"
-    assert [l.split(": ", 2)[1] for l in log_lines(s, "HSTS00048")] == [
+    assert [l.split(": ", 2)[1] for l in module_lines(s.read_error_log(), "HSTS00048")] == [
         "cert.reload_pending appeared on vhost %s" % name]
 
     s.graceful()
@@ -245,7 +218,7 @@ def test_renewal_on_disk_is_reload_pending_until_graceful(httpd_factory, pki, ce
     assert codes(vhost_doc(doc, name)) == []
     time.sleep(INTERVAL + SLACK)                     # and a run of the new generation agrees
     assert codes(vhost_doc(status_json(s), name)) == []
-    assert len(log_lines(s, "HSTS00048")) == 1
+    assert len(module_lines(s.read_error_log(), "HSTS00048")) == 1
 
 
 def test_unreadable_certificate_file_is_said_once(httpd_factory, pki, certdir):
@@ -262,7 +235,7 @@ def test_unreadable_certificate_file_is_said_once(httpd_factory, pki, certdir):
     chain.chmod(0o600)                               # root only, after httpd read it
     time.sleep(2 * INTERVAL + SLACK)
     name = "closed.hsts.test:%d" % s.extra_ports[0]
-    assert log_lines(s, "HSTS00052") == [
+    assert module_lines(s.read_error_log(), "HSTS00052") == [
         "HSTS00052: mod_hsts_audit: the watch cannot read a certificate file of vhost %s "
         "(%s: cannot open: Permission denied), so cert.reload_pending is not checked for "
         "it. Fix: let the server's User read the certificate file (not the key)"

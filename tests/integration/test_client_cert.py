@@ -18,7 +18,6 @@ GENEROUS, and a TLS session whose certificate failed is never resumed.
 """
 
 import datetime
-import json
 import re
 import subprocess
 import uuid
@@ -26,7 +25,11 @@ from pathlib import Path
 
 import pytest
 
-import httpdlib
+from common.backend import BackgroundServer
+from common.clients import raw_http
+from common.env import CURL, OPENSSL, make_world_readable, run
+from common.pki import CLIENT_LEAF_EXT, INTERMEDIATE_EXT, PKI
+from common.status import https_name, status_json, vhost
 
 H = pytest.mark.parametrize("http2", [False, True], ids=["h1", "h2"])
 TLS = pytest.mark.parametrize("tls", ["1.2", "1.3"], ids=["tls12", "tls13"])
@@ -48,19 +51,19 @@ class CCPKI:
         self.pki = pki
         self.dir = pki.dir / "hstscc"
         self.certs = {}
-        for kind in httpdlib.PKI.CLIENT_KINDS:
+        for kind in PKI.CLIENT_KINDS:
             c = pki.client(kind)
             self.certs[kind] = (c.cert, c.key)
 
     def _openssl(self, *args):
-        return httpdlib._run([httpdlib.OPENSSL] + list(args))
+        return run([OPENSSL] + list(args))
 
     def _self_signed_client(self, name, subject, days=365):
         key, cert = self.dir / (name + ".key"), self.dir / (name + ".pem")
         self._openssl("req", "-x509", "-new", "-newkey", "ec", "-pkeyopt",
                       "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
                       "-subj", subject, "-days", str(days), "-sha256", "-config",
-                      self.pki._req_config(),
+                      self.pki.req_config(),
                       "-addext", "basicConstraints=critical,CA:FALSE",
                       "-addext", "keyUsage=critical,digitalSignature",
                       "-addext", "extendedKeyUsage=clientAuth")
@@ -74,26 +77,17 @@ class CCPKI:
         now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
         day = datetime.timedelta(days=1)
         O = "/O=mod_hsts_audit tests"
-        rkey, rcert = pki._self_signed("hstscc-root", O + "/CN=HSTS CC Root CA", "v3_root")
-        root = httpdlib._CA(pki, "hstscc-root", rkey, rcert)
-        ikey, icsr = pki._csr("hstscc-inter", O + "/CN=HSTS CC Intermediate CA")
+        rkey, rcert = pki.self_signed("hstscc-root", O + "/CN=HSTS CC Root CA", "v3_root")
+        root = pki.ca("hstscc-root", rkey, rcert)
+        ikey, icsr = pki.csr("hstscc-inter", O + "/CN=HSTS CC Intermediate CA")
         icert = self.dir / "inter.pem"
-        root.sign(icsr, icert,
-                  "basicConstraints = critical, CA:TRUE, pathlen:0\n"
-                  "keyUsage = critical, keyCertSign, cRLSign\n"
-                  "subjectKeyIdentifier = hash\n"
-                  "authorityKeyIdentifier = keyid:always\n", now - day, now + 3650 * day)
-        inter = httpdlib._CA(pki, "hstscc-inter", ikey, icert)
-        leaf_ext = ("basicConstraints = critical, CA:FALSE\n"
-                    "keyUsage = critical, digitalSignature\n"
-                    "extendedKeyUsage = clientAuth\n"
-                    "subjectKeyIdentifier = hash\n"
-                    "authorityKeyIdentifier = keyid:always\n")
+        root.sign(icsr, icert, INTERMEDIATE_EXT, now - day, now + 3650 * day)
+        inter = pki.ca("hstscc-inter", ikey, icert)
         for kind, end in (("inter-valid", now + 365 * day), ("inter-revoked", now + 365 * day),
                           ("expiring", now + 5 * day + 3600 * datetime.timedelta(seconds=1))):
-            key, csr = pki._csr("hstscc-" + kind, O + "/CN=client-" + kind)
+            key, csr = pki.csr("hstscc-" + kind, O + "/CN=client-" + kind)
             cert = self.dir / (kind + ".pem")
-            inter.sign(csr, cert, leaf_ext, now - day, end)
+            inter.sign(csr, cert, CLIENT_LEAF_EXT, now - day, end)
             chain = self.dir / (kind + "-chain.pem")
             chain.write_text(cert.read_text() + icert.read_text())
             self.certs[kind] = (chain, key)
@@ -110,7 +104,7 @@ class CCPKI:
         (self.dir / "client-crls.pem").write_text(
             pki.client_crl.read_text() + (self.dir / "root.crl.pem").read_text()
             + (self.dir / "inter.crl.pem").read_text())
-        httpdlib.make_world_readable(pki.dir)
+        make_world_readable(pki.dir)
         (self.dir / "done").write_text("")
         return self
 
@@ -376,7 +370,7 @@ def test_raw_status_line(servers, ccpki, kind, line):
 def test_curl_verbose_status_line(servers, ccpki):
     s = servers["optional"]
     cert, key = ccpki.certs["revoked"]
-    p = subprocess.run([httpdlib.CURL, "-sv", "--http1.1", "-o", "/dev/null",
+    p = subprocess.run([CURL, "-sv", "--http1.1", "-o", "/dev/null",
                         "--cacert", str(s.pki.root_ca), "--cert", str(cert), "--key", str(key),
                         "--resolve", "hsts.test:%d:127.0.0.1" % s.https_port,
                         "-H", "X-Test-Id: " + uuid.uuid4().hex, s.url("/")],
@@ -439,7 +433,7 @@ def test_h2_streams_share_the_connection_verdict(servers, ccpki):
     s = servers["optional"]
     cert, key = ccpki.certs["expired"]
     ids = [uuid.uuid4().hex, uuid.uuid4().hex]
-    cmd = [httpdlib.CURL]
+    cmd = [CURL]
     for i, tid in enumerate(ids):
         if i:
             cmd.append("--next")
@@ -628,7 +622,7 @@ def s_client(server, kind, ccpki, tls, sess, sess_mode, host="hsts.test", path="
     -sess_out saves the session (a TLS 1.3 server that sends no ticket leaves no
     file), -sess_in offers the saved one (none when there is no file). ids: a list
     the request's X-Test-Id is appended to."""
-    cmd = [httpdlib.OPENSSL, "s_client", "-connect", "127.0.0.1:%d" % server.https_port,
+    cmd = [OPENSSL, "s_client", "-connect", "127.0.0.1:%d" % server.https_port,
            "-servername", "hsts.test", "-CAfile", str(server.pki.root_ca),
            "-tls1_2" if tls == "1.2" else "-tls1_3", "-ign_eof"]
     if sess_mode == "-sess_out" or Path(sess).exists():
@@ -761,12 +755,6 @@ def test_no_expiring_finding_beyond_warn_days(httpd_factory, ccpki):
     assert not log_lines(s, "00032")
 
 
-def status_json(server):
-    r = server.get("/hsts-status?json")
-    assert r.status == 200, r.text[:300]
-    return json.loads(r.body)
-
-
 def test_counters(httpd_factory, ccpki):
     s = start_require(httpd_factory, ccpki, "optional")
     plan = {"expired": 3, "revoked": 2, "untrusted": 1, None: 4, "valid": 2, "expiring": 1}
@@ -788,11 +776,9 @@ def test_counters(httpd_factory, ccpki):
     assert f["client_cert.not_yet_valid"] == 1
     assert f["client_cert.expiring_soon"] == 1
     assert f.get("client_cert.invalid", 0) == 0
-    vh = [v for v in doc["vhosts"] if v["name"] == "hsts.test:%d" % s.https_port
-          and not v.get("main_server")]
-    assert len(vh) == 1
-    assert vh[0]["counters"]["client_cert_rejected_495"] == 6
-    assert vh[0]["counters"]["client_cert_rejected_496"] == 4
+    vh = vhost(doc, https_name(s))
+    assert vh["counters"]["client_cert_rejected_495"] == 6
+    assert vh["counters"]["client_cert_rejected_496"] == 4
 
 
 # ---------------------------------------------------------------------------
@@ -852,7 +838,7 @@ def test_not_in_htaccess(httpd_factory, ccpki):
     (s.root / "htdocs" / "ht").mkdir()
     (s.root / "htdocs" / "ht" / ".htaccess").write_text("HSTSClientCert off\n")
     (s.root / "htdocs" / "ht" / "index.html").write_text("x\n")
-    httpdlib.make_world_readable(s.root / "htdocs")
+    make_world_readable(s.root / "htdocs")
     s.allow(r"HSTSClientCert not allowed here")
     r = get(s, "/ht/", "valid", ccpki)
     assert r.status == 500
@@ -910,7 +896,7 @@ def test_plain_http_on_the_tls_port(servers):
     """mod_ssl answers plain HTTP on a TLS port itself (400); the module's
     connection filter steps aside."""
     s = servers["optional"]
-    raw = httpdlib.raw_http(s.https_port, b"GET / HTTP/1.1\r\nHost: hsts.test\r\n"
+    raw = raw_http(s.https_port, b"GET / HTTP/1.1\r\nHost: hsts.test\r\n"
                             b"Connection: close\r\n\r\n", tls=False)
     assert raw.startswith(b"HTTP/1.1 400 ")
     assert b"speaking plain HTTP" in raw
@@ -925,7 +911,7 @@ def test_ssl_verify_client_inherited_from_the_server_config(httpd_factory, ccpki
     assert get(s, "/", "valid", ccpki).status == 200
 
 
-class OcspResponder(httpdlib.BackgroundServer):
+class OcspResponder(BackgroundServer):
     """A minimal OCSP responder on 127.0.0.1 for the harness's client CA: each POST
     is answered by `openssl ocsp` from the CA's index (which lists "revoked")."""
 
@@ -942,9 +928,9 @@ class OcspResponder(httpdlib.BackgroundServer):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 req, resp = work / "req.der", work / "resp.der"
                 req.write_bytes(body)
-                httpdlib._run([httpdlib.OPENSSL, "ocsp", "-index", ca.dir / "index.txt",
-                               "-CA", ca.cert, "-rsigner", ca.cert, "-rkey", ca.key,
-                               "-reqin", req, "-respout", resp, "-nmin", "5"])
+                run([OPENSSL, "ocsp", "-index", ca.dir / "index.txt",
+                     "-CA", ca.cert, "-rsigner", ca.cert, "-rkey", ca.key,
+                     "-reqin", req, "-respout", resp, "-nmin", "5"])
                 data = resp.read_bytes()
                 responder.requests += 1
                 self.send_response(200)

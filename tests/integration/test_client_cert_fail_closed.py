@@ -21,7 +21,8 @@ import uuid
 
 import pytest
 
-import httpdlib
+from common.clients import raw_http
+from common.env import OPENSSL, run
 from test_client_cert import (AUTH_MODULES, CCPKI, EXPECTED_ERRORS, POLICY,  # noqa: F401
                               SECURITY_PATHS, ccpki, get, mtls, security_block,
                               site_files)
@@ -35,8 +36,7 @@ DEPTH_ERRORS = (r"AH02040: Certificate Verification: Certificate Chain too long"
 def oneline_subject(cert):
     """The subject as X509_NAME_oneline writes it ("/O=.../CN=..."): FakeBasicAuth's
     user name."""
-    out = httpdlib._run([httpdlib.OPENSSL, "x509", "-in", cert, "-noout", "-subject",
-                         "-nameopt", "compat"])
+    out = run([OPENSSL, "x509", "-in", cert, "-noout", "-subject", "-nameopt", "compat"])
     text = out if isinstance(out, str) else out.stdout.decode()
     return text.strip().split("=", 1)[1].strip()
 
@@ -201,11 +201,11 @@ def test_no_sni_default_vhost_host_of_another(shared_servers, ccpki, kind):
     cert, key = ccpki.certs[kind]
     req = ("GET /alice/ HTTP/1.1\r\nHost: other.hsts.test\r\nConnection: close\r\n"
            "X-Test-Id: %s\r\n\r\n" % uuid.uuid4().hex).encode()
-    raw = httpdlib.raw_http(shared_servers["ours"].https_port, req, server_hostname=None,
+    raw = raw_http(shared_servers["ours"].https_port, req, server_hostname=None,
                             certfile=cert, keyfile=key)
     assert raw.startswith(b"HTTP/1.1 421 "), raw[:200]
     assert b"alice-only" not in raw
-    p = subprocess.run([httpdlib.OPENSSL, "s_client", "-connect",
+    p = subprocess.run([OPENSSL, "s_client", "-connect",
                         "127.0.0.1:%d" % shared_servers["ours"].https_port, "-noservername",
                         "-cert", str(cert), "-key", str(key), "-ign_eof", "-quiet"],
                        input=req, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=30)

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-import httpdlib
+from common.env import make_world_readable
 from test_client_cert import (EXPECTED_ERRORS, ccpki, s_client)  # noqa: F401
 
 TLS = pytest.mark.parametrize("tls", ["1.2", "1.3"], ids=["tls12", "tls13"])
@@ -26,10 +26,11 @@ class RevocablePKI:
         now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
         day = datetime.timedelta(days=1)
         O = "/O=mod_hsts_audit tests"
-        key, cert = pki._self_signed("rev-root-" + tag, O + "/CN=Revocation Test CA " + tag,
+        key, cert = pki.self_signed("rev-root-" + tag, O + "/CN=Revocation Test CA " + tag,
                                      "v3_root")
-        self.ca = httpdlib._CA(pki, "rev-" + tag, key, cert)
-        lkey, csr = pki._csr("rev-leaf-" + tag, O + "/CN=client-revocable")
+        self.pki = pki
+        self.ca = pki.ca("rev-" + tag, key, cert)
+        lkey, csr = pki.csr("rev-leaf-" + tag, O + "/CN=client-revocable")
         self.leaf = pki.dir / ("rev-leaf-%s.pem" % tag)
         self.ca.sign(csr, self.leaf,
                      "basicConstraints = critical, CA:FALSE\n"
@@ -41,13 +42,13 @@ class RevocablePKI:
         self.ca.gencrl(self.crl)
         self.ticket_key = tmp_path / "ticket.key"
         self.ticket_key.write_bytes(os.urandom(48))
-        httpdlib.make_world_readable(pki.dir)
-        httpdlib.make_world_readable(tmp_path)
+        make_world_readable(pki.dir)
+        make_world_readable(tmp_path)
 
     def revoke(self):
         self.ca.revoke(self.leaf)
         self.ca.gencrl(self.crl)
-        httpdlib.make_world_readable(self.ca.pki.dir)     # the session's PKI stays so
+        make_world_readable(self.pki.dir)     # the session's PKI stays so
 
     def conf(self):
         return ('    SSLVerifyClient optional\n'
@@ -121,12 +122,12 @@ def test_certificate_that_expired_since_the_handshake(httpd_factory, pki, ccpki,
     import time
     rpki = RevocablePKI(pki, tmp_path)
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    lkey, csr = pki._csr("rev-short-" + uuid.uuid4().hex[:8], "/CN=client-short")
+    lkey, csr = pki.csr("rev-short-" + uuid.uuid4().hex[:8], "/CN=client-short")
     short = tmp_path / "short.pem"
     rpki.ca.sign(csr, short, "basicConstraints = critical, CA:FALSE\n"
                  "extendedKeyUsage = clientAuth\n",
                  now - datetime.timedelta(days=1), now + datetime.timedelta(seconds=8))
-    httpdlib.make_world_readable(pki.dir)
+    make_world_readable(pki.dir)
     certs = _Certs(rpki, ccpki)
     certs.certs["short"] = (short, lkey)
     conf = rpki.conf()

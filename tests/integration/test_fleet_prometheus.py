@@ -32,17 +32,13 @@ from pathlib import Path
 
 import pytest
 
-import httpdlib
+from common.env import REPO
+from common.ports import free_port
+from common.status import STATUS_LOCATION, https_name
 
-REPO = Path(__file__).resolve().parents[2]
 RULES = REPO / "prometheus" / "hsts_audit.rules.yml"
 DASHBOARD = REPO / "grafana" / "hsts_audit.json"
 PROMETHEUS = os.environ.get("PROMETHEUS", "/usr/bin/prometheus")
-
-STATUS_LOCATION = ("    <Location /hsts-status>\n"
-                   "        SetHandler hsts-audit-status\n"
-                   "        HSTSMode off\n"
-                   "    </Location>\n")
 
 # Series of design.md section 7 (0.2) that the module does not expose yet.
 PENDING = ("hsts_audit_problem", "hsts_audit_ramp_max_age_seconds",
@@ -70,7 +66,7 @@ class Prometheus:
     def __init__(self, workdir, targets, ca_file):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.port = httpdlib.free_port()
+        self.port = free_port()
         self.config = self.dir / "prometheus.yml"
         self.log = self.dir / "prometheus.log"
         self.config.write_text(
@@ -152,10 +148,6 @@ def instance(server):
     return "127.0.0.1:%d" % server.https_port
 
 
-def vhost(server):
-    return "hsts.test:%d" % server.https_port
-
-
 @pytest.fixture(scope="module")
 def fleet(module_httpd_factory, tmp_root, pki):
     if not os.access(PROMETHEUS, os.X_OK):
@@ -225,10 +217,10 @@ def test_expiring_certificate_fires_critical_and_clean_raises_none(fleet):
     a = fired[0]
     assert a["labels"] == {"alertname": "HstsAuditCertificateExpiringCritical",
                            "severity": "critical", "job": "apache_hsts",
-                           "instance": instance(expiring), "vhost": vhost(expiring)}
+                           "instance": instance(expiring), "vhost": https_name(expiring)}
     assert re.match(r"^Certificate of %s expires in [45]d \d+h \d+m \d+s$"
-                    % re.escape(vhost(expiring)), a["annotations"]["summary"]), a
-    assert vhost(expiring) in a["annotations"]["description"]
+                    % re.escape(https_name(expiring)), a["annotations"]["summary"]), a
+    assert https_name(expiring) in a["annotations"]["description"]
     assert "apachectl graceful" in a["annotations"]["description"]
     assert 4 * 86400 < float(a["value"]) <= 5 * 86400
 
@@ -328,7 +320,7 @@ def test_dashboard_variables_and_queries_return_data(fleet):
 
     def invalid_seen():
         res = prom.api("query", query='hsts_audit_sts_invalid_total{vhost="%s"}'
-                       % vhost(clean))["result"]
+                       % https_name(clean))["result"]
         return res and float(res[0]["value"][1]) >= 1
 
     prom.wait_for("the invalid STS response scraped", invalid_seen)
@@ -343,7 +335,7 @@ def test_dashboard_variables_and_queries_return_data(fleet):
     m = re.match(r"^label_values\((.*), vhost\)$", variables["vhost"]["definition"])
     assert m
     vhosts = prom.api("label/vhost/values", **{"match[]": substitute(m.group(1))})
-    assert {vhost(s) for s in servers.values()} <= set(vhosts)
+    assert {https_name(s) for s in servers.values()} <= set(vhosts)
     assert "hsts.test:%d" % clean.http_port in vhosts
 
     names = set(prom.api("label/__name__/values"))

@@ -7,10 +7,9 @@ import subprocess
 
 import pytest
 
-import conftest
-import httpdlib
-
-OPENSSL = httpdlib.OPENSSL
+from common import fixtures, httpd
+from common.env import OPENSSL
+from common.logs import parse_access_line
 
 
 def _openssl(*args):
@@ -281,13 +280,13 @@ def test_error_log_checker(httpd_factory):
 def test_missing_module_fails_not_skips(monkeypatch):
     monkeypatch.setenv("HSTS_MODULE", "/nonexistent/mod_hsts_audit.so")
     with pytest.raises(pytest.fail.Exception) as ei:
-        conftest.require_module()
+        fixtures.require_module()
     assert "/nonexistent/mod_hsts_audit.so" in str(ei.value)
     assert "HSTS_SKIP_INTEGRATION" in str(ei.value)
 
 
 def test_access_log_parse():
-    e = httpdlib.parse_access_line("200\t/x\tok\tadded\t31536000\t-\tid1\tHTTP/1.1\thsts.test\tGET")
+    e = parse_access_line("200\t/x\tok\tadded\t31536000\t-\tid1\tHTTP/1.1\thsts.test\tGET")
     assert e == {"status": "200", "path": "/x", "audit": "ok", "action": "added",
                  "max_age": "31536000", "client_cert": "-", "test_id": "id1",
                  "protocol": "HTTP/1.1", "vhost": "hsts.test", "method": "GET"}
@@ -336,9 +335,9 @@ def test_start_retries_when_a_port_is_taken(httpd_factory, monkeypatch):
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         taken = blocker.getsockname()[1]
-        real = httpdlib.free_port
+        real = httpd.free_port
         first = [taken]
-        monkeypatch.setattr(httpdlib, "free_port",
+        monkeypatch.setattr(httpd, "free_port",
                             lambda host="127.0.0.1": first.pop() if first else real(host))
         s = httpd_factory.make(with_module=False)
         assert s.http_port == taken

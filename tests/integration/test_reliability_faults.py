@@ -13,7 +13,6 @@
 The harness fails a test on any child crash ("exit signal" in the error log).
 The long version is `make soak` (scripts/soak.sh)."""
 
-import json
 import socket
 import socketserver
 import ssl
@@ -24,22 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-import httpdlib
+from common.backend import BackgroundServer
+from common.clients import raw_get
+from common.ports import free_port
+from common.status import STATUS_LOCATION, status_json
 
 POLICY = "max-age=31536000; includeSubDomains"
 ADD = "HSTSMaxAge 1y\nHSTSIncludeSubDomains On\n"
-STATUS = ("    <Location /hsts-status>\n"
-          "        SetHandler hsts-audit-status\n"
-          "        HSTSMode off\n"
-          "    </Location>\n")
 # mod_proxy's own complaints about the broken backends (and a full server)
 PROXY_ERRORS = (r"\[proxy(_http)?:error\]", r"AH00161", r"AH00484")
-
-
-def status(server):
-    r = server.get("/hsts-status?json")
-    assert r.status == 200, r.text[:200]
-    return json.loads(r.body)
 
 
 # --------------------------------------------------------------------------
@@ -48,7 +40,7 @@ def status(server):
 
 @pytest.mark.parametrize("mpm", ["prefork", "event"])
 def test_graceful_restarts_under_load(httpd_factory, mpm):
-    s = httpd_factory.start(mpm=mpm, hsts_global=ADD, https_body=STATUS)
+    s = httpd_factory.start(mpm=mpm, hsts_global=ADD, https_body=STATUS_LOCATION)
     s.allow(*PROXY_ERRORS)
     stop = threading.Event()
     results, readings, problems = [], [], []
@@ -58,7 +50,7 @@ def test_graceful_restarts_under_load(httpd_factory, mpm):
         # may cut, so nothing may fail
         while not stop.is_set():
             try:
-                r = httpdlib.raw_get(s.https_port, "/page.html", cafile=s.pki.root_ca)
+                r = raw_get(s.https_port, "/page.html", cafile=s.pki.root_ca)
                 results.append((r.status, r.sts))
             except Exception as e:  # noqa: BLE001 - every failure counts
                 problems.append(repr(e))
@@ -66,7 +58,7 @@ def test_graceful_restarts_under_load(httpd_factory, mpm):
     def poller():
         while not stop.is_set():
             try:
-                readings.append(status(s)["totals"]["requests_https"])
+                readings.append(status_json(s)["totals"]["requests_https"])
             except Exception as e:  # noqa: BLE001
                 problems.append("status page: %r" % e)
             time.sleep(0.1)
@@ -90,18 +82,18 @@ def test_graceful_restarts_under_load(httpd_factory, mpm):
     assert readings == sorted(readings), "requests_https went backwards: %r" % readings
     n = len(results)
     assert s.count_logged("/page.html", n) == n
-    assert status(s)["totals"]["requests_https"] == n
+    assert status_json(s)["totals"]["requests_https"] == n
 
 
 # --------------------------------------------------------------------------
 # hostile backends
 # --------------------------------------------------------------------------
 
-class HangupBackend(httpdlib.BackgroundServer):
+class HangupBackend(BackgroundServer):
     """Answers every request with the start of a header block, then hangs up."""
 
     def __init__(self):
-        self.port = httpdlib.free_port()
+        self.port = free_port()
 
         class Handler(socketserver.StreamRequestHandler):
             def handle(self):
@@ -130,7 +122,7 @@ def parallel_gets(server, path, n, workers=8):
 
 
 def test_hostile_backends_in_parallel(httpd_factory, hangup_backend):
-    body = STATUS + (
+    body = STATUS_LOCATION + (
         "    ProxyPass /hang/ http://127.0.0.1:%d/\n"
         # a worker of its own (another host name: workers are shared by host and
         # port) that passes header lines up to 70,000 bytes
@@ -139,7 +131,7 @@ def test_hostile_backends_in_parallel(httpd_factory, hangup_backend):
     s = httpd_factory.start(hsts_global=ADD, https_body=body)
     s.allow(*PROXY_ERRORS)
     n = 24
-    before = status(s)["findings"]
+    before = status_json(s)["findings"]
     cases = [
         ("/hang/x", 502),                                          # hangs up mid-headers
         ("/raw/x?sts=max-age%3D31536000&repeat=1000", 200),        # 1,000 STS fields
@@ -149,7 +141,7 @@ def test_hostile_backends_in_parallel(httpd_factory, hangup_backend):
     for path, want in cases:
         resps = parallel_gets(s, path, n)
         assert [(r.status, r.sts) for r in resps] == [(want, [POLICY])] * n, path
-    after = status(s)["findings"]
+    after = status_json(s)["findings"]
     assert after["header.multiple"] - before["header.multiple"] == n
     assert after["header.invalid.max_age"] - before["header.invalid.max_age"] == n
     assert s.get("/page.html").sts == [POLICY]
@@ -160,7 +152,7 @@ def test_hostile_backends_in_parallel(httpd_factory, hangup_backend):
 # --------------------------------------------------------------------------
 
 def reset_after(port, path, nbytes=1024, cert=None, headers=b""):
-    """GET path over TLS (with the client certificate cert, an httpdlib
+    """GET path over TLS (with the client certificate cert, a common.pki
     CertFiles, if any; extra header lines as bytes), read nbytes of the answer
     (0: none), then reset the connection (SO_LINGER 0). Returns what was read."""
     ctx = ssl.create_default_context()
@@ -186,7 +178,7 @@ def reset_after(port, path, nbytes=1024, cert=None, headers=b""):
 
 
 def test_clients_disconnect_mid_response(httpd_factory):
-    s = httpd_factory.start(hsts_global=ADD, https_body=STATUS,
+    s = httpd_factory.start(hsts_global=ADD, https_body=STATUS_LOCATION,
                             files={"htdocs/big.bin": b"\0" * (4 << 20)})
     s.allow(*PROXY_ERRORS)
     paths = ["/big.bin", "/raw/x?sts=max-age%3D1&repeat=1000&body=" + "y" * 2000]
@@ -197,7 +189,7 @@ def test_clients_disconnect_mid_response(httpd_factory):
     time.sleep(0.5)
     r = s.get("/page.html")
     assert r.status == 200 and r.sts == [POLICY]
-    assert status(s)["totals"]["requests_https"] >= 40
+    assert status_json(s)["totals"]["requests_https"] >= 40
 
 
 # --------------------------------------------------------------------------
@@ -228,7 +220,7 @@ def test_clients_disconnect_during_495_496(httpd_factory, pki, mpm):
     client with its page and the policy, and the rejection counters never count
     more than the requests sent."""
     s = httpd_factory.start(mpm=mpm, hsts_global=ADD,
-                            https_body=STATUS.replace("HSTSMode off\n",
+                            https_body=STATUS_LOCATION.replace("HSTSMode off\n",
                                                       "HSTSMode off\n        HSTSClientCert off\n")
                             + MTLS_REQUIRE)
     s.allow(*VERIFY_ERRORS)
@@ -248,7 +240,7 @@ def test_clients_disconnect_during_495_496(httpd_factory, pki, mpm):
         assert b"\r\nStrict-Transport-Security: " + POLICY.encode() + b"\r\n" in head, head[:400]
     ok = mtls_reset(s.https_port, pki, "valid", 12, "/page.html")
     assert ok.startswith(b"HTTP/1.1 200"), ok
-    totals = status(s)["totals"]
+    totals = status_json(s)["totals"]
     rejected = totals["client_cert_rejected_495"] + totals["client_cert_rejected_496"]
     assert 2 <= rejected <= len(runs) + 2, totals
     assert totals["client_cert_rejected_496"] >= 1 and totals["client_cert_rejected_495"] >= 1

@@ -5,33 +5,25 @@ every response carries exactly the policy, and the status page's counters equal
 the requests in the access log. The long version is `make soak` (scripts/soak.sh:
 wrk, 256 connections, 60 s per MPM)."""
 
-import json
-
 import pytest
 
-from loadlib import FULL, H2LOAD, STEADY_MPM, explain, h2load
+from common.load import FULL, STEADY_MPM, explain, h2load, need_h2load
+from common.status import STATUS_LOCATION, status_json
 
-pytestmark = pytest.mark.skipif(
-    not H2LOAD, reason="h2load not found: apt-get install nghttp2-client")
+pytestmark = need_h2load
 
 POLICY = "max-age=31536000; includeSubDomains"
-STATUS = ("    <Location /hsts-status>\n"
-          "        SetHandler hsts-audit-status\n"
-          "        HSTSMode off\n"
-          "    </Location>\n")
 
 
 def totals(server):
-    r = server.get("/hsts-status?json")
-    assert r.status == 200
-    return json.loads(r.body)["totals"]
+    return status_json(server)["totals"]
 
 
 @pytest.mark.parametrize("mpm", ["prefork", "worker", "event"])
 def test_load_no_error_counters_exact(httpd_factory, mpm):
     s = httpd_factory.start(mpm=mpm, pre_vhosts=STEADY_MPM,
                             hsts_global="HSTSMaxAge 1y\nHSTSIncludeSubDomains On\n",
-                            https_body=STATUS)
+                            https_body=STATUS_LOCATION)
     s.allow(*FULL)
     runs = [("h1", True, 1)] + ([("h2", False, 8)] if mpm != "prefork" else [])
     n, c = 3000, 16

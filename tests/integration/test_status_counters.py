@@ -7,51 +7,17 @@ The load comes from h2load (Debian: nghttp2-client); the counters must equal
 the number of requests h2load reports as completed with a response
 ("succeeded"; h2load's "done" also counts streams that ended in an error
 without a response, which never reached a handler). The load and the MPM
-settings that keep its connections open are loadlib.py's."""
-
-import json
+settings that keep its connections open are common/load.py's."""
 
 import pytest
 
-from loadlib import FULL, H2LOAD, STEADY_MPM, explain, h2load
-
-need_h2load = pytest.mark.skipif(
-    not H2LOAD, reason="h2load not found: install nghttp2-client (apt-get install -y "
-                       "nghttp2-client) to run the load tests")
-
-POLICY = "max-age=31536000; includeSubDomains"
-COUNTERS = ("requests_https", "requests_http", "sts_added", "sts_kept", "sts_replaced",
-            "sts_removed", "sts_withheld", "client_cert_rejected_495",
-            "client_cert_rejected_496")
+from common.load import FULL, STEADY_MPM, explain, h2load, need_h2load
+from common.status import COUNTERS, STATUS_LOCATION, http_name, https_name, status_json, vhost
 
 # The status page with HSTSMode off, so reading it does not count; and a log
 # of which process and thread served each request, to show the load really
 # was spread over several children (prefork) or threads (event).
-BODY = ("    <Location /hsts-status>\n"
-        "        SetHandler hsts-audit-status\n"
-        "        HSTSMode off\n"
-        "    </Location>\n"
-        '    CustomLog "@ROOT@/logs/workers.log" "%P %{tid}P %H"\n')
-
-
-def status_json(server):
-    r = server.get("/hsts-status?json")
-    assert r.status == 200, r.text[:300]
-    return json.loads(r.body)
-
-
-def vhost(doc, name):
-    found = [v for v in doc["vhosts"] if v["name"] == name and not v["main_server"]]
-    assert len(found) == 1, (name, [v["name"] for v in doc["vhosts"]])
-    return found[0]
-
-
-def https_name(server):
-    return "hsts.test:%d" % server.https_port
-
-
-def http_name(server):
-    return "hsts.test:%d" % server.http_port
+BODY = STATUS_LOCATION + '    CustomLog "@ROOT@/logs/workers.log" "%P %{tid}P %H"\n'
 
 
 def workers(server):

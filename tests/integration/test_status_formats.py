@@ -4,7 +4,7 @@ each format; GET/HEAD only; 404 where no administrator configured the handler;
 the section in mod_status's /server-status (and its ?auto lines), whether
 mod_status is loaded before or after this module.
 
-Helpers are local to this file (conftest.py and httpdlib.py are shared)."""
+The status page's readers and the ?metrics validator are common/status.py's."""
 
 import json
 import re
@@ -14,19 +14,12 @@ import time
 
 import pytest
 
-import httpdlib
+from common.clients import parse_http1_response, raw_http
+from common.env import APACHE2_MODULES
+from common.status import (COUNTERS, STATUS_LOCATION, http_name, https_name,
+                           parse_exposition, status_json, status_page, vhost)
 
 POLICY = "max-age=31536000; includeSubDomains"
-COUNTERS = ("requests_https", "requests_http", "sts_added", "sts_kept", "sts_replaced",
-            "sts_removed", "sts_withheld", "client_cert_rejected_495",
-            "client_cert_rejected_496")
-
-# The status page on the TLS vhost only; HSTSMode off there, so reading the
-# page does not move the counters it shows.
-STATUS_LOCATION = ("    <Location /hsts-status>\n"
-                   "        SetHandler hsts-audit-status\n"
-                   "        HSTSMode off\n"
-                   "    </Location>\n")
 SERVER_STATUS = ("    <Location /server-status>\n"
                  "        SetHandler server-status\n"
                  "    </Location>\n")
@@ -38,29 +31,6 @@ HOSTILE_PATH = "/x/" + HOSTILE
 AUTO_LINE = re.compile(r"^HstsAudit[A-Za-z0-9_.]+: [^\x00-\x1f\x7f]+$")
 
 
-def status(server, query="", **kw):
-    r = server.get("/hsts-status" + ("?" + query if query else ""), **kw)
-    assert r.status == 200, (r.status, r.text[:500])
-    return r
-
-
-def status_json(server):
-    r = status(server, "json")
-    assert r.header("Content-Type").startswith("application/json")
-    return json.loads(r.body.decode("utf-8"))
-
-
-def vhost(doc, name):
-    """The <VirtualHost> of that name (the main server, listed first, may
-    share its "host:port" with one; it has "main_server": true)."""
-    found = [v for v in doc["vhosts"] if v["name"] == name and not v["main_server"]]
-    assert len(found) == 1, (name, [v["name"] for v in doc["vhosts"]])
-    return found[0]
-
-
-# The labels of the families that do not have exactly {"vhost"}.
-METRIC_LABELS = {"hsts_audit_build_info": {"version"}, "hsts_audit_start_time_seconds": set(),
-                 "hsts_audit_findings_total": {"code", "severity"}}
 # ?metrics, in order (docs/status.md): per vhost, the counters its kind can
 # move (TLS_COUNTERS on TLS vhosts, the others on plain-HTTP ones) and any
 # other that is not 0; the per-code finding counters for the server only.
@@ -87,53 +57,6 @@ def samples_by_vhost(fam, name):
     return {labels["vhost"]: value for labels, value in fam[name]["samples"]}
 
 
-def parse_exposition(text):
-    """{family: {"help": str, "type": str, "samples": [(labels dict, value)]}};
-    asserts the text format 0.0.4 rules the module promises: HELP and TYPE
-    before each family's samples, counters named *_total, the labels of
-    METRIC_LABELS (vhost on every other family), no series twice."""
-    families, seen = {}, set()
-    current = None
-    sample_re = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (-?[0-9.e+]+)$')
-    label_re = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)')
-    assert text.endswith("\n")
-    for line in text.splitlines():
-        if line.startswith("# HELP "):
-            name, _, help_text = line[7:].partition(" ")
-            assert name not in families, "family twice: " + name
-            assert help_text, "empty HELP: " + name
-            families[name] = {"help": help_text, "type": None, "samples": []}
-            current = name
-            continue
-        if line.startswith("# TYPE "):
-            name, _, kind = line[7:].partition(" ")
-            assert name == current, "TYPE without HELP: " + line
-            assert kind in ("counter", "gauge"), line
-            if kind == "counter":
-                assert name.endswith("_total"), name
-            families[name]["type"] = kind
-            continue
-        assert not line.startswith("#"), line
-        m = sample_re.match(line)
-        assert m, "bad sample line: %r" % line
-        name, labels_text, value = m.groups()
-        assert name == current and families[name]["type"], "sample outside its family: " + line
-        labels = {}
-        if labels_text:
-            pos = 0
-            while pos < len(labels_text):
-                lm = label_re.match(labels_text, pos)
-                assert lm, "bad labels: %r" % line
-                labels[lm.group(1)] = lm.group(2)
-                pos = lm.end()
-        assert set(labels) == METRIC_LABELS.get(name, {"vhost"}), line
-        key = (name, tuple(sorted(labels.items())))
-        assert key not in seen, "series twice: " + line
-        seen.add(key)
-        families[name]["samples"].append((labels, float(value)))
-    return families
-
-
 # --------------------------------------------------------------------------
 # servers
 # --------------------------------------------------------------------------
@@ -153,16 +76,8 @@ def status_after_server(module_httpd_factory):
     """mod_status loaded AFTER this module."""
     return module_httpd_factory.start(
         hsts_global="HSTSMaxAge 1y\n",
-        pre_vhosts="LoadModule status_module %s/mod_status.so\n" % httpdlib.APACHE2_MODULES,
+        pre_vhosts="LoadModule status_module %s/mod_status.so\n" % APACHE2_MODULES,
         https_body=STATUS_LOCATION + SERVER_STATUS)
-
-
-def https_name(server):
-    return "hsts.test:%d" % server.https_port
-
-
-def http_name(server):
-    return "hsts.test:%d" % server.http_port
 
 
 # --------------------------------------------------------------------------
@@ -171,7 +86,7 @@ def http_name(server):
 
 def test_html_default(server):
     server.get("/page.html")
-    r = status(server)
+    r = status_page(server)
     assert r.header("Content-Type").startswith("text/html")
     assert r.header("Cache-Control") == "no-store"
     assert r.header("Refresh") is None
@@ -188,12 +103,12 @@ def test_html_default(server):
 
 
 def test_refresh(server):
-    r = status(server, "refresh=5")
+    r = status_page(server, "refresh=5")
     assert r.header("Refresh") == "5"
     assert '<meta http-equiv="refresh" content="5">' in r.text
-    assert status(server, "refresh").header("Refresh") == "10"
-    assert status(server, "refresh=100000").header("Refresh") == "3600"
-    r = status(server, "json&refresh=7")
+    assert status_page(server, "refresh").header("Refresh") == "10"
+    assert status_page(server, "refresh=100000").header("Refresh") == "3600"
+    r = status_page(server, "json&refresh=7")
     assert r.header("Refresh") == "7"
     json.loads(r.body)
 
@@ -247,7 +162,7 @@ def test_json_object(server):
 
 def test_metrics(server):
     server.get("/page.html")
-    r = status(server, "metrics")
+    r = status_page(server, "metrics")
     assert r.header("Content-Type").startswith("text/plain; version=0.0.4")
     fam = parse_exposition(r.text)
     doc = status_json(server)       # the same counts: the page itself is not counted
@@ -296,7 +211,7 @@ def test_metrics_promtool(server):
         pytest.skip("promtool not found: install Debian's prometheus package "
                     "(apt-get install -y prometheus) to check ?metrics with it")
     server.get("/page.html")
-    r = status(server, "metrics")
+    r = status_page(server, "metrics")
     p = subprocess.run([promtool, "check", "metrics"], input=r.body,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
     assert p.returncode == 0, p.stdout.decode(errors="replace")
@@ -304,7 +219,7 @@ def test_metrics_promtool(server):
 
 def test_auto(server):
     server.get("/page.html")
-    r = status(server, "auto")
+    r = status_page(server, "auto")
     assert r.header("Content-Type").startswith("text/plain")
     lines = r.text.splitlines()
     assert lines and r.text.endswith("\n")
@@ -333,7 +248,7 @@ def test_hostile_path_escaped(server):
     assert r.status == 404
     assert server.log_entry(r)["audit"] != "ok"
 
-    html = status(server).text
+    html = status_page(server).text
     assert "/x/&lt;script&gt;&quot;\\x01" in html
     assert "<script>" not in html
     assert "\x01" not in html
@@ -346,12 +261,12 @@ def test_hostile_path_escaped(server):
     assert newest["vhost"] == http_name(server)
     assert newest["findings"] and all("." in c for c in newest["findings"])
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", newest["time"])
-    raw = status(server, "json").body
+    raw = status_page(server, "json").body
     assert b"\x01" not in raw and b"\\u0001" in raw
 
-    metrics = status(server, "metrics").text
+    metrics = status_page(server, "metrics").text
     assert "<script>" not in metrics          # no request data in labels at all
-    auto = status(server, "auto").text
+    auto = status_page(server, "auto").text
     assert "<script>" not in auto
 
 
@@ -362,8 +277,8 @@ def test_hostile_path_escaped(server):
 def test_head(server):
     req = ("HEAD /hsts-status?json HTTP/1.1\r\nHost: hsts.test\r\n"
            "Connection: close\r\n\r\n").encode()
-    raw = httpdlib.raw_http(server.https_port, req, cafile=server.pki.root_ca)
-    r = httpdlib.parse_http1_response(raw)
+    raw = raw_http(server.https_port, req, cafile=server.pki.root_ca)
+    r = parse_http1_response(raw)
     assert r.status == 200
     assert r.header("Content-Type").startswith("application/json")
     assert r.body == b""
@@ -492,16 +407,16 @@ def test_certificate_expiring_soon(httpd_factory):
     assert cert["findings"] == ["cert.expiring_soon"]
     assert cert["days_left"] in (4, 5)
     assert cert["chain_complete"] is True
-    html = status(s).text
+    html = status_page(s).text
     assert "cert.expiring_soon" in html
     assert "NET::ERR_CERT_DATE_INVALID" in html            # the browser errors
     assert "days left)" in html
-    fam = parse_exposition(status(s, "metrics").text)
+    fam = parse_exposition(status_page(s, "metrics").text)
     (labels, value), = fam["hsts_audit_server_cert_expiry_timestamp_seconds"]["samples"]
     assert labels == {"vhost": https_name(s)}
     assert abs(value - (time.time() + 5 * 86400)) < 2 * 86400
     assert fam["hsts_audit_server_cert_findings"]["samples"] == [(labels, 1.0)]
-    auto = dict(l.split(": ", 1) for l in status(s, "auto").text.splitlines())
+    auto = dict(l.split(": ", 1) for l in status_page(s, "auto").text.splitlines())
     assert auto["HstsAuditCertAudited"] == "1"
     assert auto["HstsAuditCertProblems"] == "1"
     assert auto["HstsAuditCertMinDaysLeft"] in ("4", "5")
@@ -515,7 +430,7 @@ def test_guard_withhold_on_the_page(httpd_factory):
                             https_body=STATUS_LOCATION)
     r = s.get("/page.html", insecure=True, cacert=None)
     assert r.status == 200 and r.sts == []
-    doc = status_json_insecure(s)
+    doc = status_json(s, insecure=True, cacert=None)
     v = vhost(doc, https_name(s))
     assert v["guard"]["withhold"] is True
     assert v["certificate"]["chain_complete"] is False
@@ -528,9 +443,3 @@ def test_guard_withhold_on_the_page(httpd_factory):
     withhold = {lab["vhost"]: value for lab, value in fam["hsts_audit_guard_withhold"]["samples"]}
     assert withhold == {https_name(s): 1.0}          # only while withheld
     assert fam["hsts_audit_sts_withheld_total"]["samples"]
-
-
-def status_json_insecure(server):
-    r = server.get("/hsts-status?json", insecure=True, cacert=None)
-    assert r.status == 200, r.text[:300]
-    return json.loads(r.body)

@@ -12,6 +12,9 @@ from urllib.parse import quote
 
 import pytest
 
+from common.backend import sts_query
+from common.logs import finding_codes
+
 POLICY = "max-age=31536000; includeSubDomains"     # the add server's policy
 POLICY_E = "max-age=31536000"                       # the enforce server's policy
 
@@ -31,13 +34,6 @@ ERROR_PAGES = ('    ErrorDocument 404 /errors/404.html\n'
 H = pytest.mark.parametrize("http2", [False, True], ids=["h1", "h2"])
 BACKENDS = pytest.mark.parametrize("prefix", ["/cgi-bin/sts.cgi", "/proxied/sts.cgi",
                                               "/raw/x"], ids=["cgi", "proxied", "raw"])
-
-
-def q(*values, **params):
-    """Query string: sts=<v> for each value, then the other params."""
-    parts = ["sts=" + quote(v, safe="") for v in values]
-    parts += ["%s=%s" % (k, quote(str(v), safe="")) for k, v in params.items()]
-    return "?" + "&".join(parts) if parts else ""
 
 
 def cap(n):
@@ -152,7 +148,7 @@ class TestAdd:
         "max-age=600; unknown=directive",
     ])
     def test_valid_backend_value_is_kept_verbatim(self, add_server, prefix, value, http2):
-        r = add_server.get(prefix + q(value), http2=http2)
+        r = add_server.get(prefix + sts_query(value), http2=http2)
         assert r.status == 200
         assert r.sts == [value]
         e = add_server.log_entry(r)
@@ -176,7 +172,7 @@ class TestAdd:
         "",
     ])
     def test_invalid_backend_value_is_replaced(self, add_server, prefix, value, http2):
-        r = add_server.get(prefix + q(value), http2=http2)
+        r = add_server.get(prefix + sts_query(value), http2=http2)
         assert r.status == 200
         assert r.sts == [POLICY]
         e = add_server.log_entry(r)
@@ -192,7 +188,7 @@ class TestAdd:
         (POLICY, POLICY),
     ], ids=["two-valid", "identical", "invalid-first", "invalid-second", "policy-twice"])
     def test_two_fields_are_replaced_by_one(self, add_server, values, http2):
-        r = add_server.get("/raw/x" + q(*values), http2=http2)
+        r = add_server.get("/raw/x" + sts_query(*values), http2=http2)
         assert r.status == 200
         assert r.sts == [POLICY]
         assert add_server.log_entry(r)["action"] == "replaced"
@@ -200,13 +196,13 @@ class TestAdd:
     @H
     def test_two_cgi_lines_are_one_merged_field_and_replaced(self, add_server, http2):
         # httpd's CGI layer joins them: "max-age=600, max-age=700" (invalid)
-        r = add_server.get("/cgi-bin/sts.cgi" + q("max-age=600", "max-age=700"), http2=http2)
+        r = add_server.get("/cgi-bin/sts.cgi" + sts_query("max-age=600", "max-age=700"), http2=http2)
         assert r.sts == [POLICY]
         assert add_server.log_entry(r)["action"] == "replaced"
 
     @H
     def test_backend_policy_on_error_status_kept(self, add_server, http2):
-        r = add_server.get("/cgi-bin/sts.cgi" + q("max-age=600", status=500), http2=http2)
+        r = add_server.get("/cgi-bin/sts.cgi" + sts_query("max-age=600", status=500), http2=http2)
         assert r.status == 500
         assert r.sts == ["max-age=600"]
         assert add_server.log_entry(r)["action"] == "kept"
@@ -222,13 +218,13 @@ class TestAdd:
         assert e["max_age"] == "-"
 
     @pytest.mark.parametrize("path", [
-        "/cgi-bin/sts.cgi" + q("max-age=600"),
-        "/cgi-bin/sts.cgi" + q("max-age=abc"),
-        "/cgi-bin/sts.cgi" + q(POLICY, status=500),
-        "/proxied/sts.cgi" + q("max-age=600"),
-        "/raw/x" + q("max-age=600"),
-        "/raw/x" + q("max-age=600", "max-age=700"),
-        "/raw/x" + q("max-age=600", status=301, location="https://hsts.test/"),
+        "/cgi-bin/sts.cgi" + sts_query("max-age=600"),
+        "/cgi-bin/sts.cgi" + sts_query("max-age=abc"),
+        "/cgi-bin/sts.cgi" + sts_query(POLICY, status=500),
+        "/proxied/sts.cgi" + sts_query("max-age=600"),
+        "/raw/x" + sts_query("max-age=600"),
+        "/raw/x" + sts_query("max-age=600", "max-age=700"),
+        "/raw/x" + sts_query("max-age=600", status=301, location="https://hsts.test/"),
     ])
     def test_plain_http_sts_is_removed(self, add_server, path):
         r = add_server.get(path, tls=False)
@@ -238,7 +234,7 @@ class TestAdd:
         assert e["max_age"] == "-"
 
     def test_raw_socket_sees_one_field(self, add_server):
-        r = add_server.raw_get("/raw/x" + q("max-age=1", "max-age=2"))
+        r = add_server.raw_get("/raw/x" + sts_query("max-age=1", "max-age=2"))
         assert r.status == 200
         head = r.raw_head.decode("latin-1").lower()
         assert head.count("strict-transport-security:") == 1
@@ -268,12 +264,12 @@ class TestAdd:
     def test_one_connection_many_requests(self, add_server, http2):
         """No state leaks between requests (keep-alive / h2 streams)."""
         cases = [
-            ("/raw/x" + q("max-age=600", "max-age=700"), 200, [POLICY], "replaced"),
+            ("/raw/x" + sts_query("max-age=600", "max-age=700"), 200, [POLICY], "replaced"),
             ("/page.html", 200, [POLICY], "added"),
-            ("/raw/x" + q("max-age=600"), 200, ["max-age=600"], "kept"),
+            ("/raw/x" + sts_query("max-age=600"), 200, ["max-age=600"], "kept"),
             ("/missing", 404, [POLICY], "added"),
-            ("/cgi-bin/sts.cgi" + q("max-age=abc"), 200, [POLICY], "replaced"),
-            ("/proxied/sts.cgi" + q("max-age=86400"), 200, ["max-age=86400"], "kept"),
+            ("/cgi-bin/sts.cgi" + sts_query("max-age=abc"), 200, [POLICY], "replaced"),
+            ("/proxied/sts.cgi" + sts_query("max-age=86400"), 200, ["max-age=86400"], "kept"),
             ("/", 200, [POLICY], "added"),
         ]
         resps = add_server.get_many([c[0] for c in cases], http2=http2)
@@ -320,7 +316,7 @@ class TestEnforce:
                                        "max-age=0", "max-age=abc",
                                        "max-age=31536000; includeSubDomains; preload"])
     def test_backend_value_is_replaced(self, enforce_server, prefix, value, http2):
-        r = enforce_server.get(prefix + q(value), http2=http2)
+        r = enforce_server.get(prefix + sts_query(value), http2=http2)
         assert r.status == 200
         assert r.sts == [POLICY_E]
         e = enforce_server.log_entry(r)
@@ -329,18 +325,18 @@ class TestEnforce:
 
     @H
     def test_backend_sending_exactly_the_policy(self, enforce_server, http2):
-        r = enforce_server.get("/raw/x" + q(POLICY_E), http2=http2)
+        r = enforce_server.get("/raw/x" + sts_query(POLICY_E), http2=http2)
         assert r.sts == [POLICY_E]
         assert enforce_server.log_entry(r)["max_age"] == "31536000"
 
     @H
     def test_two_fields_become_one(self, enforce_server, http2):
-        r = enforce_server.get("/raw/x" + q("max-age=600", "max-age=700"), http2=http2)
+        r = enforce_server.get("/raw/x" + sts_query("max-age=600", "max-age=700"), http2=http2)
         assert r.sts == [POLICY_E]
         assert enforce_server.log_entry(r)["action"] == "replaced"
 
-    @pytest.mark.parametrize("path", ["/cgi-bin/sts.cgi" + q("max-age=600"),
-                                      "/raw/x" + q("max-age=600", "max-age=700")])
+    @pytest.mark.parametrize("path", ["/cgi-bin/sts.cgi" + sts_query("max-age=600"),
+                                      "/raw/x" + sts_query("max-age=600", "max-age=700")])
     def test_plain_http_sts_is_removed(self, enforce_server, path):
         r = enforce_server.get(path, tls=False)
         assert r.sts == []
@@ -356,10 +352,6 @@ class TestEnforce:
 # report (never modifies) and off (does nothing)
 # --------------------------------------------------------------------------
 
-def _codes(entry):
-    return entry["audit"].split(",")
-
-
 class TestReport:
     @H
     @pytest.mark.parametrize("path,status,marker,headers", RESPONSES, ids=RESPONSE_IDS)
@@ -371,14 +363,14 @@ class TestReport:
         e = report_server.log_entry(r)
         assert e["action"] == "none"
         assert e["max_age"] == "-"
-        assert "header.missing" in _codes(e)
+        assert "header.missing" in finding_codes(e)
 
     @H
     @BACKENDS
     @pytest.mark.parametrize("value", ["max-age=600", "max-age=abc", "max-age=0",
                                        "max-age=31536000; includeSubDomains"])
     def test_one_field_passes_untouched(self, report_server, prefix, value, http2):
-        r = report_server.get(prefix + q(value), http2=http2)
+        r = report_server.get(prefix + sts_query(value), http2=http2)
         assert r.sts == [value]
         assert report_server.log_entry(r)["action"] == "none"
 
@@ -386,37 +378,37 @@ class TestReport:
     @pytest.mark.parametrize("values", [("max-age=600", "max-age=700"),
                                         ("max-age=abc", "max-age=1")])
     def test_two_fields_pass_untouched(self, report_server, values, http2):
-        r = report_server.get("/raw/x" + q(*values), http2=http2)
+        r = report_server.get("/raw/x" + sts_query(*values), http2=http2)
         assert r.sts == list(values)
         e = report_server.log_entry(r)
         assert e["action"] == "none"
-        assert "header.multiple" in _codes(e)
+        assert "header.multiple" in finding_codes(e)
 
     def test_notes_for_valid_shorter_header(self, report_server):
-        r = report_server.get("/raw/x" + q("max-age=600"))
+        r = report_server.get("/raw/x" + sts_query("max-age=600"))
         e = report_server.log_entry(r)
         assert e["max_age"] == "600"
-        assert "header.max_age.below_configured" in _codes(e)
+        assert "header.max_age.below_configured" in finding_codes(e)
 
     def test_notes_for_invalid_header(self, report_server):
-        r = report_server.get("/raw/x" + q("max-age=abc"))
+        r = report_server.get("/raw/x" + sts_query("max-age=abc"))
         e = report_server.log_entry(r)
         assert e["max_age"] == "-"
-        assert "header.invalid.max_age" in _codes(e)
+        assert "header.invalid.max_age" in finding_codes(e)
 
     def test_notes_for_matching_header(self, report_server):
-        r = report_server.get("/raw/x" + q("max-age=31536000"))
+        r = report_server.get("/raw/x" + sts_query("max-age=31536000"))
         e = report_server.log_entry(r)
         assert e["max_age"] == "31536000"
         assert e["audit"] == "ok"
 
     @pytest.mark.parametrize("values", [("max-age=600",), ("max-age=600", "max-age=1")])
     def test_plain_http_sts_only_reported(self, report_server, values):
-        r = report_server.get("/raw/x" + q(*values), tls=False)
+        r = report_server.get("/raw/x" + sts_query(*values), tls=False)
         assert r.sts == list(values)
         e = report_server.log_entry(r)
         assert e["action"] == "none"
-        assert "header.over_http" in _codes(e)
+        assert "header.over_http" in finding_codes(e)
 
 
 class TestDefaultMode:
@@ -432,9 +424,9 @@ class TestDefaultMode:
     @pytest.mark.parametrize("values", [("max-age=600",), ("max-age=abc",),
                                         ("max-age=1", "max-age=2")])
     def test_backend_fields_untouched(self, default_server, values):
-        r = default_server.get("/raw/x" + q(*values))
+        r = default_server.get("/raw/x" + sts_query(*values))
         assert r.sts == list(values)
-        r = default_server.get("/raw/x" + q(*values), tls=False)
+        r = default_server.get("/raw/x" + sts_query(*values), tls=False)
         assert r.sts == list(values)
 
 
@@ -452,7 +444,7 @@ class TestOff:
     @pytest.mark.parametrize("values", [("max-age=600",), ("max-age=abc",),
                                         ("max-age=1", "max-age=2")])
     def test_backend_fields_untouched(self, off_server, values, tls):
-        r = off_server.get("/raw/x" + q(*values), tls=tls)
+        r = off_server.get("/raw/x" + sts_query(*values), tls=tls)
         assert r.sts == list(values)
         e = off_server.log_entry(r)
         assert (e["audit"], e["action"], e["max_age"]) == ("-", "-", "-")
@@ -503,6 +495,6 @@ class TestModHeaders:
     def test_add_backend_plus_mod_headers_is_two_fields_replaced(self, mh_add_server, http2):
         # "Header always set" works on err_headers_out, so a proxied STS (headers_out)
         # survives beside it: two fields leave httpd without the module.
-        r = mh_add_server.get("/raw/x" + q("max-age=600"), http2=http2)
+        r = mh_add_server.get("/raw/x" + sts_query("max-age=600"), http2=http2)
         assert r.sts == [POLICY]
         assert mh_add_server.log_entry(r)["action"] == "replaced"

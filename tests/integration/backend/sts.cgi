@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Test backend for mod_hsts_audit: emits the response headers asked for in the
-query string (the raw proxy backend in httpdlib.py has the same semantics).
+query string (the raw proxy backend in tests/common/backend.py has the same semantics).
 
   sts=<urlencoded value>   one Strict-Transport-Security line per occurrence
   status=NNN               a CGI "Status: NNN" line

@@ -16,7 +16,13 @@ import re
 import shutil
 import subprocess
 
+import pytest
+
 H2LOAD = shutil.which("h2load")
+# The mark of a test that needs h2load.
+need_h2load = pytest.mark.skipif(
+    not H2LOAD, reason="h2load not found: install nghttp2-client (apt-get install -y "
+                       "nghttp2-client) to run the load tests")
 
 # event and worker: two children of 64 threads, both started up front, none
 # stopped or added by the idle-thread maintenance.

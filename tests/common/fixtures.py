@@ -1,11 +1,12 @@
 """The httpd fixtures the integration and end-to-end suites share (each
-conftest.py does `from httpd_fixtures import *` after `configure(...)`).
+conftest.py does `from common.fixtures import *` after `configure(...)`).
 
   tmp_root               session: the run's world-readable temp dir
-  pki                    session: httpdlib.PKI (root/intermediate/server/client certs, CRL)
-  raw_backend            session: httpdlib.RawBackend (in-process origin, exact header lines)
+  pki                    session: common.pki.PKI (root/intermediate/server/client certs, CRL)
+  raw_backend            session: common.backend.RawBackend (in-process origin, exact
+                         header lines)
   hsts_module            session: path of the module .so; FAILS the test if it is missing
-  httpd_factory          function-scoped httpdlib.HttpdFactory (servers stopped and their
+  httpd_factory          function-scoped common.httpd.HttpdFactory (servers stopped and their
                          error logs checked at teardown)
   module_httpd_factory   the same, one per test module (share one httpd between tests)
   class_httpd_factory    the same, one per test class
@@ -19,7 +20,10 @@ import shutil
 
 import pytest
 
-import httpdlib
+from .backend import RawBackend
+from .env import mkdtemp_world_readable, module_so_path
+from .httpd import HttpdFactory
+from .pki import PKI
 
 _settings = {"tmp_prefix": "hsts-it-", "skip_hint": ""}
 _factories = []
@@ -28,7 +32,8 @@ _counter = [0]
 
 __all__ = ["tmp_root", "pki", "raw_backend", "hsts_module", "httpd_factory",
            "module_httpd_factory", "class_httpd_factory", "_check_error_logs_per_test",
-           "factories", "require_module", "module_snapshot"]
+           "factories", "require_module", "module_snapshot", "unique_name", "skip_all_if",
+           "report_header"]
 
 
 def configure(tmp_prefix, skip_hint):
@@ -43,7 +48,7 @@ def factories():
 
 
 def require_module():
-    so = httpdlib.module_so_path()
+    so = module_so_path()
     if not so.is_file():
         pytest.fail("mod_hsts_audit shared object not found at %s: build it (`make` in the "
                     "repo root, which leaves .libs/mod_hsts_audit.so) or point HSTS_MODULE "
@@ -67,7 +72,7 @@ def module_snapshot(tmp_root):
 
 @pytest.fixture(scope="session")
 def tmp_root():
-    d = httpdlib.mkdtemp_world_readable(_settings["tmp_prefix"])
+    d = mkdtemp_world_readable(_settings["tmp_prefix"])
     yield d
     if os.environ.get("HSTS_KEEP_TMP") != "1":
         shutil.rmtree(d, ignore_errors=True)
@@ -75,12 +80,12 @@ def tmp_root():
 
 @pytest.fixture(scope="session")
 def pki(tmp_root):
-    return httpdlib.PKI(tmp_root / "pki").build()
+    return PKI(tmp_root / "pki").build()
 
 
 @pytest.fixture(scope="session")
 def raw_backend():
-    b = httpdlib.RawBackend().start()
+    b = RawBackend().start()
     yield b
     b.stop()
 
@@ -90,16 +95,31 @@ def hsts_module(tmp_root):
     return module_snapshot(tmp_root)
 
 
-def _unique(prefix):
+def unique_name(prefix):
+    """prefix-NNNN, a new NNNN each call (names of per-test dirs)."""
     _counter[0] += 1
     return "%s-%04d" % (prefix, _counter[0])
 
 
+def skip_all_if(skip, items, reason):
+    """For pytest_collection_modifyitems: when skip, mark every item skipped."""
+    if skip:
+        mark = pytest.mark.skip(reason=reason)
+        for item in items:
+            item.add_marker(mark)
+
+
+def report_header():
+    """For pytest_report_header: the module under test and whether it is there."""
+    so = module_so_path()
+    return ["mod_hsts_audit under test: %s (%s)" % (so, "present" if so.exists() else "MISSING")]
+
+
 def _factory(tmp_root, pki, raw_backend, prefix):
-    base = tmp_root / _unique(prefix)
+    base = tmp_root / unique_name(prefix)
     base.mkdir(parents=True, exist_ok=True)
     base.chmod(0o755)
-    f = httpdlib.HttpdFactory(base, pki, lambda: module_snapshot(tmp_root),
+    f = HttpdFactory(base, pki, lambda: module_snapshot(tmp_root),
                               raw_port=raw_backend.port)
     _factories.append(f)
     yield f
