@@ -3,54 +3,26 @@
 Runs the built binary (env HSTS_AUDIT_CLI, default <repo>/tools/hsts-audit) on a
 test PKI made here with the openssl CLI: root CA -> intermediate CA -> leaves.
 OpenSSL 3.0's `openssl x509 -req` cannot backdate, so leaves are issued with
-`openssl ca -startdate/-enddate` and a minimal CA directory (the approach of
-tests/integration/httpdlib.py, re-done here so the CLI tests stand alone).
+`openssl ca -startdate/-enddate` from a CA directory: the pieces of the shared
+harness's PKI (tests/common/pki.py), with this suite's own names and subjects.
 """
 import datetime
 import json
-import os
 import re
-import subprocess
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLI = os.environ.get("HSTS_AUDIT_CLI", os.path.join(REPO, "tools", "hsts-audit"))
-OPENSSL = os.environ.get("OPENSSL") or "openssl"
+from common.cli import run_cli
+from common.env import OPENSSL, run
+from common.pki import CA, CA_EXT, SERVER_LEAF_EXT, new_csr, self_signed, write_req_config
 
 GOOD_SAN = "DNS:a.test, DNS:*.w.test, IP:127.0.0.1"
-LEAF_EXT = ("basicConstraints = critical, CA:FALSE\n"
-            "keyUsage = critical, digitalSignature\n"
-            "extendedKeyUsage = serverAuth\n"
-            "subjectKeyIdentifier = hash\n"
-            "authorityKeyIdentifier = keyid:always\n")
-CA_EXT = ("basicConstraints = critical, CA:TRUE\n"
-          "keyUsage = critical, keyCertSign, cRLSign\n"
-          "subjectKeyIdentifier = hash\n")
-
-
-def run(*args, cwd=None):
-    if not os.access(CLI, os.X_OK):
-        pytest.fail(f"{CLI} is not built: run make first")
-    p = subprocess.run([CLI, *map(str, args)], capture_output=True, timeout=30, cwd=cwd)
-    return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
 
 
 def cert_json(*args):
-    rc, out, err = run("cert", "--json", *args)
+    rc, out, err = run_cli("cert", "--json", *args)
     assert rc in (0, 1), (rc, out, err)
     return rc, json.loads(out)
-
-
-def _openssl(*args, cwd=None):
-    p = subprocess.run([OPENSSL, *map(str, args)], cwd=cwd, capture_output=True)
-    if p.returncode != 0:
-        raise RuntimeError("openssl %s failed:\n%s" % (" ".join(map(str, args)),
-                                                       p.stderr.decode(errors="replace")))
-
-
-def _asn1(dt):
-    return dt.strftime("%Y%m%d%H%M%SZ")
 
 
 class CliPKI:
@@ -59,57 +31,27 @@ class CliPKI:
 
     def __init__(self, d):
         self.d = d
-        self.req_cnf = d / "req.cnf"
-        self.req_cnf.write_text("[ req ]\ndistinguished_name = dn\nprompt = no\n"
-                                "[ dn ]\nCN = placeholder\n"
-                                "[ v3_root ]\n" + CA_EXT +
-                                "[ v3_self ]\n"
-                                "basicConstraints = critical, CA:FALSE\n"
-                                "keyUsage = critical, digitalSignature\n"
-                                "extendedKeyUsage = serverAuth\n"
-                                "subjectAltName = " + GOOD_SAN + "\n")
-
-    def key(self, name):
-        path = self.d / (name + ".key")
-        _openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-                 "-out", path)
-        return path
+        self.req_cnf = write_req_config(d / "req.cnf",
+                                        "[ v3_root ]\n" + CA_EXT +
+                                        "[ v3_self ]\n"
+                                        "basicConstraints = critical, CA:FALSE\n"
+                                        "keyUsage = critical, digitalSignature\n"
+                                        "extendedKeyUsage = serverAuth\n"
+                                        "subjectAltName = " + GOOD_SAN + "\n")
 
     def self_signed(self, name, cn, section, days=3650):
-        key = self.key(name)
-        out = self.d / (name + ".pem")
-        _openssl("req", "-x509", "-new", "-config", self.req_cnf, "-extensions", section,
-                 "-key", key, "-subj", "/O=hsts-audit tests/CN=" + cn, "-days", days,
-                 "-sha256", "-out", out)
-        return key, out
+        return self_signed(self.d / (name + ".key"), self.d / (name + ".pem"),
+                           "/O=hsts-audit tests/CN=" + cn, self.req_cnf, section, days)
 
     def ca_dir(self, name, key, cert):
-        d = self.d / ("ca-" + name)
-        (d / "newcerts").mkdir(parents=True)
-        (d / "index.txt").write_text("")
-        (d / "index.txt.attr").write_text("unique_subject = no\n")
-        (d / "serial").write_text("1000\n" if name == "root" else "2000\n")
-        cnf = d / "ca.cnf"
-        cnf.write_text("[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\n"
-                       f"dir = {d}\ndatabase = $dir/index.txt\n"
-                       "new_certs_dir = $dir/newcerts\nserial = $dir/serial\n"
-                       "default_md = sha256\npolicy = policy_any\nunique_subject = no\n"
-                       "copy_extensions = none\nemail_in_dn = no\npreserve = yes\n"
-                       "[ policy_any ]\norganizationName = optional\ncommonName = supplied\n")
-        return {"cnf": cnf, "key": key, "cert": cert}
+        return CA(self.d / ("ca-" + name), key, cert,
+                  serial=0x1000 if name == "root" else 0x2000)
 
     def issue(self, ca, name, cn, ext, start, end, md="sha256"):
-        key = self.key(name)
-        csr = self.d / (name + ".csr")
-        _openssl("req", "-new", "-config", self.req_cnf, "-key", key,
-                 "-subj", "/O=hsts-audit tests/CN=" + cn, "-out", csr)
-        extfile = self.d / (name + ".ext")
-        extfile.write_text("[ ext ]\n" + ext)
+        key, csr = new_csr(self.d / (name + ".key"), self.d / (name + ".csr"),
+                           "/O=hsts-audit tests/CN=" + cn, self.req_cnf)
         out = self.d / (name + ".pem")
-        _openssl("ca", "-batch", "-notext", "-config", ca["cnf"], "-cert", ca["cert"],
-                 "-keyfile", ca["key"], "-md", md, "-in", csr, "-out", out,
-                 "-extfile", extfile, "-extensions", "ext",
-                 "-startdate", _asn1(start), "-enddate", _asn1(end))
+        ca.sign(csr, out, ext, start, end, md=md)
         return key, out
 
     def build(self):
@@ -131,7 +73,7 @@ class CliPKI:
         }
         for kind, (san, start, end, md) in specs.items():
             _, leaf = self.issue(inter, kind, san.split(",")[0].split(":", 1)[1],
-                                 LEAF_EXT + "subjectAltName = " + san + "\n", start, end, md)
+                                 SERVER_LEAF_EXT + "subjectAltName = " + san + "\n", start, end, md)
             self.chain(kind).write_text(leaf.read_text() + self.intermediate.read_text())
         _, ss = self.self_signed("selfsigned", "a.test", "v3_self", days=365)
         self.chain("selfsigned").write_text(ss.read_text())
@@ -194,7 +136,7 @@ def test_good_chain_json_keys_and_values(pki):
 
 
 def test_good_chain_text_output(pki):
-    rc, out, err = run("cert", "--host", "a.test", "--ca-file", pki.root, pki.chain("good"))
+    rc, out, err = run_cli("cert", "--host", "a.test", "--ca-file", pki.root, pki.chain("good"))
     assert rc == 0, err
     assert "Subject:        CN=a.test,O=hsts-audit tests" in out
     assert "Issuer:         CN=hsts-audit Test Intermediate CA" in out
@@ -232,7 +174,7 @@ def test_expired_details(pki):
     assert doc["chain_complete"] is True       # dates are not chain problems
     assert doc["browser_errors"]["cert.expired"] == \
         "NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_CERTIFICATE"
-    rc, out, _ = run("cert", "--host", "a.test", "--ca-file", pki.root, pki.chain("expired"))
+    rc, out, _ = run_cli("cert", "--host", "a.test", "--ca-file", pki.root, pki.chain("expired"))
     assert rc == 1
     assert "EXPIRED" in out
     assert "error   cert.expired:" in out
@@ -246,7 +188,7 @@ def test_chain_incomplete_details(pki):
     assert doc["verify_error"] == "unable to get local issuer certificate"
     assert doc["verify_depth"] == 0
     assert doc["browser_errors"]["cert.chain_incomplete"].startswith("NET::ERR_CERT_AUTHORITY_INVALID")
-    rc, out, _ = run("cert", "--host", "a.test", "--ca-file", pki.root, pki.chain("nochain"))
+    rc, out, _ = run_cli("cert", "--host", "a.test", "--ca-file", pki.root, pki.chain("nochain"))
     assert "Chain complete: no: unable to get local issuer certificate" in out
 
 
@@ -268,7 +210,7 @@ def test_wronghost_details(pki):
     rc, doc = audit(pki, "wronghost", hosts=("a.test", "other.example"))
     assert doc["names"] == ["other.example"]
     assert doc["uncovered"] == ["a.test"]
-    rc, out, _ = run("cert", "--host", "a.test", "--host", "other.example",
+    rc, out, _ = run_cli("cert", "--host", "a.test", "--host", "other.example",
                      "--ca-file", pki.root, pki.chain("wronghost"))
     assert "a.test: NOT covered" in out
     assert "other.example: covered" in out
@@ -319,7 +261,7 @@ def test_warn_days_large_on_good_chain(pki):
 
 @pytest.mark.parametrize("value", ["-1", "abc", "", "1.5", "+3", "1e3", "99999999999999999999"])
 def test_warn_days_invalid(pki, value):
-    rc, out, err = run("cert", "--host", "a.test", "--warn-days", value, pki.chain("good"))
+    rc, out, err = run_cli("cert", "--host", "a.test", "--warn-days", value, pki.chain("good"))
     assert rc == 2
     assert out == ""
     assert "--warn-days" in err
@@ -345,7 +287,7 @@ def test_ca_file_with_intermediate_only_is_not_enough(pki):
 @pytest.mark.parametrize("case", ["missing", "empty", "key", "garbage"])
 def test_ca_file_bad(pki, tmp_path, case):
     path = bad_file(pki, tmp_path, case)
-    rc, out, err = run("cert", "--host", "a.test", "--ca-file", path, pki.chain("good"))
+    rc, out, err = run_cli("cert", "--host", "a.test", "--ca-file", path, pki.chain("good"))
     assert rc == 2
     assert out == ""
     assert str(path) in err
@@ -365,7 +307,7 @@ def bad_file(pki, tmp_path, case):
     elif case == "garbage":
         path.write_text("this is not a certificate\n")
     elif case == "der":
-        _openssl("x509", "-in", pki.leaf("good"), "-outform", "DER", "-out", path)
+        run([OPENSSL, "x509", "-in", pki.leaf("good"), "-outform", "DER", "-out", path])
     elif case == "csr":
         path.write_text((pki.d / "good.csr").read_text())
     elif case == "truncated":
@@ -384,17 +326,17 @@ def bad_file(pki, tmp_path, case):
 ])
 def test_bad_input_exit_2(pki, tmp_path, case, message):
     path = bad_file(pki, tmp_path, case)
-    rc, out, err = run("cert", "--host", "a.test", "--ca-file", pki.root, path)
+    rc, out, err = run_cli("cert", "--host", "a.test", "--ca-file", pki.root, path)
     assert rc == 2
     assert out == ""
     assert err.startswith("hsts-audit cert: %s: " % path)
     assert message in err
-    rc, out, err = run("cert", "--json", "--host", "a.test", "--ca-file", pki.root, path)
+    rc, out, err = run_cli("cert", "--json", "--host", "a.test", "--ca-file", pki.root, path)
     assert rc == 2 and out == ""
 
 
 def test_directory_exit_2(pki):
-    rc, out, err = run("cert", "--host", "a.test", pki.d)
+    rc, out, err = run_cli("cert", "--host", "a.test", pki.d)
     assert rc == 2
     assert "is a directory" in err
 
@@ -419,17 +361,17 @@ def test_key_and_certificate_in_one_file_is_fine(pki, tmp_path):
     ["--host", "a", "x.pem", "y.pem"],    # two files
 ])
 def test_usage_errors_exit_2(args):
-    rc, out, err = run("cert", *args)
+    rc, out, err = run_cli("cert", *args)
     assert rc == 2
     assert out == ""
     assert "usage: hsts-audit cert" in err
 
 
 def test_help():
-    rc, out, _ = run("cert", "--help")
+    rc, out, _ = run_cli("cert", "--help")
     assert rc == 0
     assert "usage: hsts-audit cert --host NAME" in out
-    rc, out, _ = run("--help")
+    rc, out, _ = run_cli("--help")
     assert rc == 0
     assert "hsts-audit cert --host NAME" in out
 
@@ -437,7 +379,7 @@ def test_help():
 def test_double_dash_ends_options(pki, tmp_path):
     path = tmp_path / "-chain.pem"
     path.write_text(pki.chain("good").read_text())
-    rc, out, err = run("cert", "--json", "--host", "a.test", "--ca-file", pki.root, "--",
+    rc, out, err = run_cli("cert", "--json", "--host", "a.test", "--ca-file", pki.root, "--",
                        "-chain.pem", cwd=tmp_path)
     assert rc == 0, err
     assert json.loads(out)["findings"] == []

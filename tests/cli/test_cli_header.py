@@ -2,24 +2,14 @@
 
 Runs the built binary (env HSTS_AUDIT_CLI, default <repo>/tools/hsts-audit)."""
 import json
-import os
-import subprocess
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLI = os.environ.get("HSTS_AUDIT_CLI", os.path.join(REPO, "tools", "hsts-audit"))
-
-
-def run(*args, stdin=None):
-    if not os.access(CLI, os.X_OK):
-        pytest.fail(f"{CLI} is not built: run make first")
-    p = subprocess.run([CLI, *args], input=stdin, capture_output=True, timeout=30)
-    return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
+from common.cli import run_cli
 
 
 def header_json(value, *extra):
-    rc, out, err = run("header", "--json", *extra, value)
+    rc, out, err = run_cli("header", "--json", *extra, value)
     return rc, json.loads(out)
 
 
@@ -106,32 +96,32 @@ def test_divergence_repeated_directive():
 
 
 def test_stdin_byte_for_byte():
-    rc, out, _ = run("header", "--json", "-", stdin=b"max-age=5; includeSubDomains")
+    rc, out, _ = run_cli("header", "--json", "-", stdin=b"max-age=5; includeSubDomains")
     doc = json.loads(out)
     assert (rc, doc["valid"], doc["max_age"], doc["include_subdomains"]) == (0, True, 5, True)
     # a trailing newline is part of the value: Chromium does not trim LF
-    rc, out, err = run("header", "--json", "-", stdin=b"max-age=5\n")
+    rc, out, err = run_cli("header", "--json", "-", stdin=b"max-age=5\n")
     assert rc == 1
     assert json.loads(out)["valid"] is False
-    rc, out, err = run("header", "-", stdin=b"max-age=5\n")
+    rc, out, err = run_cli("header", "-", stdin=b"max-age=5\n")
     assert rc == 1 and "line break" in err
 
 
 def test_stdin_binary_and_large():
     value = b"max-age=5; x=\"" + bytes(range(1, 256)).replace(b'"', b"").replace(b"\\", b"") + b"\""
-    rc, out, _ = run("header", "--json", "-", stdin=value)
+    rc, out, _ = run_cli("header", "--json", "-", stdin=value)
     doc = json.loads(out)        # always valid JSON, whatever the bytes
     assert doc["header"].startswith("max-age=5")
-    rc, out, _ = run("header", "--json", "-", stdin=b"max-age=1; " + b"a=b; " * 20000)
+    rc, out, _ = run_cli("header", "--json", "-", stdin=b"max-age=1; " + b"a=b; " * 20000)
     assert rc == 0 and json.loads(out)["valid"] is True
 
 
 def test_text_output():
-    rc, out, _ = run("header", "max-age=31536000; includeSubDomains")
+    rc, out, _ = run_cli("header", "max-age=31536000; includeSubDomains")
     assert rc == 0
     assert "Chromium:     accepted: stores max-age 31536000 s" in out
     assert "Preload:      not ready: header.preloadable.preload.missing" in out
-    rc, out, _ = run("header", "max-age=x")
+    rc, out, _ = run_cli("header", "max-age=x")
     assert rc == 1
     assert "REJECTED (header.invalid.max_age)" in out
 
@@ -140,15 +130,15 @@ def test_text_output():
     [], ["header"], ["header", "--bogus", "x"], ["header", "a", "b"], ["frobnicate"],
 ])
 def test_usage_errors_exit_2(args):
-    rc, out, err = run(*args)
+    rc, out, err = run_cli(*args)
     assert rc == 2
     assert "usage: hsts-audit" in err
 
 
 def test_help_and_version():
-    rc, out, _ = run("--help")
+    rc, out, _ = run_cli("--help")
     assert rc == 0 and "hsts-audit header" in out
-    rc, out, _ = run("--version")
+    rc, out, _ = run_cli("--version")
     assert rc == 0 and out.startswith("hsts-audit (mod_hsts_audit) ")
 
 
