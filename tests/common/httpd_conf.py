@@ -12,6 +12,18 @@ BASE_MODULES = ("authz_core", "authz_host", "mime", "alias",
                 "dir", "headers", "ssl", "socache_shmcb", "http2", "proxy",
                 "proxy_http", "env", "setenvif")
 
+# The event and worker MPMs' settings (the same for both).
+THREADED_MPM = """\
+    StartServers 2
+    ServerLimit 4
+    ThreadsPerChild 16
+    ThreadLimit 16
+    MinSpareThreads 8
+    MaxSpareThreads 48
+    MaxRequestWorkers 64
+    MaxConnectionsPerChild 0
+"""
+
 CONF_TEMPLATE = """\
 # written by tests/common/httpd_conf.py
 ServerRoot "@ROOT@"
@@ -36,25 +48,9 @@ LogLevel @LOGLEVEL@
 @LOADMODULES@
 
 <IfModule mpm_event_module>
-    StartServers 2
-    ServerLimit 4
-    ThreadsPerChild 16
-    ThreadLimit 16
-    MinSpareThreads 8
-    MaxSpareThreads 48
-    MaxRequestWorkers 64
-    MaxConnectionsPerChild 0
-</IfModule>
+@THREADED_MPM@</IfModule>
 <IfModule mpm_worker_module>
-    StartServers 2
-    ServerLimit 4
-    ThreadsPerChild 16
-    ThreadLimit 16
-    MinSpareThreads 8
-    MaxSpareThreads 48
-    MaxRequestWorkers 64
-    MaxConnectionsPerChild 0
-</IfModule>
+@THREADED_MPM@</IfModule>
 <IfModule mpm_prefork_module>
     StartServers 3
     MinSpareServers 2
@@ -165,7 +161,8 @@ def config_template(load, hsts_global="", pre_vhosts="", https_body="", http_bod
     """CONF_TEMPLATE with the given parts in place; the @PLACEHOLDERS@ of ports,
     paths and certificates are left for Httpd.expand()."""
     text = CONF_TEMPLATE
-    for k, v in (("@LOADMODULES@", load),
+    for k, v in (("@THREADED_MPM@", THREADED_MPM),
+                 ("@LOADMODULES@", load),
                  ("@HSTS_GLOBAL@", hsts_global),
                  ("@PRE_VHOSTS@", pre_vhosts),
                  ("@HTTPS_BODY@", https_body),

@@ -26,11 +26,17 @@ const char *fmtcheck_no_controls(const char *text, apr_size_t len, apr_pool_t *p
     return NULL;
 }
 
-/* The checks every line-based format shares: no control byte, the last line
- * terminated, no empty line. */
-static const char *check_lines(const char *text, apr_size_t len, apr_pool_t *p)
+/* One line (NUL-terminated, without its "\n"): NULL or what is wrong. */
+typedef const char *line_check_fn(void *baton, const char *line, apr_pool_t *p);
+
+/* The checks every line-based format shares (no control byte, the last line
+ * terminated, no empty line), then check on each line, in order; the first
+ * problem found. */
+static const char *check_lines(const char *text, apr_size_t len, line_check_fn *check,
+                               void *baton, apr_pool_t *p)
 {
     const char *err = fmtcheck_no_controls(text, len, p);
+    char *copy, *line, *state;
     apr_size_t i;
 
     if (err) {
@@ -44,39 +50,56 @@ static const char *check_lines(const char *text, apr_size_t len, apr_pool_t *p)
             return apr_psprintf(p, "empty line at offset %lu", (unsigned long)i);
         }
     }
+    copy = apr_pstrmemdup(p, text, len);
+    for (line = apr_strtok(copy, "\n", &state); line; line = apr_strtok(NULL, "\n", &state)) {
+        if ((err = check(baton, line, p)) != NULL) {
+            return err;
+        }
+    }
     return NULL;
 }
 
 /* ---- UTF-8 (RFC 3629) ---------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s, 0 if invalid. */
+/* Length of the UTF8-char at s (RFC 3629 section 4, its ABNF byte ranges,
+ * which rule out overlong forms, surrogates and code points past U+10FFFF),
+ * 0 if there is none. An oracle of its own: not the module's decoder. */
 static apr_size_t utf8_seq(const unsigned char *s, apr_size_t avail)
 {
-    unsigned c = s[0];
-    apr_size_t n, i;
-    unsigned long cp;
+    static const struct {
+        unsigned char lead_lo, lead_hi, second_lo, second_hi, tails;
+    } forms[] = {
+        { 0x00, 0x7F, 0, 0, 0 },            /* UTF8-1 */
+        { 0xC2, 0xDF, 0x80, 0xBF, 0 },      /* UTF8-2 */
+        { 0xE0, 0xE0, 0xA0, 0xBF, 1 },      /* UTF8-3 */
+        { 0xE1, 0xEC, 0x80, 0xBF, 1 },
+        { 0xED, 0xED, 0x80, 0x9F, 1 },
+        { 0xEE, 0xEF, 0x80, 0xBF, 1 },
+        { 0xF0, 0xF0, 0x90, 0xBF, 2 },      /* UTF8-4 */
+        { 0xF1, 0xF3, 0x80, 0xBF, 2 },
+        { 0xF4, 0xF4, 0x80, 0x8F, 2 },
+    };
+    apr_size_t f, k;
 
-    if (c < 0x80) {
-        return 1;
-    }
-    if (c >= 0xC2 && c <= 0xDF) { n = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { n = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { n = 4; cp = c & 0x07; }
-    else { return 0; }
-    if (avail < n) {
-        return 0;
-    }
-    for (i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) {
+    for (f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+        if (s[0] < forms[f].lead_lo || s[0] > forms[f].lead_hi) {
+            continue;
+        }
+        if (f == 0) {
+            return 1;
+        }
+        if (avail < 2u + forms[f].tails
+            || s[1] < forms[f].second_lo || s[1] > forms[f].second_hi) {
             return 0;
         }
-        cp = (cp << 6) | (s[i] & 0x3F);
+        for (k = 0; k < forms[f].tails; k++) {
+            if (s[2 + k] < 0x80 || s[2 + k] > 0xBF) {     /* UTF8-tail */
+                return 0;
+            }
+        }
+        return 2 + forms[f].tails;
     }
-    if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
-        || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) {
-        return 0;
-    }
-    return n;
+    return 0;
 }
 
 /* ---- JSON (RFC 8259): a parser that only validates ------------------------ */
@@ -411,54 +434,46 @@ static const char *metrics_sample(metrics_state_t *st, const char *line, apr_poo
     return NULL;
 }
 
+static const char *metrics_line(void *baton, const char *line, apr_pool_t *p)
+{
+    metrics_state_t *st = baton;
+
+    return line[0] == '#' ? metrics_comment(st, line, p) : metrics_sample(st, line, p);
+}
+
 const char *fmtcheck_metrics(const char *text, apr_size_t len, apr_pool_t *p)
 {
     metrics_state_t st = { NULL, NULL, apr_hash_make(p), apr_hash_make(p) };
-    const char *err = check_lines(text, len, p);
-    char *copy, *line, *state;
 
-    if (err) {
-        return err;
-    }
-    copy = apr_pstrmemdup(p, text, len);
-    for (line = apr_strtok(copy, "\n", &state); line; line = apr_strtok(NULL, "\n", &state)) {
-        err = line[0] == '#' ? metrics_comment(&st, line, p) : metrics_sample(&st, line, p);
-        if (err) {
-            return err;
-        }
-    }
-    return NULL;
+    return check_lines(text, len, metrics_line, &st, p);
 }
 
 /* ---- ?auto ------------------------------------------------------------------ */
 
-const char *fmtcheck_auto(const char *text, apr_size_t len, apr_pool_t *p)
+static const char *auto_line(void *baton, const char *line, apr_pool_t *p)
 {
-    const char *err = check_lines(text, len, p);
-    char *copy, *line, *state;
+    const char *colon = strstr(line, ": ");
+    apr_size_t klen;
 
-    if (err) {
-        return err;
+    (void)baton;
+    if (strncmp(line, "HstsAudit", 9)) {
+        return apr_psprintf(p, "line without HstsAudit: %s", line);
     }
-    copy = apr_pstrmemdup(p, text, len);
-    for (line = apr_strtok(copy, "\n", &state); line; line = apr_strtok(NULL, "\n", &state)) {
-        const char *colon = strstr(line, ": ");
-        apr_size_t klen;
-
-        if (strncmp(line, "HstsAudit", 9)) {
-            return apr_psprintf(p, "line without HstsAudit: %s", line);
-        }
-        if (!colon) {
-            return apr_psprintf(p, "no ': ' in %s", line);
-        }
-        klen = (apr_size_t)(colon - line);
-        if (strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                         "0123456789_.") != klen) {
-            return apr_psprintf(p, "bad key in %s", line);
-        }
-        if (!colon[2]) {
-            return apr_psprintf(p, "empty value in %s", line);
-        }
+    if (!colon) {
+        return apr_psprintf(p, "no ': ' in %s", line);
+    }
+    klen = (apr_size_t)(colon - line);
+    if (strspn(line, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                     "0123456789_.") != klen) {
+        return apr_psprintf(p, "bad key in %s", line);
+    }
+    if (!colon[2]) {
+        return apr_psprintf(p, "empty value in %s", line);
     }
     return NULL;
+}
+
+const char *fmtcheck_auto(const char *text, apr_size_t len, apr_pool_t *p)
+{
+    return check_lines(text, len, auto_line, NULL, p);
 }
