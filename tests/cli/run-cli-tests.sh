@@ -4,6 +4,7 @@ set -e
 here=$(cd "$(dirname "$0")" && pwd)
 builddir=${top_builddir:-$(cd "$here/../.." && pwd)}
 : "${HSTS_AUDIT_CLI:=$builddir/tools/hsts-audit}"
-export HSTS_AUDIT_CLI PYTHONDONTWRITEBYTECODE=1
+export HSTS_AUDIT_CLI
+. "$here/../common/pytest-env.sh"
 cd "$here"
-exec "${HSTS_PYTHON:-/usr/bin/python3}" -m pytest -p no:cacheprovider -ra "$here" "$@"
+exec "$py" -m pytest -p no:cacheprovider -ra "$here" "$@"

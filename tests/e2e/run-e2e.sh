@@ -19,12 +19,7 @@ if [ "${HSTS_SKIP_E2E:-}" = "1" ]; then
 fi
 export HSTS_MODULE="${HSTS_MODULE:-$builddir/.libs/mod_hsts_audit.so}"
 case "$HSTS_MODULE" in /*) ;; *) HSTS_MODULE="$PWD/$HSTS_MODULE" ;; esac
-py="${HSTS_PYTHON:-/usr/bin/python3}"
-if ! "$py" -c 'import pytest' 2>/dev/null; then
-    for alt in "${PYTHON3:-}" python3; do
-        if [ -n "$alt" ] && "$alt" -c 'import pytest' 2>/dev/null; then py="$alt"; break; fi
-    done
-fi
+. "$here/../common/pytest-env.sh"
 missing="" browser=yes scanner=yes
 command -v "${CHROMIUM:-chromium}" >/dev/null 2>&1 || { missing="$missing chromium"; browser=no; }
 command -v certutil >/dev/null 2>&1 || { missing="$missing libnss3-tools"; browser=no; }
@@ -33,7 +28,6 @@ if [ -n "$missing" ]; then
     echo "note: not installed:$missing -- the tests that need it are skipped" \
          "(apt-get install$missing)"
 fi
-export PYTHONDONTWRITEBYTECODE=1
 cd "$here"
 "$py" -m pytest -p no:cacheprovider -c "$here/pytest.ini" "$here" "$@"
 rc=$?

@@ -12,12 +12,6 @@ if [ "${HSTS_SKIP_INTEGRATION:-}" = "1" ]; then
     exit 77
 fi
 export HSTS_MODULE="${HSTS_MODULE:-$builddir/.libs/mod_hsts_audit.so}"
-py="${HSTS_PYTHON:-/usr/bin/python3}"
-if ! "$py" -c 'import pytest' 2>/dev/null; then
-    for alt in "${PYTHON3:-}" python3; do
-        if [ -n "$alt" ] && "$alt" -c 'import pytest' 2>/dev/null; then py="$alt"; break; fi
-    done
-fi
-export PYTHONDONTWRITEBYTECODE=1
+. "$here/../common/pytest-env.sh"
 cd "$here"
 exec "$py" -m pytest -p no:cacheprovider -c "$here/pytest.ini" "$here" "$@"
