@@ -342,31 +342,25 @@ START_TEST(prom_escaping)
 }
 END_TEST
 
-static Suite *audit_suite(void)
-{
-    Suite *s = suite_create("audit");
-    TCase *tc = unit_tcase("audit");
-
-    tcase_add_test(tc, table_is_complete_and_consistent);
-    tcase_add_test(tc, table_has_the_contract_codes);
-    tcase_add_test(tc, format_lists_codes_in_table_order);
-    tcase_add_test(tc, header_findings);
-    tcase_add_test(tc, preload_findings);
-    tcase_add_test(tc, divergence_findings);
-    tcase_add_test(tc, redirect_findings);
-    tcase_add_test(tc, location_same_host);
-    tcase_add_test(tc, audit_header_for_cli);
-    tcase_add_test(tc, stats_count);
-    tcase_add_test(tc, stats_rate_limit);
-    tcase_add_test(tc, stats_ring);
-    tcase_add_test(tc, stats_carry_over);
-    tcase_add_test(tc, json_escaping);
-    tcase_add_test(tc, prom_escaping);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    return unit_run(audit_suite());
+    const TTest *const tests[] = {
+        table_is_complete_and_consistent,
+        table_has_the_contract_codes,
+        format_lists_codes_in_table_order,
+        header_findings,
+        preload_findings,
+        divergence_findings,
+        redirect_findings,
+        location_same_host,
+        audit_header_for_cli,
+        stats_count,
+        stats_rate_limit,
+        stats_ring,
+        stats_carry_over,
+        json_escaping,
+        prom_escaping,
+    };
+
+    return unit_main("audit", tests, UNIT_COUNT(tests));
 }

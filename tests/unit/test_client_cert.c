@@ -519,25 +519,24 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("client_cert");
-    TCase *tc = unit_tcase("client_cert");
+    const TTest *const tests[] = {
+        mode_parse_and_names,
+        status_parse,
+        conf_unset_and_merge,
+        reason_of_verify_error,
+        reason_of_verify_text,
+        verdict_prefers_recorded_error,
+        reason_names_findings_refusal,
+        expiring_soon,
+        accepts_html,
+        body_says_what_and_what_to_do,
+        body_plain_http_says_use_https,
+        body_escapes_certificate_fields,
+        body_clips_long_fields_at_characters,
+        body_is_never_taken_for_a_url,
+        sessions_put_get_expire,
+        sessions_slots_are_independent,
+    };
 
-    tcase_add_test(tc, mode_parse_and_names);
-    tcase_add_test(tc, status_parse);
-    tcase_add_test(tc, conf_unset_and_merge);
-    tcase_add_test(tc, reason_of_verify_error);
-    tcase_add_test(tc, reason_of_verify_text);
-    tcase_add_test(tc, verdict_prefers_recorded_error);
-    tcase_add_test(tc, reason_names_findings_refusal);
-    tcase_add_test(tc, expiring_soon);
-    tcase_add_test(tc, accepts_html);
-    tcase_add_test(tc, body_says_what_and_what_to_do);
-    tcase_add_test(tc, body_plain_http_says_use_https);
-    tcase_add_test(tc, body_escapes_certificate_fields);
-    tcase_add_test(tc, body_clips_long_fields_at_characters);
-    tcase_add_test(tc, body_is_never_taken_for_a_url);
-    tcase_add_test(tc, sessions_put_get_expire);
-    tcase_add_test(tc, sessions_slots_are_independent);
-    suite_add_tcase(s, tc);
-    return unit_run(s);
+    return unit_main("client_cert", tests, UNIT_COUNT(tests));
 }

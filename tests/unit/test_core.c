@@ -249,27 +249,21 @@ START_TEST(action_names)
 }
 END_TEST
 
-static Suite *core_suite(void)
-{
-    Suite *s = suite_create("core");
-    TCase *tc = unit_tcase("core");
-
-    tcase_add_test(tc, duration_units);
-    tcase_add_test(tc, duration_rejects);
-    tcase_add_test(tc, mode_names);
-    tcase_add_test(tc, conf_defaults);
-    tcase_add_test(tc, conf_problems);
-    tcase_add_test(tc, merge_inner_overrides_only_what_it_sets);
-    tcase_add_test(tc, merge_mode_only);
-    tcase_add_test(tc, merge_explicit_report_wins_over_max_age_default);
-    tcase_add_test(tc, merge_switch_off_subdomains_and_preload);
-    tcase_add_test(tc, decide_modes);
-    tcase_add_test(tc, action_names);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    return unit_run(core_suite());
+    const TTest *const tests[] = {
+        duration_units,
+        duration_rejects,
+        mode_names,
+        conf_defaults,
+        conf_problems,
+        merge_inner_overrides_only_what_it_sets,
+        merge_mode_only,
+        merge_explicit_report_wins_over_max_age_default,
+        merge_switch_off_subdomains_and_preload,
+        decide_modes,
+        action_names,
+    };
+
+    return unit_main("core", tests, UNIT_COUNT(tests));
 }

@@ -120,17 +120,16 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("guard");
-    TCase *tc = unit_tcase("guard");
+    const TTest *const tests[] = {
+        http_only_subdomain_is_unsafe,
+        https_subdomain_with_good_cert_is_safe,
+        https_subdomain_with_bad_cert_is_unsafe,
+        wildcard_tls_vhost_covers_subdomains,
+        wildcard_http_alias_is_unsafe,
+        only_policies_with_include_subdomains_pin,
+        other_domains_and_lookalikes_are_not_subdomains,
+        case_insensitive_and_listed_once,
+    };
 
-    tcase_add_test(tc, http_only_subdomain_is_unsafe);
-    tcase_add_test(tc, https_subdomain_with_good_cert_is_safe);
-    tcase_add_test(tc, https_subdomain_with_bad_cert_is_unsafe);
-    tcase_add_test(tc, wildcard_tls_vhost_covers_subdomains);
-    tcase_add_test(tc, wildcard_http_alias_is_unsafe);
-    tcase_add_test(tc, only_policies_with_include_subdomains_pin);
-    tcase_add_test(tc, other_domains_and_lookalikes_are_not_subdomains);
-    tcase_add_test(tc, case_insensitive_and_listed_once);
-    suite_add_tcase(s, tc);
-    return unit_run(s);
+    return unit_main("guard", tests, UNIT_COUNT(tests));
 }

@@ -180,15 +180,14 @@ END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("problems");
-    TCase *tc = unit_tcase("problems");
+    const TTest *const tests[] = {
+        first_seen_kept_while_standing,
+        events_are_not_problems,
+        withhold_and_details,
+        names_cut_at_a_name,
+        busy_writer_leaves_the_record,
+        carried_over_by_vhost_name,
+    };
 
-    tcase_add_test(tc, first_seen_kept_while_standing);
-    tcase_add_test(tc, events_are_not_problems);
-    tcase_add_test(tc, withhold_and_details);
-    tcase_add_test(tc, names_cut_at_a_name);
-    tcase_add_test(tc, busy_writer_leaves_the_record);
-    tcase_add_test(tc, carried_over_by_vhost_name);
-    suite_add_tcase(s, tc);
-    return unit_run(s);
+    return unit_main("problems", tests, UNIT_COUNT(tests));
 }

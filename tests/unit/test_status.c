@@ -748,32 +748,26 @@ START_TEST(auto_lines)
 }
 END_TEST
 
-static Suite *status_suite(void)
-{
-    Suite *s = suite_create("status");
-    TCase *tc = unit_tcase("status");
-
-    tcase_add_test(tc, json_checker_self_test);
-    tcase_add_test(tc, query_parsing);
-    tcase_add_test(tc, names_and_types);
-    tcase_add_test(tc, days_left);
-    tcase_add_test(tc, snapshot_from_stats);
-    tcase_add_test(tc, html_escapes_request_data);
-    tcase_add_test(tc, html_shows_everything);
-    tcase_add_test(tc, html_section_for_mod_status);
-    tcase_add_test(tc, json_is_valid_and_escaped);
-    tcase_add_test(tc, json_has_the_contract_keys);
-    tcase_add_test(tc, json_empty_snapshot);
-    tcase_add_test(tc, json_thousand_vhosts);
-    tcase_add_test(tc, metrics_exact_output);
-    tcase_add_test(tc, metrics_without_certificates_or_duplicates);
-    tcase_add_test(tc, metrics_labels_unique_after_escaping);
-    tcase_add_test(tc, auto_lines);
-    suite_add_tcase(s, tc);
-    return s;
-}
-
 int main(void)
 {
-    return unit_run(status_suite());
+    const TTest *const tests[] = {
+        json_checker_self_test,
+        query_parsing,
+        names_and_types,
+        days_left,
+        snapshot_from_stats,
+        html_escapes_request_data,
+        html_shows_everything,
+        html_section_for_mod_status,
+        json_is_valid_and_escaped,
+        json_has_the_contract_keys,
+        json_empty_snapshot,
+        json_thousand_vhosts,
+        metrics_exact_output,
+        metrics_without_certificates_or_duplicates,
+        metrics_labels_unique_after_escaping,
+        auto_lines,
+    };
+
+    return unit_main("status", tests, UNIT_COUNT(tests));
 }

@@ -51,6 +51,25 @@ static APR_INLINE int unit_run(Suite *s)
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* The number of entries of an array. */
+#define UNIT_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* main of a test program with one test case: tests[0..n) in one suite and
+ * test case both called name, each with the pool fixture; EXIT_FAILURE if any
+ * failed. */
+static APR_INLINE int unit_main(const char *name, const TTest *const *tests, size_t n)
+{
+    Suite *s = suite_create(name);
+    TCase *tc = unit_tcase(name);
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        tcase_add_test(tc, tests[i]);
+    }
+    suite_add_tcase(s, tc);
+    return unit_run(s);
+}
+
 /* ---- assertions ----------------------------------------------------------- */
 
 /* The NUL-terminated text hay contains (lacks) needle; the message names it. */
