@@ -60,7 +60,9 @@ def vhost(doc, name):
 
 # The labels of the families that do not have exactly {"vhost"}.
 METRIC_LABELS = {"hsts_audit_build_info": {"version"}, "hsts_audit_start_time_seconds": set(),
-                 "hsts_audit_findings_total": {"code", "severity"}}
+                 "hsts_audit_findings_total": {"code", "severity"},
+                 "hsts_audit_problem": {"vhost", "code", "severity"},
+                 "hsts_audit_last_check_timestamp_seconds": set()}
 # ?metrics, in order (docs/status.md): per vhost, the counters its kind can
 # move (TLS_COUNTERS on TLS vhosts, the others on plain-HTTP ones) and any
 # other that is not 0; the per-code finding counters for the server only.
@@ -69,7 +71,8 @@ METRIC_FAMILIES = (["hsts_audit_build_info", "hsts_audit_start_time_seconds"]
                    + ["hsts_audit_sts_invalid_total", "hsts_audit_findings_total",
                       "hsts_audit_guard_withhold", "hsts_audit_guard_unsafe_subdomains",
                       "hsts_audit_server_cert_expiry_timestamp_seconds",
-                      "hsts_audit_server_cert_findings"])
+                      "hsts_audit_server_cert_findings", "hsts_audit_problem",
+                      "hsts_audit_last_check_timestamp_seconds"])
 TLS_COUNTERS = {"requests_https", "sts_added", "sts_kept", "sts_replaced", "sts_withheld",
                 "client_cert_rejected_495", "client_cert_rejected_496"}
 

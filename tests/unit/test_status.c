@@ -734,6 +734,9 @@ static const char *label_names(const char *family)
     if (!strcmp(family, "hsts_audit_findings_total")) {
         return "code,severity";
     }
+    if (!strcmp(family, "hsts_audit_problem")) {
+        return "vhost,code,severity";
+    }
     return "vhost";
 }
 
@@ -916,7 +919,14 @@ static const char metrics_expected[] =
     "hsts_audit_server_cert_expiry_timestamp_seconds{vhost=\"www.example.org:443\"} 1793542500\n"
     "# HELP hsts_audit_server_cert_findings Findings of the certificate audit for the certificate the vhost serves; no series while there are none.\n"
     "# TYPE hsts_audit_server_cert_findings gauge\n"
-    "hsts_audit_server_cert_findings{vhost=\"www.example.org:443\"} 1\n";
+    "hsts_audit_server_cert_findings{vhost=\"www.example.org:443\"} 1\n"
+    "# HELP hsts_audit_problem 1 while a problem (cert.*, guard.*) stands on the vhost; the series goes when it clears.\n"
+    "# TYPE hsts_audit_problem gauge\n"
+    "hsts_audit_problem{vhost=\"www.example.org:443\",code=\"cert.expiring_soon\",severity=\"warning\"} 1\n"
+    "hsts_audit_problem{vhost=\"evil<script>\\\"?\\\\\\n.test:8443\",code=\"guard.subdomain_not_https\",severity=\"error\"} 1\n"
+    "# HELP hsts_audit_last_check_timestamp_seconds When the certificates of every vhost were last audited (startup or the watch), in seconds since the epoch.\n"
+    "# TYPE hsts_audit_last_check_timestamp_seconds gauge\n"
+    "hsts_audit_last_check_timestamp_seconds 1789999990\n";
 
 START_TEST(metrics_exact_output)
 {
