@@ -7,6 +7,7 @@
 
 #include <apr_general.h>
 #include <apr_pools.h>
+#include <apr_cstr.h>
 #include <apr_strings.h>
 
 #include "hsts_audit.h"
@@ -63,7 +64,8 @@ START_TEST(table_has_the_contract_codes)
         "header.over_http", "header.preloadable.include_sub_domains.missing",
         "header.preloadable.preload.missing", "header.preloadable.max_age.below_1_year",
         "header.preload.divergent", "redirects.http.no_redirect",
-        "redirects.http.first_redirect.insecure", "redirects.downgrade", "cert.expired",
+        "redirects.http.first_redirect.insecure", "redirects.downgrade",
+        "redirects.https.target_cert_invalid", "cert.expired",
         "cert.not_yet_valid", "cert.expiring_soon", "cert.name_mismatch",
         "cert.chain_incomplete", "cert.untrusted", "cert.weak_signature",
         "cert.reload_pending", "guard.subdomain_not_https", "client_cert.missing", "client_cert.expired",
@@ -199,6 +201,82 @@ START_TEST(redirect_findings)
     ck_assert_uint_eq(response(1, 302, "HTTP://a.test/", "a.test", 0, 1), BIT(HSTS_F_REDIRECTS_DOWNGRADE));
     ck_assert_uint_eq(response(1, 302, "https://a.test/", "a.test", 0, 1), 0);
     ck_assert_uint_eq(response(1, 201, "http://a.test/", "a.test", 0, 1), 0);
+}
+END_TEST
+
+/* target_cert_ok for the tests: "good.test" covered and passing, "bad.test"
+ * not, anything else not served here; records what it was asked. */
+typedef struct {
+    int calls;
+    char asked[64];
+} target_probe_t;
+
+static int probe_target(void *baton, const char *host, apr_size_t len)
+{
+    target_probe_t *t = baton;
+
+    t->calls++;
+    apr_cpystrn(t->asked, host, len + 1 < sizeof(t->asked) ? len + 1 : sizeof(t->asked));
+    if (len == 9 && !apr_cstr_casecmpn(host, "good.test", 9)) {
+        return 1;
+    }
+    return len == 8 && !apr_cstr_casecmpn(host, "bad.test", 8) ? 0 : -1;
+}
+
+static hsts_findings_t redirect_to(int is_https, int status, const char *location,
+                                   target_probe_t *t)
+{
+    hsts_audit_scope_t scope = { -1, 0, 0 };
+    hsts_audit_response_t r = { 0 };
+
+    r.is_https = is_https;
+    r.status = status;
+    r.location = location;
+    r.host = "a.test";
+    r.target_cert_ok = probe_target;
+    r.target_baton = t;
+    return hsts_audit_response(&scope, &r, NULL);
+}
+
+START_TEST(redirect_target_certificate)
+{
+    target_probe_t t = { 0 };
+
+    ck_assert_uint_eq(redirect_to(1, 302, "https://BAD.test./x", &t),
+                      BIT(HSTS_F_REDIRECTS_HTTPS_TARGET_CERT_INVALID));
+    ck_assert_str_eq(t.asked, "BAD.test");          /* as written, trailing dot off */
+    ck_assert_uint_eq(redirect_to(1, 301, "https://user@bad.test:8443/?q", &t),
+                      BIT(HSTS_F_REDIRECTS_HTTPS_TARGET_CERT_INVALID));
+    ck_assert_str_eq(t.asked, "bad.test");
+    ck_assert_uint_eq(redirect_to(1, 302, "https://good.test/", &t), 0);
+    ck_assert_uint_eq(redirect_to(1, 302, "https://elsewhere.example/", &t), 0);
+    ck_assert_int_eq(t.calls, 4);
+    /* not asked: no redirect, a relative or plain-HTTP target, plain HTTP */
+    ck_assert_uint_eq(redirect_to(1, 200, "https://bad.test/", &t), 0);
+    ck_assert_uint_eq(redirect_to(1, 302, "/bad.test", &t), 0);
+    ck_assert_uint_eq(redirect_to(1, 302, "http://bad.test/", &t),
+                      BIT(HSTS_F_REDIRECTS_DOWNGRADE));
+    ck_assert_uint_eq(redirect_to(0, 302, "https://bad.test/", &t), 0);
+    ck_assert_uint_eq(redirect_to(1, 302, "https://[::1/", &t), 0);
+    ck_assert_int_eq(t.calls, 4);
+}
+END_TEST
+
+START_TEST(location_https_host)
+{
+    const char *h = NULL;
+    apr_size_t n = 0;
+
+    ck_assert(hsts_location_https_host("https://a.test./p", &h, &n));
+    ck_assert_uint_eq(n, 6);
+    ck_assert(!strncmp(h, "a.test", n));
+    ck_assert(hsts_location_https_host("https://[::1]:8443/", &h, &n));
+    ck_assert_uint_eq(n, 5);
+    ck_assert(!strncmp(h, "[::1]", n));
+    ck_assert(!hsts_location_https_host("https:///p", &h, &n));     /* empty host */
+    ck_assert(!hsts_location_https_host("https://:443/", &h, &n));
+    ck_assert(!hsts_location_https_host("http://a.test/", &h, &n));
+    ck_assert(!hsts_location_https_host(NULL, &h, &n));
 }
 END_TEST
 
@@ -355,6 +433,8 @@ static Suite *audit_suite(void)
     tcase_add_test(tc, divergence_findings);
     tcase_add_test(tc, redirect_findings);
     tcase_add_test(tc, location_same_host);
+    tcase_add_test(tc, location_https_host);
+    tcase_add_test(tc, redirect_target_certificate);
     tcase_add_test(tc, audit_header_for_cli);
     tcase_add_test(tc, stats_count);
     tcase_add_test(tc, stats_rate_limit);

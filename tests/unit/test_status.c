@@ -901,6 +901,7 @@ static const char metrics_expected[] =
     "hsts_audit_findings_total{code=\"redirects.http.no_redirect\",severity=\"warning\"} 0\n"
     "hsts_audit_findings_total{code=\"redirects.http.first_redirect.insecure\",severity=\"warning\"} 0\n"
     "hsts_audit_findings_total{code=\"redirects.downgrade\",severity=\"error\"} 0\n"
+    "hsts_audit_findings_total{code=\"redirects.https.target_cert_invalid\",severity=\"error\"} 0\n"
     "hsts_audit_findings_total{code=\"client_cert.missing\",severity=\"error\"} 2\n"
     "hsts_audit_findings_total{code=\"client_cert.expired\",severity=\"error\"} 0\n"
     "hsts_audit_findings_total{code=\"client_cert.not_yet_valid\",severity=\"error\"} 0\n"
