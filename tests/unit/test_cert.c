@@ -1066,6 +1066,36 @@ START_TEST(issuer_distrusted)
 }
 END_TEST
 
+/* A hostile intermediate subject (control bytes, markup) reaches the detail
+ * of cert.chain_expiring escaped (RFC 2253: "\01"), never raw. */
+START_TEST(hostile_intermediate_subject_is_escaped)
+{
+    EVP_PKEY *ik = new_key(), *k = new_key();
+    pki_t evil;
+    X509 *leaf;
+    STACK_OF(X509) *chain;
+    hsts_cert_report_t r;
+    const char *detail;
+
+    evil.key = ik;
+    evil.cert = make_cert("Evil\x01\x1b[31m<script>", ik, &root, -400 * DAY, -DAY, NULL, 1,
+                          EVP_sha256());
+    leaf = make_cert("a.test", k, &evil, -10 * DAY, 300 * DAY, GOOD_SAN, 0, EVP_sha256());
+    chain = chain_of(evil.cert, NULL);
+    audit(leaf, chain, root.cert, A_HOSTS, 3, 30, &r);
+    ASSERT_FINDINGS(r.findings, BIT(CHAIN_EXPIRING));
+    detail = hsts_cert_finding_detail(pool, &r, HSTS_F_CERT_CHAIN_EXPIRING, apr_time_from_sec(T));
+    ck_assert_ptr_null(strchr(detail, '\x01'));
+    ck_assert_ptr_null(strchr(detail, '\x1b'));
+    ck_assert_msg(strstr(detail, "intermediate CN=Evil\\01\\1B[31m\\<script\\>,O=") != NULL,
+                  "%s", detail);
+    sk_X509_pop_free(chain, X509_free);
+    X509_free(leaf);
+    EVP_PKEY_free(k);
+    pki_free(&evil);
+}
+END_TEST
+
 /* ---- names ------------------------------------------------------------- */
 
 static int covers(X509 *leaf, const char *host)
@@ -1496,6 +1526,7 @@ static Suite *cert_suite(void)
     tcase_add_test(tc, malformed_extensions);
     tcase_add_test(tc, must_staple);
     tcase_add_test(tc, issuer_distrusted);
+    tcase_add_test(tc, hostile_intermediate_subject_is_escaped);
     tcase_add_test(tc, dates_beyond_2049_generalized_time);
     suite_add_tcase(s, tc);
 
