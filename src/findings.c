@@ -20,6 +20,9 @@
  *    mapped in security/manager/ssl (NSSCertDBTrustDomain.cpp: the
  *    validity limit there applies to EV only, so Firefox accepts
  *    cert.validity_too_long certificates).
+ *  - Chromium's weak keys: net/cert/cert_verify_proc.cc (IsWeakKey: RSA below
+ *    1024 bits gives CERT_STATUS_WEAK_KEY); tests/e2e/test_browser_cert_findings.py
+ *    shows a 768-bit key refused and a 1024-bit one accepted from a private root.
  */
 #include "hsts_findings.h"
 #include "hsts_sts.h"
@@ -142,7 +145,8 @@ static const hsts_finding_info_t findings[HSTS_F_COUNT] = {
       "a key of the served chain is one browsers refuse: RSA below 2048 bits (Chrome and "
       "Firefox), DSA (neither supports it), or an EC curve other than P-256/P-384",
       "issue a new certificate with an RSA key of 2048 bits or more, or an EC P-256/P-384 key",
-      "NET::ERR_CERT_WEAK_KEY (RSA) or NET::ERR_CERT_INVALID / "
+      "NET::ERR_CERT_WEAK_KEY (RSA below 1024 bits; Chrome still accepts 1024 to 2047, "
+      "which public CAs may not issue) or NET::ERR_CERT_INVALID / "
       "MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE, SEC_ERROR_UNSUPPORTED_KEYALG (DSA) or "
       "SEC_ERROR_UNSUPPORTED_ELLIPTIC_CURVE" },
     { HSTS_F_CERT_SERVER_AUTH_MISSING, "cert.server_auth_missing", HSTS_CAT_CERT, E,

@@ -69,7 +69,8 @@ TEXTS = {  # code: (summary, browser errors, fix), as src/findings.c has them
     "cert.weak_key": (
         "a key of the served chain is one browsers refuse: RSA below 2048 bits (Chrome and "
         "Firefox), DSA (neither supports it), or an EC curve other than P-256/P-384",
-        "NET::ERR_CERT_WEAK_KEY (RSA) or NET::ERR_CERT_INVALID / "
+        "NET::ERR_CERT_WEAK_KEY (RSA below 1024 bits; Chrome still accepts 1024 to 2047, "
+        "which public CAs may not issue) or NET::ERR_CERT_INVALID / "
         "MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE, SEC_ERROR_UNSUPPORTED_KEYALG (DSA) or "
         "SEC_ERROR_UNSUPPORTED_ELLIPTIC_CURVE",
         "issue a new certificate with an RSA key of 2048 bits or more, or an EC P-256/P-384 "
