@@ -128,7 +128,7 @@ void hsts_certs_audit_ctx(server_rec *s, apr_pool_t *p, SSL_CTX *ssl_ctx)
 static void log_cert_findings(apr_pool_t *p, server_rec *s, const char *vhost,
                               const hsts_cert_report_t *cert)
 {
-    int i;
+    int i, level;
 
     for (i = 0; i < HSTS_F_COUNT; i++) {
         const hsts_finding_info_t *info = hsts_finding_info((hsts_finding_e)i);
@@ -136,9 +136,8 @@ static void log_cert_findings(apr_pool_t *p, server_rec *s, const char *vhost,
         if (!(cert->findings & HSTS_FINDING_BIT(i))) {
             continue;
         }
-        int level = hsts_cert_finding_severity(cert, (hsts_finding_e)i) == HSTS_SEVERITY_ERROR
-                    ? APLOG_ERR : APLOG_WARNING;
-
+        level = hsts_cert_finding_severity(cert, (hsts_finding_e)i) == HSTS_SEVERITY_ERROR
+                ? APLOG_ERR : APLOG_WARNING;
         ap_log_error(APLOG_MARK, (s ? 0 : APLOG_STARTUP) | level, 0, s,
                      HSTSLOGNO(00020) "%s: %s (vhost %s, certificate %s, %s). "
                      "Visitors see %s. Fix: %s.",
