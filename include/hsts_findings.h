@@ -47,6 +47,13 @@ typedef enum {
     HSTS_F_CERT_CHAIN_INCOMPLETE,
     HSTS_F_CERT_UNTRUSTED,
     HSTS_F_CERT_WEAK_SIGNATURE,
+    HSTS_F_CERT_CHAIN_EXPIRING,          /* (0.2) */
+    HSTS_F_CERT_WEAK_KEY,                /* (0.2) */
+    HSTS_F_CERT_SERVER_AUTH_MISSING,     /* (0.2) */
+    HSTS_F_CERT_VALIDITY_TOO_LONG,       /* (0.2) */
+    HSTS_F_CERT_CT_INSUFFICIENT,         /* (0.2) */
+    HSTS_F_CERT_MUST_STAPLE_UNSTAPLED,   /* (0.2) */
+    HSTS_F_CERT_ISSUER_DISTRUSTED,       /* (0.2) */
     HSTS_F_CERT_RELOAD_PENDING,
     HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS,
     HSTS_F_CLIENT_CERT_MISSING,
@@ -58,6 +65,11 @@ typedef enum {
     HSTS_F_CLIENT_CERT_EXPIRING_SOON,
     HSTS_F_COUNT
 } hsts_finding_e;
+
+/* hsts_findings_t is a 64-bit set. */
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(HSTS_F_COUNT <= 64, "hsts_findings_t holds at most 64 findings");
+#endif
 
 /** A set of findings: bit (1 << hsts_finding_e). */
 typedef apr_uint64_t hsts_findings_t;

@@ -49,6 +49,7 @@ typedef struct hsts_status_cert {
  *  condition, with the time the audit first saw it. */
 typedef struct hsts_status_problem {
     hsts_finding_e code;             /**< a code with hsts_finding_is_problem() */
+    hsts_severity_e severity;        /**< this time (cert.chain_expiring may be a warning) */
     apr_time_t since;                /**< first seen (0: unknown) */
     const char *detail;              /**< what exactly (names not covered, OpenSSL's
                                           reason, notAfter...), or NULL; untrusted bytes */

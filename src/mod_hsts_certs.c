@@ -91,14 +91,20 @@ static hsts_cert_report_t *audit_chain(apr_pool_t *p, server_rec *s, X509 *leaf,
     X509_STORE *store = trusted_store(p, s, sc->trusted_ca);
     apr_array_header_t *names = vhost_names(p, s);
     hsts_cert_report_t *report;
+    hsts_cert_audit_in_t in;
 
     if (!store || !leaf) {
         return NULL;
     }
+    in.hosts = (const char *const *)names->elts;
+    in.n_hosts = names->nelts;
+    in.trusted = store;
+    in.trusted_public = sc->trusted_ca ? sc->trusted_ca_public : 1;
+    in.warn_days = hsts_srv_cert_warn_days(sc);
+    in.stapling = hsts_tree_stapling(p, s);
+    in.now = now;
     report = apr_pcalloc(p, sizeof(*report));
-    if (hsts_cert_audit(p, leaf, chain, (const char *const *)names->elts, names->nelts,
-                        store, hsts_srv_cert_warn_days(sc), now,
-                        report) != APR_SUCCESS) {
+    if (hsts_cert_audit(p, leaf, chain, &in, report) != APR_SUCCESS) {
         return NULL;
     }
     return report;
@@ -144,43 +150,24 @@ hsts_cert_report_t *hsts_certs_audit_served(apr_pool_t *p, server_rec *s, apr_ti
 
 /* ---- startup report ------------------------------------------------------ */
 
-static int log_level_of(const hsts_finding_info_t *info)
-{
-    return info->severity == HSTS_SEVERITY_ERROR ? APLOG_ERR : APLOG_WARNING;
-}
-
 const char *hsts_certs_detail(apr_pool_t *p, const hsts_cert_report_t *cert,
                               hsts_finding_e f, const char *verify_error, apr_time_t now)
 {
     if (!cert) {
         return "";
     }
-    switch (f) {
-    case HSTS_F_CERT_NAME_MISMATCH:
-        return apr_psprintf(p, "not covered: %s",
-                            apr_array_pstrcat(p, cert->uncovered, ' '));
-    case HSTS_F_CERT_CHAIN_INCOMPLETE:
-    case HSTS_F_CERT_UNTRUSTED:
-        if (!verify_error || !*verify_error) {
-            verify_error = cert->verify_error_text;
-        }
-        return apr_psprintf(p, "OpenSSL: %s", verify_error ? verify_error : "verify failed");
-    case HSTS_F_CERT_WEAK_SIGNATURE:
-        return apr_psprintf(p, "algorithm %s", cert->weak_signature
-                                               ? cert->weak_signature : "weak");
-    case HSTS_F_CERT_RELOAD_PENDING:
-        return "the certificate file now holds another certificate than the one served";
-    default:
-        return apr_psprintf(p, "not after %s, %ld days left", cert->not_after_iso,
-                            (long)hsts_days_until(cert->not_after, now));
+    if ((f == HSTS_F_CERT_CHAIN_INCOMPLETE || f == HSTS_F_CERT_UNTRUSTED)
+        && verify_error && *verify_error) {
+        return apr_psprintf(p, "OpenSSL: %s", verify_error);   /* the watch's, current */
     }
+    return hsts_cert_finding_detail(p, cert, f, now);
 }
 
 /* One line per certificate finding of a vhost (HSTS00020). */
 static void log_cert_findings(apr_pool_t *p, server_rec *s, const char *vhost,
                               const hsts_cert_report_t *cert)
 {
-    int i;
+    int i, level;
 
     for (i = 0; i < HSTS_F_COUNT; i++) {
         const hsts_finding_info_t *info = hsts_finding_info((hsts_finding_e)i);
@@ -188,12 +175,14 @@ static void log_cert_findings(apr_pool_t *p, server_rec *s, const char *vhost,
         if (!(cert->findings & HSTS_FINDING_BIT(i))) {
             continue;
         }
-        ap_log_error(APLOG_MARK, (s ? 0 : APLOG_STARTUP) | log_level_of(info), 0, s,
+        level = hsts_cert_finding_severity(cert, (hsts_finding_e)i) == HSTS_SEVERITY_ERROR
+                ? APLOG_ERR : APLOG_WARNING;
+        ap_log_error(APLOG_MARK, (s ? 0 : APLOG_STARTUP) | level, 0, s,
                      HSTSLOGNO(00020) "%s: %s (vhost %s, certificate %s, %s). "
                      "Visitors see %s. Fix: %s.",
                      info->code, info->summary, vhost,
                      cert->subject ? cert->subject : "-",
-                     hsts_certs_detail(p, cert, (hsts_finding_e)i, NULL, apr_time_now()),
+                     hsts_cert_finding_detail(p, cert, (hsts_finding_e)i, apr_time_now()),
                      info->browser_errors ? info->browser_errors : "an error",
                      info->fix);
     }
@@ -206,8 +195,7 @@ static void log_cert_findings(apr_pool_t *p, server_rec *s, const char *vhost,
 static int cert_ok(const hsts_srv_conf *sc, const hsts_cert_report_t *cert)
 {
     return sc->is_tls
-           && (!cert || !cert->findings
-               || hsts_findings_severity(cert->findings) != HSTS_SEVERITY_ERROR);
+           && (!cert || !cert->findings || hsts_cert_severity(cert) != HSTS_SEVERITY_ERROR);
 }
 
 static int pins_subdomains(server_rec *s)
@@ -324,7 +312,9 @@ typedef struct {
     const char *cert_file;
     const char *chain_file;
     const char *trusted_ca;      /* the block's HSTSTrustedCA, or NULL */
+    int trusted_ca_public;       /* and whether it is marked public */
     int warn_days;               /* the block's HSTSCertWarnDays, or HSTS_UNSET */
+    int stapling;                /* the block's SSLUseStapling: 1, 0, or -1 unset */
     int ssl_on;
 } tree_vhost_t;
 
@@ -359,7 +349,13 @@ static void scan_block(apr_pool_t *p, const ap_directive_t *d, tree_vhost_t *v)
             v->chain_file = tree_path(p, d);
         }
         else if (hsts_tree_is(d, "HSTSTrustedCA")) {
-            v->trusted_ca = tree_path(p, d);
+            const char *args = d->args;
+
+            v->trusted_ca = ap_server_root_relative(p, ap_getword_conf(p, &args));
+            v->trusted_ca_public = hsts_trusted_ca_kind(ap_getword_conf(p, &args)) == 1;
+        }
+        else if (hsts_tree_is(d, "SSLUseStapling")) {
+            v->stapling = !ap_cstr_casecmp(hsts_tree_arg(p, d), "on");
         }
         else if (hsts_tree_is(d, "HSTSCertWarnDays")
                  && hsts_parse_number(hsts_tree_arg(p, d), 3650, &days)) {
@@ -383,6 +379,7 @@ static void audit_tree_vhost(apr_pool_t *p, server_rec *s_main, const tree_vhost
                                                : hsts_srv_cert_warn_days(main_conf);
     STACK_OF(X509) *chain = NULL, *extra = NULL;
     hsts_cert_report_t report;
+    hsts_cert_audit_in_t in;
     const char *err = NULL, *label;
     X509 *leaf = NULL, *extra_leaf = NULL;
 
@@ -401,8 +398,16 @@ static void audit_tree_vhost(apr_pool_t *p, server_rec *s_main, const tree_vhost
         }
         sk_X509_free(extra);
     }
-    if (hsts_cert_audit(p, leaf, chain, (const char *const *)v->names->elts, v->names->nelts,
-                        store, warn_days, apr_time_now(), &report) == APR_SUCCESS) {
+    in.hosts = (const char *const *)v->names->elts;
+    in.n_hosts = v->names->nelts;
+    in.trusted = store;
+    in.trusted_public = v->trusted_ca ? v->trusted_ca_public
+                        : (main_conf->trusted_ca ? main_conf->trusted_ca_public : 1);
+    in.warn_days = warn_days;
+    in.stapling = v->stapling >= 0 ? v->stapling
+                  : hsts_tree_flag(p, ap_conftree, "SSLUseStapling") > 0;
+    in.now = apr_time_now();
+    if (hsts_cert_audit(p, leaf, chain, &in, &report) == APR_SUCCESS) {
         log_cert_findings(p, NULL, apr_pstrcat(p, label, " (", v->cert_file, ")", NULL),
                           &report);
     }
@@ -418,6 +423,7 @@ void hsts_certs_test_config(apr_pool_t *pconf, server_rec *s_main)
         tree_vhost_t v = { 0 };
 
         v.warn_days = HSTS_UNSET;
+        v.stapling = -1;
         if (!hsts_tree_is(d, "<VirtualHost") || !d->first_child) {
             continue;
         }

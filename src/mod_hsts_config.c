@@ -48,6 +48,8 @@ void *hsts_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
     conf->trusted_ca = add->trusted_ca ? add->trusted_ca : base->trusted_ca;
     conf->check_interval = add->check_interval != HSTS_UNSET ? add->check_interval
                                                              : base->check_interval;
+    conf->trusted_ca_public = add->trusted_ca ? add->trusted_ca_public
+                                              : base->trusted_ca_public;
     return conf;
 }
 
@@ -141,15 +143,31 @@ const char *hsts_cmd_cert_warn_days(cmd_parms *cmd, void *dconf, const char *arg
     return NULL;
 }
 
-const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg)
+int hsts_trusted_ca_kind(const char *kind)
+{
+    if (!kind || !apr_cstr_casecmp(kind, "private")) {
+        return 0;
+    }
+    return !apr_cstr_casecmp(kind, "public") ? 1 : -1;
+}
+
+const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg,
+                                const char *kind)
 {
     hsts_srv_conf *conf = hsts_srv_conf_of(cmd->server);
     const char *path = ap_server_root_relative(cmd->pool, arg);
     const char *why = NULL;
     X509_STORE *store;
     apr_finfo_t finfo;
+    int is_public = hsts_trusted_ca_kind(kind);
 
     (void)dconf;
+    if (is_public < 0) {
+        return apr_psprintf(cmd->pool, "%s '%s' '%s': the second argument must be public "
+                            "(the file mirrors the browsers' public roots: the rules for "
+                            "publicly trusted certificates apply) or private (the default: "
+                            "a private PKI)", cmd->cmd->name, arg, kind);
+    }
     if (!path || apr_stat(&finfo, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
         || finfo.filetype != APR_REG) {
         return directive_error(cmd, arg, "is not a readable file: give a PEM bundle of "
@@ -162,6 +180,7 @@ const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg)
     }
     X509_STORE_free(store);
     conf->trusted_ca = path;
+    conf->trusted_ca_public = is_public;
     return NULL;
 }
 

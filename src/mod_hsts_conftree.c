@@ -3,8 +3,8 @@
  * mod_hsts_conftree.c: reading the configuration tree (ap_conftree) for what
  * mod_ssl's private records would say, at check_config and apachectl -t,
  * before mod_ssl has set anything up. Used by the certificate audit of
- * `apachectl -t` (mod_hsts_certs.c) and by the mutual-TLS configuration
- * checks (mod_hsts_client_cert_config.c).
+ * `apachectl -t` (mod_hsts_certs.c: also mod_ssl's SSLUseStapling) and by
+ * the mutual-TLS configuration checks (mod_hsts_client_cert_config.c).
  */
 #include "mod_hsts_private.h"
 
@@ -61,4 +61,33 @@ int hsts_tree_engine_on(apr_pool_t *p, const ap_directive_t *engine)
 const char *hsts_tree_where(apr_pool_t *p, const ap_directive_t *d)
 {
     return apr_psprintf(p, "%s:%d", d->filename ? d->filename : "?", d->line_num);
+}
+
+int hsts_tree_flag(apr_pool_t *p, const ap_directive_t *first, const char *name)
+{
+    const ap_directive_t *d;
+    int value = -1;
+
+    for (d = first; d; d = d->next) {
+        if (hsts_tree_is(d, name)) {
+            value = !ap_cstr_casecmp(hsts_tree_arg(p, d), "on");
+        }
+        else if (hsts_tree_is_conditional(d)) {
+            int inner = hsts_tree_flag(p, d->first_child, name);
+
+            value = inner >= 0 ? inner : value;
+        }
+    }
+    return value;
+}
+
+int hsts_tree_stapling(apr_pool_t *p, const server_rec *s)
+{
+    const ap_directive_t *vhost = s->is_virtual ? hsts_tree_vhost_node(s) : NULL;
+    int on = vhost ? hsts_tree_flag(p, vhost->first_child, "SSLUseStapling") : -1;
+
+    if (on < 0) {
+        on = hsts_tree_flag(p, ap_conftree, "SSLUseStapling");
+    }
+    return on > 0;
 }

@@ -54,7 +54,9 @@ typedef struct hsts_srv_conf {
     int recent_findings;         /* HSTSRecentFindings (main server), or HSTS_UNSET */
     int guard;                   /* HSTSGuard (hsts_guard_e), or HSTS_UNSET (= warn) */
     int cert_warn_days;          /* HSTSCertWarnDays, or HSTS_UNSET (= 30) */
-    const char *trusted_ca;      /* HSTSTrustedCA (absolute path), NULL = system store */
+    const char *trusted_ca;      /* HSTSTrustedCA (absolute path), NULL = the system CA bundle */
+    int trusted_ca_public;       /* HSTSTrustedCA ... public (with trusted_ca; the
+                                    system CA bundle is always public) */
     apr_int64_t check_interval;  /* HSTSCertCheckInterval (main server): seconds, 0 off,
                                     or HSTS_UNSET (= HSTS_CHECK_INTERVAL_DEFAULT) */
     /* Set at startup: */
@@ -96,7 +98,10 @@ void *hsts_merge_srv_config(apr_pool_t *p, void *base, void *add);
 const char *hsts_cmd_recent_findings(cmd_parms *cmd, void *dconf, const char *arg);
 const char *hsts_cmd_guard(cmd_parms *cmd, void *dconf, const char *arg);
 const char *hsts_cmd_cert_warn_days(cmd_parms *cmd, void *dconf, const char *arg);
-const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg);
+const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg,
+                                const char *kind);
+/* HSTSTrustedCA's second argument: 1 public, 0 private (also when absent), -1 invalid. */
+int hsts_trusted_ca_kind(const char *kind);
 int hsts_srv_guard(const hsts_srv_conf *sc);
 int hsts_srv_cert_warn_days(const hsts_srv_conf *sc);
 const char *hsts_cmd_check_interval(cmd_parms *cmd, void *dconf, const char *arg);
@@ -191,6 +196,12 @@ const ap_directive_t *hsts_tree_vhost_node(const server_rec *s);
 int hsts_tree_engine_on(apr_pool_t *p, const ap_directive_t *engine);
 /* "file:line" of d, from p. */
 const char *hsts_tree_where(apr_pool_t *p, const ap_directive_t *d);
+/* The last On/Off of a flag directive (e.g. SSLUseStapling) among first and
+ * its siblings, inside conditional sections too: 1 on, 0 off, -1 not set. */
+int hsts_tree_flag(apr_pool_t *p, const ap_directive_t *first, const char *name);
+/* mod_ssl's SSLUseStapling for a vhost as mod_ssl merges it: its
+ * <VirtualHost> block's, else the server config's; 0 when neither sets it. */
+int hsts_tree_stapling(apr_pool_t *p, const server_rec *s);
 
 /* mod_hsts_filter.c: the output filter that sets and removes STS. */
 void hsts_filter_register(void);

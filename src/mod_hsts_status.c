@@ -111,12 +111,14 @@ static void vhost_problems(apr_pool_t *p, const hsts_srv_conf *sc, const hsts_pr
     for (sev = HSTS_SEVERITY_ERROR; sev >= HSTS_SEVERITY_WARNING; sev--) {
         for (f = 0; f < HSTS_F_COUNT; f++) {
             hsts_status_problem_t *pr = list + row->n_problems;
+            hsts_severity_e now_sev = (cur->warnings & HSTS_FINDING_BIT(f))
+                ? HSTS_SEVERITY_WARNING : hsts_finding_info((hsts_finding_e)f)->severity;
 
-            if (!(cur->problems & HSTS_FINDING_BIT(f))
-                || (int)hsts_finding_info((hsts_finding_e)f)->severity != sev) {
+            if (!(cur->problems & HSTS_FINDING_BIT(f)) || (int)now_sev != sev) {
                 continue;
             }
             pr->code = (hsts_finding_e)f;
+            pr->severity = now_sev;
             pr->since = cur->since[f];
             pr->detail = f == HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS
                 ? apr_pstrcat(p, "subdomains: ", cur->unsafe, NULL)

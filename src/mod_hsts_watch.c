@@ -126,6 +126,7 @@ void hsts_watch_publish(server_rec *s_main, apr_pool_t *p, const hsts_audit_roun
             continue;
         }
         found.problems = round_problems(r);
+        found.warnings = r->cert ? r->cert->warnings : 0;
         found.withhold = r->withhold;
         found.unsafe = r->unsafe ? (const char *const *)r->unsafe->elts : NULL;
         found.n_unsafe = r->unsafe ? r->unsafe->nelts : 0;

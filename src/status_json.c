@@ -143,7 +143,7 @@ static void json_problem(hsts_out_t *o, apr_pool_t *p, const char *vhost,
     HSTS_OUT_LIT(o, ",\"code\":\"");
     hsts_out_str(o, info->code);
     HSTS_OUT_LIT(o, "\",\"severity\":\"");
-    hsts_out_str(o, hsts_severity_name(info->severity));
+    hsts_out_str(o, hsts_severity_name(pr->severity));
     HSTS_OUT_LIT(o, "\",\"since\":");
     json_time(o, pr->since);
     HSTS_OUT_LIT(o, ",\"detail\":");

@@ -299,7 +299,7 @@ static void metrics_problems(hsts_out_t *o, const hsts_status_snapshot_t *snap,
             HSTS_OUT_LIT(o, "\",code=\"");
             hsts_out_str(o, info->code);
             HSTS_OUT_LIT(o, "\",severity=\"");
-            hsts_out_str(o, hsts_severity_name(info->severity));
+            hsts_out_str(o, hsts_severity_name(v->problems[j].severity));
             HSTS_OUT_LIT(o, "\"} 1\n");
         }
     }

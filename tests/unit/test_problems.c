@@ -102,6 +102,21 @@ START_TEST(withhold_and_details)
 }
 END_TEST
 
+START_TEST(warnings_kept_only_for_standing_problems)
+{
+    hsts_problems_t slot, copy;
+    hsts_problems_found_t found = { 0 };
+
+    memset(&slot, 0, sizeof(slot));
+    found.problems = BIT(HSTS_F_CERT_CHAIN_EXPIRING) | BIT(HSTS_F_HEADER_MISSING);
+    found.warnings = BIT(HSTS_F_CERT_CHAIN_EXPIRING) | BIT(HSTS_F_CERT_EXPIRED);
+    hsts_problems_publish(&slot, &found, T(0), NULL, NULL);
+    hsts_problems_read(&slot, &copy);
+    ck_assert_uint_eq(copy.problems, BIT(HSTS_F_CERT_CHAIN_EXPIRING));
+    ck_assert_uint_eq(copy.warnings, BIT(HSTS_F_CERT_CHAIN_EXPIRING));
+}
+END_TEST
+
 START_TEST(names_cut_at_a_name)
 {
     const char *names[40];
@@ -186,6 +201,7 @@ int main(void)
     tcase_add_test(tc, first_seen_kept_while_standing);
     tcase_add_test(tc, events_are_not_problems);
     tcase_add_test(tc, withhold_and_details);
+    tcase_add_test(tc, warnings_kept_only_for_standing_problems);
     tcase_add_test(tc, names_cut_at_a_name);
     tcase_add_test(tc, busy_writer_leaves_the_record);
     tcase_add_test(tc, carried_over_by_vhost_name);

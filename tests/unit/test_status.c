@@ -288,6 +288,7 @@ static hsts_status_snapshot_t *hostile_snapshot(void)
     v[2].unsafe_subdomains = strings("plain.example.org", "x<y>.example.org");
     v[2].guard_withhold = 1;
     pr[1].code = HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS;
+    pr[1].severity = HSTS_SEVERITY_ERROR;
     pr[1].since = 0;                         /* unknown */
     pr[1].detail = "subdomains: plain.example.org x<y>.example.org";
     v[2].problems = pr + 1;
