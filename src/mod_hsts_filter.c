@@ -191,6 +191,10 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
         audit.location = apr_table_get(r->err_headers_out, "Location");
     }
     audit.host = r->hostname;
+    if (audit.is_https) {
+        audit.target_cert_ok = hsts_target_cert_ok;    /* asked only for redirects */
+        audit.target_baton = sc->rt;
+    }
     audit.host_has_https_policy = !audit.is_https && r->hostname
         && apr_hash_get(sc->rt->https_hosts, r->hostname, APR_HASH_KEY_STRING);
     scope.configured_max_age = conf->max_age;

@@ -43,6 +43,8 @@ APLOG_USE_MODULE(hsts_audit);
 typedef struct hsts_runtime {
     hsts_stats_t *stats;         /* the shared statistics area */
     apr_hash_t *https_hosts;     /* lower-case names of TLS vhosts with a policy */
+    apr_hash_t *tls_targets;     /* lower-case host names -> the certificate served for
+                                    them (mod_hsts_targets.c), NULL without TLS */
     apr_uint32_t n_vhosts;
 } hsts_runtime;
 
@@ -154,6 +156,13 @@ void hsts_certs_guard(apr_pool_t *p, server_rec *s_main, hsts_audit_round_t *rou
  * one), the algorithm, or notAfter and the days left at now (from p). */
 const char *hsts_certs_detail(apr_pool_t *p, const hsts_cert_report_t *cert,
                               hsts_finding_e f, const char *verify_error, apr_time_t now);
+
+/* mod_hsts_targets.c: for redirects.https.target_cert_invalid, which
+ * certificate this server serves for each of its names (built in
+ * post_config), and the audit's target_cert_ok callback (baton: the
+ * hsts_runtime): 1 covered and passing now, 0 not, -1 not a name here. */
+void hsts_targets_build(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s_main);
+int hsts_target_cert_ok(void *baton, const char *host, apr_size_t len);
 
 /* mod_hsts_watch.c: the watch (design.md section 5a). */
 /* Put a round's problems into the shared area (first-seen times kept) and
