@@ -131,6 +131,20 @@ apr_status_t hsts_cert_audit(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
                              const hsts_cert_audit_in_t *in, hsts_cert_report_t *out);
 
 /**
+ * The name part of the audit, for other hosts: a report of the same leaf
+ * made for other hosts (or none) takes this vhost's names, so one audit of
+ * a certificate serves every vhost that serves it. Sets r->uncovered (a new
+ * array from p) and sets or clears cert.name_mismatch in r->findings, by
+ * the rules of hsts_cert_audit(); r->names (the leaf's SAN) is used as is.
+ * @param p       pool for the new array and its strings
+ * @param leaf    the leaf the report was made for
+ * @param hosts   names the leaf must cover (may be NULL), n_hosts of them
+ * @param r       the report to update
+ */
+void hsts_cert_check_hosts(apr_pool_t *p, X509 *leaf, const char *const *hosts, int n_hosts,
+                           hsts_cert_report_t *r);
+
+/**
  * The severity of one finding of a report: the table's, except for the
  * findings in r->warnings (cert.chain_expiring before the intermediate expires).
  */

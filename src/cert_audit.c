@@ -476,23 +476,31 @@ static void check_dates(apr_pool_t *p, X509 *leaf, const hsts_cert_audit_in_t *i
     }
 }
 
-static void check_names(apr_pool_t *p, X509 *leaf, const hsts_cert_audit_in_t *in,
-                        hsts_cert_report_t *out)
+void hsts_cert_check_hosts(apr_pool_t *p, X509 *leaf, const char *const *hosts, int n_hosts,
+                           hsts_cert_report_t *r)
 {
     int i;
 
-    out->names = san_names(p, leaf);
-    for (i = 0; in->hosts && i < in->n_hosts; i++) {
-        if (!in->hosts[i] || !*in->hosts[i]) {
+    r->uncovered = apr_array_make(p, 1, sizeof(const char *));
+    r->findings &= ~HSTS_FINDING_BIT(HSTS_F_CERT_NAME_MISMATCH);
+    for (i = 0; hosts && i < n_hosts; i++) {
+        if (!hosts[i] || !*hosts[i]) {
             continue;
         }
-        if (!host_covered(p, leaf, out->names, in->hosts[i])) {
-            APR_ARRAY_PUSH(out->uncovered, const char *) = apr_pstrdup(p, in->hosts[i]);
+        if (!host_covered(p, leaf, r->names, hosts[i])) {
+            APR_ARRAY_PUSH(r->uncovered, const char *) = apr_pstrdup(p, hosts[i]);
         }
     }
-    if (out->uncovered->nelts) {
-        out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_NAME_MISMATCH);
+    if (r->uncovered->nelts) {
+        r->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_NAME_MISMATCH);
     }
+}
+
+static void check_names(apr_pool_t *p, X509 *leaf, const hsts_cert_audit_in_t *in,
+                        hsts_cert_report_t *out)
+{
+    out->names = san_names(p, leaf);
+    hsts_cert_check_hosts(p, leaf, in->hosts, in->n_hosts, out);
 }
 
 /* signatures: every served certificate but self-signed ones (roots, or a

@@ -32,6 +32,7 @@ void *hsts_create_srv_config(apr_pool_t *p, server_rec *s)
     conf->guard = HSTS_UNSET;
     conf->cert_warn_days = HSTS_UNSET;
     conf->check_interval = HSTS_UNSET;
+    conf->stapling = -1;
     return conf;
 }
 
@@ -48,6 +49,7 @@ void *hsts_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
     conf->trusted_ca = add->trusted_ca ? add->trusted_ca : base->trusted_ca;
     conf->check_interval = add->check_interval != HSTS_UNSET ? add->check_interval
                                                              : base->check_interval;
+    conf->stapling = -1;
     conf->trusted_ca_public = add->trusted_ca ? add->trusted_ca_public
                                               : base->trusted_ca_public;
     return conf;

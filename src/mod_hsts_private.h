@@ -72,6 +72,8 @@ typedef struct hsts_srv_conf {
                                     which the watch compares with served_leaf, or NULL */
     int cert_file_unreadable_logged; /* the watch said it cannot read one (its thread only) */
     int is_tls;                  /* mod_ssl set up an SSL_CTX for this vhost */
+    int stapling;                /* SSLUseStapling on for it (read from the configuration
+                                    tree once, at its first audit), -1 before */
     int cc_use;                  /* HSTSClientCert in some scope of this vhost:
                                     HSTS_CLIENT_CERT_OFF (0) none, _REPORT report
                                     only, _REQUIRE require in some scope; set in
@@ -198,7 +200,9 @@ int hsts_tree_is_conditional(const ap_directive_t *d);
 /* The first word of d's arguments (from p), "" when it has none. */
 const char *hsts_tree_arg(apr_pool_t *p, const ap_directive_t *d);
 /* The <VirtualHost> node that defined s (by file and line), NULL for the main
- * server or when the tree is gone (after startup). */
+ * server or when the tree is gone (after startup). An index built once per
+ * configuration pass (pconf userdata) makes it a hash lookup: call it in the
+ * configuration phase only (it may allocate from pconf). */
 const ap_directive_t *hsts_tree_vhost_node(const server_rec *s);
 /* An SSLEngine directive that turns TLS on for its level: not "off" and not
  * "optional" (RFC 2817 upgrade, whose requests start in plain HTTP). */
