@@ -649,58 +649,44 @@ const char *hsts_cert_finding_detail(apr_pool_t *p, const hsts_cert_report_t *r,
 
 /* ---- files --------------------------------------------------------------- */
 
-/* The whole file, NUL-terminated, from p; NULL with *err set on failure. */
+/* The whole file, NUL-terminated, from p; NULL with *err set on failure.
+ * apr_file_read_full reads it: a regular file by its size, anything else
+ * (a pipe, as bash's <(openssl s_client ...) gives) up to MAX_PEM_FILE. */
 static char *read_file(apr_pool_t *p, const char *path, apr_size_t *len, const char **err)
 {
     apr_finfo_t fi;
     apr_file_t *f;
     apr_status_t rv;
-    apr_size_t cap = 8192, n = 0;
+    apr_size_t want = MAX_PEM_FILE + 1;
     char *buf, ebuf[256];
 
-    rv = apr_stat(&fi, path, APR_FINFO_TYPE, p);
-    if (rv == APR_SUCCESS && fi.filetype == APR_DIR) {
-        *err = apr_psprintf(p, "%s: is a directory, not a PEM file", path);
-        return NULL;
+    if (apr_stat(&fi, path, APR_FINFO_TYPE | APR_FINFO_SIZE, p) == APR_SUCCESS) {
+        if (fi.filetype == APR_DIR) {
+            *err = apr_psprintf(p, "%s: is a directory, not a PEM file", path);
+            return NULL;
+        }
+        if (fi.filetype == APR_REG) {
+            want = fi.size > MAX_PEM_FILE ? MAX_PEM_FILE + 1 : (apr_size_t)fi.size;
+        }
     }
     rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_OS_DEFAULT, p);
     if (rv != APR_SUCCESS) {
         *err = apr_psprintf(p, "%s: cannot open: %s", path, apr_strerror(rv, ebuf, sizeof(ebuf)));
         return NULL;
     }
-    buf = apr_palloc(p, cap + 1);
-    for (;;) {
-        apr_size_t got = cap - n;
-
-        rv = apr_file_read(f, buf + n, &got);
-        n += got;
-        if (rv == APR_EOF || (rv == APR_SUCCESS && got == 0)) {
-            break;
-        }
-        if (rv != APR_SUCCESS) {
-            apr_file_close(f);
-            *err = apr_psprintf(p, "%s: cannot read: %s", path,
-                                apr_strerror(rv, ebuf, sizeof(ebuf)));
-            return NULL;
-        }
-        if (n == cap) {
-            char *bigger;
-
-            if (cap >= MAX_PEM_FILE) {
-                apr_file_close(f);
-                *err = apr_psprintf(p, "%s: too large for a certificate file (over %d MiB)",
-                                    path, MAX_PEM_FILE >> 20);
-                return NULL;
-            }
-            bigger = apr_palloc(p, cap * 2 + 1);
-            memcpy(bigger, buf, n);
-            buf = bigger;
-            cap *= 2;
-        }
-    }
+    buf = apr_palloc(p, want + 1);
+    rv = apr_file_read_full(f, buf, want, len);
     apr_file_close(f);
-    buf[n] = '\0';
-    *len = n;
+    if (rv != APR_SUCCESS && rv != APR_EOF) {
+        *err = apr_psprintf(p, "%s: cannot read: %s", path, apr_strerror(rv, ebuf, sizeof(ebuf)));
+        return NULL;
+    }
+    if (*len > MAX_PEM_FILE) {
+        *err = apr_psprintf(p, "%s: too large for a certificate file (over %d MiB)",
+                            path, MAX_PEM_FILE >> 20);
+        return NULL;
+    }
+    buf[*len] = '\0';
     return buf;
 }
 
