@@ -516,6 +516,11 @@ void hsts_certs_test_config(apr_pool_t *pconf, server_rec *s_main)
 {
     const ap_directive_t *d;
 
+    /* apachectl -M, -S, -L and -t -D DUMP_*: a dump, not a test; say nothing */
+    if (ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_DUMP) {
+        return;
+    }
+
     for (d = ap_conftree; d; d = d->next) {
         tree_vhost_t v = { 0 };
 

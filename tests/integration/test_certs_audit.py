@@ -450,6 +450,22 @@ class TestConfigtest:
         assert not hsts_lines(out), out
 
 
+@pytest.mark.parametrize("dump", [["-M"], ["-S"], ["-t", "-D", "DUMP_INCLUDES"],
+                                  ["-t", "-D", "DUMP_RUN_CFG"]],
+                         ids=["M", "S", "DUMP_INCLUDES", "DUMP_RUN_CFG"])
+def test_dumps_do_not_audit(audit_server, dump):
+    """apache2ctl -M and -S (and -t -D DUMP_*) list modules or vhosts: the audit's
+    lines belong to -t and startup only (issue 14). The same configuration under
+    -t has them (test_same_findings_as_startup)."""
+    p = subprocess.run([httpdlib.APACHE2] + dump + ["-f", str(audit_server.conf_path)],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    out = p.stdout.decode(errors="replace")
+    assert p.returncode == 0, out
+    assert "HSTS000" not in out, out
+    rc, _, err = configtest_split(audit_server.conf_path)
+    assert rc == 0 and hsts_lines(err)
+
+
 def test_server_level_cert_warn_days(httpd_factory, pki):
     """HSTSCertWarnDays 3 in the server config: the certificate with 5 days left is
     not reported, neither at startup nor by -t."""
