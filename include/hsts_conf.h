@@ -36,6 +36,11 @@ typedef struct hsts_dir_conf {
     int client_cert;             /**< HSTSClientCert (hsts_client_cert_e), or HSTS_UNSET (= off) */
     int client_cert_status_error;   /**< HSTSClientCertStatus first value, or HSTS_UNSET (= 495) */
     int client_cert_status_missing; /**< HSTSClientCertStatus second value, or HSTS_UNSET (= 496) */
+    /** Where the policy of this scope was last written: "file:line" of its
+     *  last HSTSMaxAge, HSTSIncludeSubDomains, HSTSPreload or HSTSMode (set
+     *  by the httpd glue, merged like a setting), or NULL; startup errors
+     *  name it. */
+    const char *set_at;
 
     /* Derived, never set by directives directly: */
     const char *policy;          /**< "max-age=N[; includeSubDomains][; preload]", NULL without max-age */

@@ -114,6 +114,7 @@ hsts_dir_conf *hsts_dir_conf_merge(apr_pool_t *p, const hsts_dir_conf *base,
     conf->client_cert = MERGE_FIELD(client_cert);
     conf->client_cert_status_error = MERGE_FIELD(client_cert_status_error);
     conf->client_cert_status_missing = MERGE_FIELD(client_cert_status_missing);
+    conf->set_at = add->set_at ? add->set_at : base->set_at;
 
     if (same_policy_settings(conf, add)) {
         share_derived(conf, add);

@@ -18,6 +18,14 @@
 
 #include <apr_cstr.h>
 
+/* "file:line" of the directive being read. */
+static const char *directive_at(cmd_parms *cmd)
+{
+    return cmd->directive ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
+                                         cmd->directive->line_num)
+                          : NULL;
+}
+
 static const char *directive_error(cmd_parms *cmd, const char *arg, const char *why)
 {
     return apr_psprintf(cmd->pool, "%s '%s' %s", cmd->cmd->name, arg, why);
@@ -207,6 +215,7 @@ const char *hsts_cmd_max_age(cmd_parms *cmd, void *dconf, const char *arg)
         return directive_error(cmd, arg, why);
     }
     conf->max_age = seconds;
+    conf->set_at = directive_at(cmd);
     hsts_conf_finish(cmd->pool, conf);
     return NULL;
 }
@@ -216,6 +225,7 @@ const char *hsts_cmd_include_subdomains(cmd_parms *cmd, void *dconf, int flag)
     hsts_dir_conf *conf = dconf;
 
     conf->include_subdomains = flag ? 1 : 0;
+    conf->set_at = directive_at(cmd);
     hsts_conf_finish(cmd->pool, conf);
     return NULL;
 }
@@ -225,6 +235,7 @@ const char *hsts_cmd_preload(cmd_parms *cmd, void *dconf, int flag)
     hsts_dir_conf *conf = dconf;
 
     conf->preload = flag ? 1 : 0;
+    conf->set_at = directive_at(cmd);
     hsts_conf_finish(cmd->pool, conf);
     return NULL;
 }
@@ -237,6 +248,7 @@ const char *hsts_cmd_mode(cmd_parms *cmd, void *dconf, const char *arg)
     if (why) {
         return directive_error(cmd, arg, why);
     }
+    conf->set_at = directive_at(cmd);
     hsts_conf_finish(cmd->pool, conf);
     return NULL;
 }
@@ -299,9 +311,14 @@ static int check_scope(apr_pool_t *ptemp, server_rec *s, ap_conf_vector_t *secti
         return 0;
     }
     ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
-                 HSTSLOGNO(00001) "mod_hsts_audit: %s (virtual host %s:%u, scope %s)",
-                 merged->problem, s->server_hostname ? s->server_hostname : "*",
-                 (unsigned)s->port, section ? section_name(section) : "server/vhost");
+                 HSTSLOGNO(00001) "mod_hsts_audit: %s (set at %s; %s %s%s%s, scope %s)",
+                 merged->problem, merged->set_at ? merged->set_at : "?",
+                 s->is_virtual ? "virtual host" : "the main server",
+                 hsts_vhost_label(ptemp, s),
+                 s->is_virtual && s->defn_name ? " defined at " : "",
+                 s->is_virtual && s->defn_name
+                 ? apr_psprintf(ptemp, "%s:%u", s->defn_name, s->defn_line_number) : "",
+                 section ? section_name(section) : "server/vhost");
     return 1;
 }
 

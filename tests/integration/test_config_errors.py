@@ -88,3 +88,39 @@ def test_htaccess_needs_allowoverride_fileinfo(httpd_factory):
                "htdocs/ov/index.html": "x\n", "htdocs/ov/.htaccess": "HSTSMaxAge 600\n"})
     assert s.get("/noov/").sts == []          # .htaccess not read
     assert s.get("/ov/").sts == ["max-age=600"]
+
+
+def line_of(text, needle, start=0):
+    """1-based number of the first line at or after line `start` holding needle."""
+    lines = text.splitlines()
+    for i in range(start, len(lines)):
+        if needle in lines[i]:
+            return i + 1
+    raise AssertionError(needle)
+
+
+def test_startup_error_names_where(httpd_factory):
+    """HSTS00001 names the file:line where the scope's policy was written, and the
+    vhost as host:port with where it is defined (issue 14: it said `hsts.test:0`,
+    so a :80 and a :443 vhost of one name could not be told apart)."""
+    h = httpd_factory.make(
+        https_body="    HSTSMaxAge 18w\n    HSTSIncludeSubDomains On\n    HSTSPreload On\n")
+    rc, out = h.configtest()
+    conf = h.conf_path.read_text()
+    vhost_line = line_of(conf, "<VirtualHost 127.0.0.1:%d>" % h.https_port)
+    assert rc != 0, out
+    assert "HSTS00001: mod_hsts_audit: HSTSPreload On needs HSTSMaxAge of at least " in out, out
+    assert "(set at %s:%d; virtual host hsts.test:%d defined at %s:%d, scope server/vhost)" % (
+        h.conf_path, line_of(conf, "HSTSPreload On"), h.https_port, h.conf_path,
+        vhost_line) in out, out
+
+
+def test_startup_error_in_a_location_names_it(httpd_factory):
+    h = httpd_factory.make(
+        http_body="    <Location /x>\n        HSTSMode add\n    </Location>\n")
+    rc, out = h.configtest()
+    conf = h.conf_path.read_text()
+    assert rc != 0, out
+    assert "(set at %s:%d; virtual host hsts.test:%d defined at %s:%d, scope /x)" % (
+        h.conf_path, line_of(conf, "HSTSMode add"), h.http_port, h.conf_path,
+        line_of(conf, "<VirtualHost 127.0.0.1:%d>" % h.http_port)) in out, out
