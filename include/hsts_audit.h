@@ -22,7 +22,8 @@ typedef struct {
     apr_int64_t configured_max_age;  /**< HSTSMaxAge in seconds, or -1 (HSTS_UNSET) */
     int preload_configured;          /**< HSTSPreload On in this scope */
     /** An HTTPS response of this scope should carry STS and nothing will add
-     *  it: report mode with a policy, or HSTSGuard withhold in force. */
+     *  it: report mode with a policy (not HSTSGuard withhold: a response it
+     *  withholds STS from lacks it on purpose). */
     int expects_header;
 } hsts_audit_scope_t;
 

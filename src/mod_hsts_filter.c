@@ -200,8 +200,8 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     scope.configured_max_age = conf->max_age;
     scope.preload_configured = conf->preload == 1;
     withhold = hsts_srv_withhold(sc);
-    scope.expects_header = conf->policy
-        && (conf->effective_mode == HSTS_MODE_REPORT || withhold);
+    /* withhold is on purpose: the response lacks STS and that is no finding */
+    scope.expects_header = conf->policy && conf->effective_mode == HSTS_MODE_REPORT;
     findings = hsts_audit_response(&scope, &audit, &first);
 
     resp.is_https = audit.is_https;
@@ -211,9 +211,6 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     resp.first_is_policy = fields.first && conf->policy
                            && !strcmp(fields.first, conf->policy);
     action = hsts_policy_decide(conf->effective_mode, conf->policy != NULL, &resp);
-    if (action == HSTS_ACTION_WITHHELD) {
-        findings |= HSTS_FINDING_BIT(HSTS_F_HEADER_MISSING);
-    }
     switch (action) {
     case HSTS_ACTION_ADDED:
     case HSTS_ACTION_REPLACED:
