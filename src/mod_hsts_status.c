@@ -204,8 +204,8 @@ static int hsts_status_handler(request_rec *r)
     if (r->header_only) {
         return OK;
     }
-    build_snapshot(r, rt, q.format == HSTS_STATUS_HTML || q.format == HSTS_STATUS_JSON,
-                   &snap);
+    /* the ring's count is cheap (no copy); only ?metrics does without it */
+    build_snapshot(r, rt, q.format != HSTS_STATUS_METRICS, &snap);
     hsts_status_render(q.format, &snap, 0, q.refresh, write_to_request, r, r->pool);
     return OK;
 }

@@ -8,6 +8,7 @@ Helpers are local to this file (conftest.py and httpdlib.py are shared)."""
 
 import json
 import re
+import urllib.parse
 import shutil
 import subprocess
 import time
@@ -325,6 +326,41 @@ def test_auto(server):
     assert https_name(server) in names
 
 
+AUTO_COUNTER_KEYS = {"requests_https": "RequestsHttps", "requests_http": "RequestsHttp",
+                     "sts_added": "StsAdded", "sts_kept": "StsKept",
+                     "sts_replaced": "StsReplaced", "sts_removed": "StsRemoved",
+                     "sts_withheld": "StsWithheld",
+                     "client_cert_rejected_495": "ClientCertRejected495",
+                     "client_cert_rejected_496": "ClientCertRejected496"}
+
+
+def test_auto_agrees_with_json(server):
+    """?auto says what ?json says, number for number (issue 14: forcing ?auto's
+    StsKept to 0 went unnoticed, and RecentFindings was always 0). Traffic that
+    moves every counter ?auto and ?json can disagree on: added, kept, replaced,
+    removed, and findings that go into the recent ring."""
+    q = urllib.parse.quote
+    for path, tls in (("/page.html", True),
+                      ("/proxied/sts.cgi?sts=" + q("max-age=31536000; includeSubDomains"), True),
+                      ("/proxied/sts.cgi?sts=" + q("max-age=1x"), True),
+                      ("/proxied/sts.cgi?sts=" + q("max-age=600"), False)):
+        server.log_entry(server.get(path, tls=tls))
+    doc = status_json(server)
+    kv = dict(line.split(": ", 1) for line in status(server, "auto").text.splitlines())
+    assert doc == status_json(server)        # the reads moved nothing
+    for key, auto_key in AUTO_COUNTER_KEYS.items():
+        assert int(kv["HstsAudit" + auto_key]) == doc["totals"][key], key
+    for key in ("sts_added", "sts_kept", "sts_replaced", "sts_removed"):
+        assert doc["totals"][key] >= 1, key  # each was moved, so a 0 in ?auto shows
+    assert int(kv["HstsAuditRecentFindings"]) == len(doc["recent"]) >= 2
+    for code, n in doc["findings"].items():
+        if not code.startswith(("cert.", "guard.")):
+            assert int(kv["HstsAuditFinding." + code]) == n, code
+    for i, v in enumerate(doc["vhosts"], 1):
+        for key, auto_key in AUTO_COUNTER_KEYS.items():
+            assert int(kv["HstsAuditVhost.%d.%s" % (i, auto_key)]) == v["counters"][key]
+
+
 # --------------------------------------------------------------------------
 # escaping of what came from a request
 # --------------------------------------------------------------------------
@@ -424,8 +460,15 @@ def check_server_status(server):
     html = server.get("/server-status").text
     assert "HSTS audit (mod_hsts_audit " in html
     assert "HTTPS responses" in html
+    section = html[html.index("<h2>HSTS audit (mod_hsts_audit "):]
+    assert "<table" in section[:section.index("</table>") + 8]
+    # ?notable: mod_status's own tables go, and so do the module's (issue 14:
+    # dropping the ?notable mapping went unnoticed)
     notable = server.get("/server-status?notable").text
-    assert "HSTS audit (mod_hsts_audit " in notable
+    section = notable[notable.index("<h2>HSTS audit (mod_hsts_audit "):]
+    section = section[:section.index("</p>")]          # the module's section only
+    assert "<table" not in section, section[:400]
+    assert re.search(r"<dt>HTTPS responses: \d+</dt>", section), section[:400]
 
 
 def test_server_status_mod_status_loaded_first(server):

@@ -414,6 +414,26 @@ START_TEST(json_escaping)
     ck_assert_str_eq(hsts_json_string(pool, "a\0b", 3), "\"a\\u0000b\"");
     ck_assert_str_eq(hsts_json_string(pool, "caf\xc3\xa9", 5), "\"caf\xc3\xa9\"");
     ck_assert_str_eq(hsts_json_string(pool, "\xff\xc3", 2), "\"\\u00ff\\u00c3\"");
+    /* not UTF-8, byte by byte as \u00XX (issue 14: an escaper that let an
+     * overlong form through went unnoticed): overlong 2, 3 and 4-byte forms
+     * of U+0000 and '/', a surrogate, a code point over U+10FFFF; then the
+     * shortest valid forms at each length pass through */
+    ck_assert_str_eq(hsts_json_string(pool, "\xc0\x80", 2), "\"\\u00c0\\u0080\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xc1\xaf", 2), "\"\\u00c1\\u00af\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xe0\x80\xaf", 3),
+                     "\"\\u00e0\\u0080\\u00af\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xe0\x9f\xbf", 3),
+                     "\"\\u00e0\\u009f\\u00bf\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xf0\x80\x80\xaf", 4),
+                     "\"\\u00f0\\u0080\\u0080\\u00af\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xf0\x8f\xbf\xbf", 4),
+                     "\"\\u00f0\\u008f\\u00bf\\u00bf\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xed\xa0\x80", 3),
+                     "\"\\u00ed\\u00a0\\u0080\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xf4\x90\x80\x80", 4),
+                     "\"\\u00f4\\u0090\\u0080\\u0080\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xc2\x80\xe0\xa0\x80\xf0\x90\x80\x80", 9),
+                     "\"\xc2\x80\xe0\xa0\x80\xf0\x90\x80\x80\"");
     ck_assert_str_eq(hsts_json_string(pool, "\xed\xa0\x80", 3), "\"\\u00ed\\u00a0\\u0080\"");
     ck_assert_str_eq(hsts_json_string(pool, "</script>", 9), "\"</script>\"");
     ck_assert_str_eq(hsts_json_string(pool, NULL, 0), "null");
