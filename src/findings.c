@@ -77,7 +77,7 @@ static const hsts_finding_info_t findings[HSTS_F_COUNT] = {
       NULL },
     { HSTS_F_HEADER_OVER_HTTP, "header.over_http", HSTS_CAT_HEADER, W,
       "Strict-Transport-Security on a plain-HTTP response: browsers ignore it (RFC 6797 7.2)",
-      "send it over HTTPS only; HSTSMode add or enforce removes it from plain HTTP",
+      "send it over HTTPS only: drop the Header line for plain HTTP, or set HSTSMaxAge (e.g. 1y) in the plain-HTTP vhost too, and the module removes STS from its responses",
       NULL },
     { HSTS_F_PRELOADABLE_INCLUDE_SUB_DOMAINS_MISSING, "header.preloadable.include_sub_domains.missing", HSTS_CAT_HEADER, E,
       "the preload list requires includeSubDomains",

@@ -124,3 +124,16 @@ def test_startup_error_in_a_location_names_it(httpd_factory):
     assert "(set at %s:%d; virtual host hsts.test:%d defined at %s:%d, scope /x)" % (
         h.conf_path, line_of(conf, "HSTSMode add"), h.http_port, h.conf_path,
         line_of(conf, "<VirtualHost 127.0.0.1:%d>" % h.http_port)) in out, out
+
+
+def test_header_over_http_fix_works_on_a_plain_http_vhost(httpd_factory):
+    """What header.over_http tells the administrator to do works on a :80 vhost
+    (issue 14: it said "HSTSMode add", which alone fails configtest there)."""
+    sts = '    Header always set Strict-Transport-Security "max-age=600"\n'
+    rc, out = httpd_factory.configtest(http_body=sts + "    HSTSMode add\n",
+                                       modules=("headers",))
+    assert rc != 0 and "HSTS00001" in out, out       # the old advice
+    s = httpd_factory.start(http_body=sts + "    HSTSMaxAge 1y\n", modules=("headers",))
+    r = s.get("/page.html", tls=False)
+    assert r.status == 200 and r.sts == []
+    assert s.log_entry(r)["action"] == "removed"
