@@ -12,6 +12,8 @@
 
 #include <apr_pools.h>
 
+#include "hsts_findings.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -50,6 +52,11 @@ typedef struct hsts_dir_conf {
     const char *stored_max_age;
     hsts_mode_e effective_mode;  /**< mode, or its default: add with max-age, else report */
     const char *problem;         /**< why this scope cannot start (static text), or NULL */
+    /** HSTSPreload On with a policy the preload list refuses: the
+     *  header.preloadable.* findings of the policy itself. Server config
+     *  cannot start so (problem); a merged .htaccess scope can, and the
+     *  filter reports these on each response it sends the policy with. */
+    hsts_findings_t preload_findings;
 } hsts_dir_conf;
 
 /**

@@ -211,6 +211,9 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     resp.first_is_policy = fields.first && conf->policy
                            && !strcmp(fields.first, conf->policy);
     action = hsts_policy_decide(conf->effective_mode, conf->policy != NULL, &resp);
+    if (action == HSTS_ACTION_ADDED || action == HSTS_ACTION_REPLACED) {
+        findings |= conf->preload_findings;     /* our own policy, from .htaccess */
+    }
     switch (action) {
     case HSTS_ACTION_ADDED:
     case HSTS_ACTION_REPLACED:

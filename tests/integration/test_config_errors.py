@@ -137,3 +137,24 @@ def test_header_over_http_fix_works_on_a_plain_http_vhost(httpd_factory):
     r = s.get("/page.html", tls=False)
     assert r.status == 200 and r.sts == []
     assert s.log_entry(r)["action"] == "removed"
+
+
+@pytest.mark.parametrize("htaccess, sent, codes", [
+    ("HSTSPreload On\n", "max-age=2592000; preload",
+     "header.preloadable.include_sub_domains.missing,header.preloadable.max_age.below_1_year"),
+    ("HSTSPreload On\nHSTSIncludeSubDomains On\n", "max-age=2592000; includeSubDomains; preload",
+     "header.preloadable.max_age.below_1_year"),
+    ("HSTSPreload On\nHSTSIncludeSubDomains On\nHSTSMaxAge 1y\n",
+     "max-age=31536000; includeSubDomains; preload", "ok"),
+], ids=["preload-only", "preload-isd", "preloadable"])
+def test_htaccess_preload_is_judged_per_request(httpd_factory, htaccess, sent, codes):
+    """HSTSPreload On in .htaccess: configtest cannot see .htaccess files, so
+    the merged per-directory policy is judged at request time and what is not
+    preloadable is reported like a header's (issue 14: it sent
+    `max-age=2592000; preload` with no finding)."""
+    s = httpd_factory.start(hsts_global="HSTSMaxAge 30d\n",
+                            files={"htdocs/p/index.html": "x\n", "htdocs/p/.htaccess": htaccess})
+    r = s.get("/p/")
+    assert r.status == 200
+    assert r.sts == [sent]
+    assert s.log_entry(r)["audit"] == codes
