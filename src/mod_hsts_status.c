@@ -129,6 +129,31 @@ static void vhost_problems(apr_pool_t *p, const hsts_srv_conf *sc, const hsts_pr
     row->problems = list;
 }
 
+/* One vhost's row. */
+static void vhost_row(request_rec *r, const hsts_runtime *rt, server_rec *s, apr_time_t now,
+                      hsts_status_vhost_t *row)
+{
+    const hsts_srv_conf *sc = hsts_srv_conf_of(s);
+    const hsts_dir_conf *dc = ap_get_module_config(s->lookup_defaults, &hsts_audit_module);
+    hsts_problems_t *slot = hsts_srv_problems(sc), cur;
+
+    row->name = sc->name ? sc->name : (s->server_hostname ? s->server_hostname : "*");
+    row->aliases = vhost_aliases(r->pool, s);
+    row->tls = sc->is_tls;
+    row->main_server = !s->is_virtual;
+    row->mode = hsts_mode_name(dc ? (int)dc->effective_mode : HSTS_MODE_REPORT);
+    row->policy = dc ? dc->policy : NULL;
+    hsts_status_vhost_counters(row, rt->stats, sc->vhost_index);
+    if (!slot || !hsts_problems_read(slot, &cur)) {
+        memset(&cur, 0, sizeof(cur));
+    }
+    row->cert = vhost_certificate(r->pool, sc, &cur);
+    vhost_problems(r->pool, sc, &cur, now, row);
+}
+
+/* The rows in configuration order: the main server, then the vhosts as the
+ * configuration names them (httpd's server_rec chain has each new vhost
+ * put first, after the main server: read backwards). */
 static void build_snapshot(request_rec *r, const hsts_runtime *rt, int with_recent,
                            hsts_status_snapshot_t *snap)
 {
@@ -144,24 +169,7 @@ static void build_snapshot(request_rec *r, const hsts_runtime *rt, int with_rece
     }
     rows = apr_pcalloc(r->pool, sizeof(*rows) * (n ? n : 1));
     for (i = 0, s = ap_server_conf; s && i < n; s = s->next, i++) {
-        const hsts_srv_conf *sc = hsts_srv_conf_of(s);
-        const hsts_dir_conf *dc = ap_get_module_config(s->lookup_defaults,
-                                                       &hsts_audit_module);
-        hsts_status_vhost_t *row = rows + i;
-        hsts_problems_t *slot = hsts_srv_problems(sc), cur;
-
-        row->name = sc->name ? sc->name : (s->server_hostname ? s->server_hostname : "*");
-        row->aliases = vhost_aliases(r->pool, s);
-        row->tls = sc->is_tls;
-        row->main_server = !s->is_virtual;
-        row->mode = hsts_mode_name(dc ? (int)dc->effective_mode : HSTS_MODE_REPORT);
-        row->policy = dc ? dc->policy : NULL;
-        hsts_status_vhost_counters(row, rt->stats, sc->vhost_index);
-        if (!slot || !hsts_problems_read(slot, &cur)) {
-            memset(&cur, 0, sizeof(cur));
-        }
-        row->cert = vhost_certificate(r->pool, sc, &cur);
-        vhost_problems(r->pool, sc, &cur, snap->now, row);
+        vhost_row(r, rt, s, snap->now, rows + (i ? n - i : 0));
     }
     snap->vhosts = rows;
     snap->n_vhosts = i;

@@ -580,3 +580,24 @@ def status_json_insecure(server):
     r = server.get("/hsts-status?json", insecure=True, cacert=None)
     assert r.status == 200, r.text[:300]
     return json.loads(r.body)
+
+
+def test_vhosts_in_configuration_order(httpd_factory):
+    """?json, ?auto and the HTML page list the main server, then the vhosts in
+    the order the configuration has them (issue 14: they came reversed, as
+    httpd's server_rec chain holds them)."""
+    body = "".join("<VirtualHost 127.0.0.1:@HTTP_PORT@>\n    ServerName %s.order.test\n"
+                   "</VirtualHost>\n" % n for n in ("c", "a", "b"))
+    s = httpd_factory.start(hsts_global="HSTSMaxAge 1y\n", https_body=STATUS_LOCATION,
+                            body=body)
+    want = ["hsts.test:%d" % s.https_port, "hsts.test:%d" % s.http_port,
+            "backend.test:%d" % s.backend_port] + [
+        "%s.order.test:%d" % (n, s.http_port) for n in ("c", "a", "b")]
+    doc = status_json(s)
+    assert doc["vhosts"][0]["main_server"] is True
+    assert [v["name"] for v in doc["vhosts"][1:]] == want
+    kv = dict(l.split(": ", 1) for l in status(s, "auto").text.splitlines())
+    assert [kv["HstsAuditVhost.%d.Name" % i] for i in range(2, len(want) + 2)] == want
+    html = status(s, "").text
+    positions = [html.index(">%s<" % name) for name in want]
+    assert positions == sorted(positions)
