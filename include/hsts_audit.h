@@ -25,6 +25,9 @@ typedef struct {
      *  it: report mode with a policy (not HSTSGuard withhold: a response it
      *  withholds STS from lacks it on purpose). */
     int expects_header;
+    /** (0.2) The scope's policy has includeSubDomains: a valid header
+     *  without it gets header.include_sub_domains.below_configured. */
+    int include_subdomains_configured;
 } hsts_audit_scope_t;
 
 /** One response as the audit sees it. Strings are not copied. */

@@ -65,6 +65,9 @@ typedef struct hsts_status_vhost {
     int main_server;
     const char *mode;                /**< the vhost's effective HSTSMode name */
     const char *policy;              /**< the vhost's STS policy, or NULL for none */
+    /** The STS value its HTTPS responses last carried (the policy, or a
+     *  kept one from the application), or NULL before the first; untrusted. */
+    const char *sent_policy;
     apr_uint64_t counters[HSTS_C_COUNT];
     apr_uint64_t findings[HSTS_F_COUNT];
     /** NULL until the certificate audit has something to say (not TLS, or

@@ -339,11 +339,82 @@ static int check_sections(apr_pool_t *ptemp, server_rec *s, apr_array_header_t *
     return 0;
 }
 
+/* A Header directive (mod_headers) that sets Strict-Transport-Security:
+ * "Header [always] set|append|add|merge|setifempty Strict-Transport-Security ...". */
+static int sets_sts(apr_pool_t *p, const ap_directive_t *d)
+{
+    const char *args = d->args ? d->args : "";
+    const char *word;
+    int i;
+
+    if (!hsts_tree_is(d, "Header")) {
+        return 0;
+    }
+    for (i = 0; i < 3 && *(word = ap_getword_conf(p, &args)); i++) {
+        if (!ap_cstr_casecmp(word, "Strict-Transport-Security")) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* HSTS00054 for each such Header in the tree below first (sections and
+ * conditionals included), next to a module policy. */
+static void warn_header_sts(apr_pool_t *p, const ap_directive_t *first, const char *scope,
+                            const char *policy)
+{
+    const ap_directive_t *d;
+
+    for (d = first; d; d = d->next) {
+        if (sets_sts(p, d)) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL, HSTSLOGNO(00054)
+                         "mod_hsts_audit: %s: \"Header %s\" at %s sets "
+                         "Strict-Transport-Security next to the module's policy \"%s\": "
+                         "where it sets a valid value, HSTSMode add keeps that value instead "
+                         "of the policy (header.include_sub_domains.below_configured, "
+                         "header.max_age.below_configured). Fix: remove that Header line and "
+                         "let the module send the policy, or set HSTSMode enforce",
+                         scope, d->args, hsts_tree_where(p, d), policy);
+        }
+        else if (d->first_child && !hsts_tree_is(d, "<VirtualHost")) {
+            warn_header_sts(p, d->first_child, scope, policy);
+        }
+    }
+}
+
+/* Header lines that set STS where the module has a policy (issue 14): the
+ * server config, then each vhost. Said once: in the real startup pass, or
+ * under apachectl -t. */
+static void check_header_lines(apr_pool_t *ptemp, server_rec *s_main)
+{
+    const hsts_dir_conf *main_dc = dir_conf_of(s_main->lookup_defaults);
+    server_rec *s;
+
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG
+        && ap_state_query(AP_SQ_RUN_MODE) != AP_SQ_RM_CONFIG_TEST) {
+        return;
+    }
+    for (s = s_main; s; s = s->next) {
+        const hsts_dir_conf *dc = dir_conf_of(s->lookup_defaults);
+        const ap_directive_t *node = s->is_virtual ? hsts_tree_vhost_node(s) : NULL;
+
+        if (node && dc && dc->policy && dc->effective_mode == HSTS_MODE_ADD) {
+            warn_header_sts(ptemp, node->first_child,
+                            apr_pstrcat(ptemp, "vhost ", hsts_vhost_label(ptemp, s), NULL),
+                            dc->policy);
+        }
+    }
+    if (main_dc && main_dc->policy && main_dc->effective_mode == HSTS_MODE_ADD) {
+        warn_header_sts(ptemp, ap_conftree, "the server config", main_dc->policy);
+    }
+}
+
 int hsts_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                       server_rec *s)
 {
     (void)plog;
     (void)pconf;
+    check_header_lines(ptemp, s);
     for (; s; s = s->next) {
         core_server_config *core = ap_get_core_module_config(s->module_config);
 

@@ -199,6 +199,7 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
         && apr_hash_get(sc->rt->https_hosts, r->hostname, APR_HASH_KEY_STRING);
     scope.configured_max_age = conf->max_age;
     scope.preload_configured = conf->preload == 1;
+    scope.include_subdomains_configured = conf->policy && conf->include_subdomains == 1;
     withhold = hsts_srv_withhold(sc);
     /* withhold is on purpose: the response lacks STS and that is no finding */
     scope.expects_header = conf->policy && conf->effective_mode == HSTS_MODE_REPORT;
@@ -218,6 +219,11 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     case HSTS_ACTION_ADDED:
     case HSTS_ACTION_REPLACED:
         set_only_policy(r, conf);
+        hsts_stats_note_sent(sc->rt->stats, sc->vhost_index, conf->policy, conf->policy_len);
+        break;
+    case HSTS_ACTION_KEPT:
+        hsts_stats_note_sent(sc->rt->stats, sc->vhost_index, fields.first,
+                             audit.first_len);
         break;
     case HSTS_ACTION_REMOVED:
     case HSTS_ACTION_WITHHELD:

@@ -143,6 +143,12 @@ static void vhost_row(request_rec *r, const hsts_runtime *rt, server_rec *s, apr
     row->main_server = !s->is_virtual;
     row->mode = hsts_mode_name(dc ? (int)dc->effective_mode : HSTS_MODE_REPORT);
     row->policy = dc ? dc->policy : NULL;
+    {
+        char sent[HSTS_SENT_LEN];
+
+        row->sent_policy = hsts_stats_read_sent(rt->stats, sc->vhost_index, sent)
+                           ? apr_pstrdup(r->pool, sent) : NULL;
+    }
     hsts_status_vhost_counters(row, rt->stats, sc->vhost_index);
     if (!slot || !hsts_problems_read(slot, &cur)) {
         memset(&cur, 0, sizeof(cur));

@@ -158,6 +158,10 @@ static hsts_findings_t judge_https(const hsts_audit_scope_t *scope,
         && first->max_age_value > 0) {
         set |= BIT(HSTS_F_HEADER_MAX_AGE_BELOW_CONFIGURED);
     }
+    if (first->verdict == HSTS_STS_VALID && scope->include_subdomains_configured
+        && !first->include_subdomains && first->max_age_value > 0) {
+        set |= BIT(HSTS_F_HEADER_INCLUDE_SUB_DOMAINS_BELOW_CONFIGURED);
+    }
     return set;
 }
 

@@ -66,6 +66,7 @@ START_TEST(table_has_the_contract_codes)
         "header.invalid.max_age", "header.invalid.max_age.missing",
         "header.invalid.repeated_directive", "header.invalid.include_sub_domains_value",
         "header.invalid.token", "header.max_age.zero", "header.max_age.below_configured",
+        "header.include_sub_domains.below_configured",
         "header.over_http", "header.preloadable.include_sub_domains.missing",
         "header.preloadable.preload.missing", "header.preloadable.max_age.below_1_year",
         "header.preload.divergent", "redirects.http.no_redirect",
@@ -115,7 +116,7 @@ END_TEST
 static hsts_findings_t https(const char *value, unsigned n, apr_int64_t configured,
                              int preload_conf, int expects)
 {
-    hsts_audit_scope_t scope = { configured, preload_conf, expects };
+    hsts_audit_scope_t scope = { configured, preload_conf, expects, 0 };
     hsts_audit_response_t r = { 0 };
 
     r.is_https = 1;
@@ -176,7 +177,7 @@ END_TEST
 static hsts_findings_t response(int is_https, int status, const char *location,
                                 const char *host, int has_policy, unsigned n)
 {
-    hsts_audit_scope_t scope = { -1, 0, 0 };
+    hsts_audit_scope_t scope = { -1, 0, 0, 0 };
     hsts_audit_response_t r = { 0 };
 
     r.is_https = is_https;
@@ -233,7 +234,7 @@ static int probe_target(void *baton, const char *host, apr_size_t len)
 static hsts_findings_t redirect_to(int is_https, int status, const char *location,
                                    target_probe_t *t)
 {
-    hsts_audit_scope_t scope = { -1, 0, 0 };
+    hsts_audit_scope_t scope = { -1, 0, 0, 0 };
     hsts_audit_response_t r = { 0 };
 
     r.is_https = is_https;
@@ -244,6 +245,39 @@ static hsts_findings_t redirect_to(int is_https, int status, const char *locatio
     r.target_baton = t;
     return hsts_audit_response(&scope, &r, NULL);
 }
+
+static hsts_findings_t judge_isd(const char *value, int isd_configured)
+{
+    hsts_audit_scope_t scope = { 31536000, 0, 0, isd_configured };
+    hsts_audit_response_t r = { 0 };
+
+    r.is_https = 1;
+    r.status = 200;
+    r.n_fields = 1;
+    r.first = value;
+    r.first_len = strlen(value);
+    return hsts_audit_response(&scope, &r, NULL);
+}
+
+START_TEST(include_subdomains_below_configured)
+{
+    /* a valid header without includeSubDomains where the policy has it: the
+     * "Header always set ... max-age=63072000" next to HSTSIncludeSubDomains On */
+    ck_assert_uint_eq(judge_isd("max-age=63072000", 1),
+                      BIT(HSTS_F_HEADER_INCLUDE_SUB_DOMAINS_BELOW_CONFIGURED));
+    ck_assert_uint_eq(judge_isd("max-age=63072000; includeSubDomains", 1), 0);
+    ck_assert_uint_eq(judge_isd("max-age=63072000; INCLUDESUBDOMAINS", 1), 0);
+    ck_assert_uint_eq(judge_isd("max-age=63072000", 0), 0);
+    /* max-age=0 withdraws the policy: that is its own finding */
+    ck_assert_uint_eq(judge_isd("max-age=0", 1), BIT(HSTS_F_HEADER_MAX_AGE_ZERO));
+    /* an invalid header is invalid, not weaker */
+    ck_assert_uint_eq(judge_isd("max-age=1x", 1), BIT(HSTS_F_HEADER_INVALID_MAX_AGE));
+    /* both weaker: both said */
+    ck_assert_uint_eq(judge_isd("max-age=600", 1),
+                      BIT(HSTS_F_HEADER_MAX_AGE_BELOW_CONFIGURED)
+                      | BIT(HSTS_F_HEADER_INCLUDE_SUB_DOMAINS_BELOW_CONFIGURED));
+}
+END_TEST
 
 START_TEST(redirect_target_certificate)
 {
@@ -324,6 +358,38 @@ static hsts_stats_t *new_stats(apr_uint32_t vhosts, apr_uint32_t ring)
 
     return hsts_stats_init(mem, vhosts, ring, apr_time_from_sec(1000));
 }
+
+START_TEST(stats_sent_value)
+{
+    hsts_stats_t *st = new_stats(2, 4);
+    char out[HSTS_SENT_LEN], big[300];
+    apr_uint32_t seq;
+
+    ck_assert_int_eq(hsts_stats_read_sent(st, 1, out), 0);      /* never noted */
+    ck_assert_str_eq(out, "");
+    hsts_stats_note_sent(st, 1, "max-age=600", 11);
+    ck_assert_int_eq(hsts_stats_read_sent(st, 1, out), 1);
+    ck_assert_str_eq(out, "max-age=600");
+    seq = hsts_stats_set(st, 1)->sent_seq;
+    hsts_stats_note_sent(st, 1, "max-age=600", 11);             /* unchanged: no write */
+    ck_assert_uint_eq(hsts_stats_set(st, 1)->sent_seq, seq);
+    hsts_stats_note_sent(st, 1, "max-age=60", 10);              /* a prefix is a change */
+    ck_assert_uint_eq(hsts_stats_set(st, 1)->sent_seq, seq + 2);
+    hsts_stats_read_sent(st, 1, out);
+    ck_assert_str_eq(out, "max-age=60");
+    memset(big, 'x', sizeof(big));
+    hsts_stats_note_sent(st, 2, big, sizeof(big));              /* cut to fit */
+    hsts_stats_read_sent(st, 2, out);
+    ck_assert_uint_eq(strlen(out), HSTS_SENT_LEN - 1);
+    hsts_stats_note_sent(st, 0, "x", 1);                        /* not a vhost */
+    hsts_stats_note_sent(st, 3, "x", 1);
+    ck_assert_int_eq(hsts_stats_read_sent(st, 0, out), 0);
+    hsts_stats_set(st, 1)->sent_seq++;                          /* a writer is busy */
+    hsts_stats_note_sent(st, 1, "max-age=1", 9);
+    ck_assert_uint_eq(hsts_stats_set(st, 1)->sent_seq, seq + 3);
+    ck_assert_int_eq(hsts_stats_read_sent(st, 1, out), 0);
+}
+END_TEST
 
 START_TEST(stats_count)
 {
@@ -462,10 +528,12 @@ static Suite *audit_suite(void)
     tcase_add_test(tc, location_same_host);
     tcase_add_test(tc, location_https_host);
     tcase_add_test(tc, redirect_target_certificate);
+    tcase_add_test(tc, include_subdomains_below_configured);
     tcase_add_test(tc, audit_header_for_cli);
     tcase_add_test(tc, stats_count);
     tcase_add_test(tc, stats_rate_limit);
     tcase_add_test(tc, stats_ring);
+    tcase_add_test(tc, stats_sent_value);
     tcase_add_test(tc, stats_carry_over);
     tcase_add_test(tc, json_escaping);
     tcase_add_test(tc, prom_escaping);
