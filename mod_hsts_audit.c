@@ -32,8 +32,10 @@ static const command_rec hsts_cmds[] = {
                   "off | warn | withhold: what to do about an HSTS lock-out risk"),
     AP_INIT_TAKE1("HSTSCertWarnDays", hsts_cmd_cert_warn_days, NULL, RSRC_CONF,
                   "days before expiry that certificates get *.expiring_soon (default 30)"),
-    AP_INIT_TAKE1("HSTSTrustedCA", hsts_cmd_trusted_ca, NULL, RSRC_CONF,
-                  "PEM bundle of the roots the certificate audit trusts (default: system store)"),
+    AP_INIT_TAKE12("HSTSTrustedCA", hsts_cmd_trusted_ca, NULL, RSRC_CONF,
+                   "FILE [public|private]: PEM bundle of the roots the certificate audit "
+                   "trusts (default: the system CA bundle, public); a file is private "
+                   "unless marked public"),
     AP_INIT_TAKE1("HSTSClientCert", hsts_cmd_client_cert, NULL, RSRC_CONF | ACCESS_CONF,
                   "off | report | require: mutual-TLS verdicts on client certificates "
                   "(495/496; needs SSLVerifyClient optional or optional_no_ca)"),

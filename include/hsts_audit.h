@@ -22,8 +22,12 @@ typedef struct {
     apr_int64_t configured_max_age;  /**< HSTSMaxAge in seconds, or -1 (HSTS_UNSET) */
     int preload_configured;          /**< HSTSPreload On in this scope */
     /** An HTTPS response of this scope should carry STS and nothing will add
-     *  it: report mode with a policy, or HSTSGuard withhold in force. */
+     *  it: report mode with a policy (not HSTSGuard withhold: a response it
+     *  withholds STS from lacks it on purpose). */
     int expects_header;
+    /** (0.2) The scope's policy has includeSubDomains: a valid header
+     *  without it gets header.include_sub_domains.below_configured. */
+    int include_subdomains_configured;
 } hsts_audit_scope_t;
 
 /** One response as the audit sees it. Strings are not copied. */
@@ -38,6 +42,14 @@ typedef struct {
     /** Plain HTTP only: this host has an HTTPS policy on this server (one of
      *  the names of a TLS vhost with HSTSMaxAge), so it must redirect. */
     int host_has_https_policy;
+    /** HTTPS only, for a 3xx to https://H: whether this server would serve H
+     *  a certificate that covers H and passes the audit: 1 yes, 0 no (then
+     *  redirects.https.target_cert_invalid), -1 H is not served here (no
+     *  finding). NULL: not checked. Called at most once per response, only
+     *  for such redirects, with H as in the Location (not NUL-terminated,
+     *  any case, a trailing dot removed). */
+    int (*target_cert_ok)(void *baton, const char *host, apr_size_t len);
+    void *target_baton;
 } hsts_audit_response_t;
 
 /**
@@ -47,7 +59,9 @@ typedef struct {
  *    (Chromium's verdict), header.max_age.zero, header.max_age.below_configured,
  *    header.preloadable.* (when the field carries preload or HSTSPreload is
  *    On; hstspreload bulk-1-year rules), header.preload.divergent (Chromium and
- *    hstspreload disagree), redirects.downgrade (3xx to http:).
+ *    hstspreload disagree), redirects.downgrade (3xx to http:),
+ *    redirects.https.target_cert_invalid (3xx to https://H where
+ *    target_cert_ok says H gets a certificate that fails here).
  *  - plain HTTP: header.over_http; redirects.http.no_redirect and
  *    redirects.http.first_redirect.insecure when host_has_https_policy.
  * @param scope  what the scope expects
@@ -70,6 +84,17 @@ hsts_findings_t hsts_audit_response(const hsts_audit_scope_t *scope,
  */
 hsts_findings_t hsts_audit_header(const char *value, apr_size_t len,
                                   hsts_sts_policy_t *first);
+
+/**
+ * The host of an https:// Location (RFC 3986 authority: userinfo and port
+ * left out; an IPv6 literal keeps its brackets; one trailing dot removed).
+ * @param location  the Location value (NUL-terminated), or NULL
+ * @param host      out: where the host starts inside location (not copied)
+ * @param len       out: its length in bytes
+ * @return 1 for an https:// URL with a host, else 0 (relative URLs, other
+ *         schemes, an empty host, an unclosed IPv6 literal)
+ */
+int hsts_location_https_host(const char *location, const char **host, apr_size_t *len);
 
 /**
  * Whether a Location is a redirect to https:// on the given host (any port),

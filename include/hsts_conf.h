@@ -12,6 +12,8 @@
 
 #include <apr_pools.h>
 
+#include "hsts_findings.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -36,6 +38,11 @@ typedef struct hsts_dir_conf {
     int client_cert;             /**< HSTSClientCert (hsts_client_cert_e), or HSTS_UNSET (= off) */
     int client_cert_status_error;   /**< HSTSClientCertStatus first value, or HSTS_UNSET (= 495) */
     int client_cert_status_missing; /**< HSTSClientCertStatus second value, or HSTS_UNSET (= 496) */
+    /** Where the policy of this scope was last written: "file:line" of its
+     *  last HSTSMaxAge, HSTSIncludeSubDomains, HSTSPreload or HSTSMode (set
+     *  by the httpd glue, merged like a setting), or NULL; startup errors
+     *  name it. */
+    const char *set_at;
 
     /* Derived, never set by directives directly: */
     const char *policy;          /**< "max-age=N[; includeSubDomains][; preload]", NULL without max-age */
@@ -45,6 +52,11 @@ typedef struct hsts_dir_conf {
     const char *stored_max_age;
     hsts_mode_e effective_mode;  /**< mode, or its default: add with max-age, else report */
     const char *problem;         /**< why this scope cannot start (static text), or NULL */
+    /** HSTSPreload On with a policy the preload list refuses: the
+     *  header.preloadable.* findings of the policy itself. Server config
+     *  cannot start so (problem); a merged .htaccess scope can, and the
+     *  filter reports these on each response it sends the policy with. */
+    hsts_findings_t preload_findings;
 } hsts_dir_conf;
 
 /**

@@ -31,6 +31,7 @@ typedef enum {
     HSTS_F_HEADER_INVALID_TOKEN,
     HSTS_F_HEADER_MAX_AGE_ZERO,
     HSTS_F_HEADER_MAX_AGE_BELOW_CONFIGURED,
+    HSTS_F_HEADER_INCLUDE_SUB_DOMAINS_BELOW_CONFIGURED,  /* (0.2) */
     HSTS_F_HEADER_OVER_HTTP,
     HSTS_F_PRELOADABLE_INCLUDE_SUB_DOMAINS_MISSING,
     HSTS_F_PRELOADABLE_PRELOAD_MISSING,
@@ -39,6 +40,7 @@ typedef enum {
     HSTS_F_REDIRECTS_HTTP_NO_REDIRECT,
     HSTS_F_REDIRECTS_HTTP_FIRST_REDIRECT_INSECURE,
     HSTS_F_REDIRECTS_DOWNGRADE,
+    HSTS_F_REDIRECTS_HTTPS_TARGET_CERT_INVALID,
     HSTS_F_CERT_EXPIRED,
     HSTS_F_CERT_NOT_YET_VALID,
     HSTS_F_CERT_EXPIRING_SOON,
@@ -46,6 +48,13 @@ typedef enum {
     HSTS_F_CERT_CHAIN_INCOMPLETE,
     HSTS_F_CERT_UNTRUSTED,
     HSTS_F_CERT_WEAK_SIGNATURE,
+    HSTS_F_CERT_CHAIN_EXPIRING,          /* (0.2) */
+    HSTS_F_CERT_WEAK_KEY,                /* (0.2) */
+    HSTS_F_CERT_SERVER_AUTH_MISSING,     /* (0.2) */
+    HSTS_F_CERT_VALIDITY_TOO_LONG,       /* (0.2) */
+    HSTS_F_CERT_CT_INSUFFICIENT,         /* (0.2) */
+    HSTS_F_CERT_MUST_STAPLE_UNSTAPLED,   /* (0.2) */
+    HSTS_F_CERT_ISSUER_DISTRUSTED,       /* (0.2) */
     HSTS_F_CERT_RELOAD_PENDING,
     HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS,
     HSTS_F_CLIENT_CERT_MISSING,
@@ -57,6 +66,11 @@ typedef enum {
     HSTS_F_CLIENT_CERT_EXPIRING_SOON,
     HSTS_F_COUNT
 } hsts_finding_e;
+
+/* hsts_findings_t is a 64-bit set. */
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(HSTS_F_COUNT <= 64, "hsts_findings_t holds at most 64 findings");
+#endif
 
 /** A set of findings: bit (1 << hsts_finding_e). */
 typedef apr_uint64_t hsts_findings_t;

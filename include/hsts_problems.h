@@ -35,6 +35,9 @@ typedef struct {
     volatile apr_uint32_t seq;       /**< odd while a writer writes; 0: never written */
     volatile apr_uint32_t withhold;  /**< 1 while HSTSGuard withhold stops this vhost's STS */
     hsts_findings_t problems;        /**< the problems that stand (hsts_finding_is_problem) */
+    hsts_findings_t warnings;        /**< those of them that are warnings this time though
+                                          the table says error (cert.chain_expiring before
+                                          the intermediate has expired) */
     apr_time_t checked;              /**< when the audit last ran for this vhost */
     apr_time_t since[HSTS_F_COUNT];  /**< first seen, for each standing problem; else 0 */
     apr_uint32_t n_unsafe;           /**< guard.subdomain_not_https: how many names */
@@ -47,6 +50,7 @@ typedef struct {
 /** What an audit found for one vhost: the input of hsts_problems_publish(). */
 typedef struct {
     hsts_findings_t problems;        /**< only problem codes are kept */
+    hsts_findings_t warnings;        /**< see hsts_problems_t.warnings */
     int withhold;                    /**< HSTSGuard withhold stops STS */
     const char *const *unsafe;       /**< guard names (may be NULL when n_unsafe is 0) */
     int n_unsafe;

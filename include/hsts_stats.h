@@ -41,6 +41,7 @@ typedef enum {
 #define HSTS_STATS_NAME_LEN 128   /**< bytes kept of a vhost name (with NUL) */
 #define HSTS_RING_HOST_LEN 96     /**< bytes kept of a Host (with NUL) */
 #define HSTS_RING_PATH_LEN 160    /**< bytes kept of a path (with NUL) */
+#define HSTS_SENT_LEN 128         /**< bytes kept of the last STS value sent (with NUL) */
 
 /** One set of counters: index 0 is the whole server, 1..n the vhosts. */
 typedef struct {
@@ -51,6 +52,11 @@ typedef struct {
     volatile apr_uint32_t last_logged[HSTS_F_COUNT];
     /** The vhost's current problems (the totals set's stays unused). */
     hsts_problems_t problems;
+    /** The Strict-Transport-Security value the vhost's HTTPS responses last
+     *  carried (the policy, or a value the module kept), written only when it
+     *  changes; sent_seq: odd while written, 0 never written. */
+    volatile apr_uint32_t sent_seq;
+    char sent[HSTS_SENT_LEN];
 } hsts_stats_set_t;
 
 /** One entry of the recent-findings ring. */
@@ -129,6 +135,26 @@ void hsts_stats_count_findings(hsts_stats_t *stats, apr_uint32_t vhost,
  */
 int hsts_stats_may_log(hsts_stats_t *stats, apr_uint32_t vhost,
                        hsts_finding_e finding, apr_time_t now);
+
+/**
+ * Note the Strict-Transport-Security value a vhost's HTTPS response carried
+ * (design.md section 7: what left the server, beside what is configured).
+ * Per response: one atomic load and a comparison; the value is written
+ * (seqlock, compare-and-swap to claim) only when it differs from the one
+ * kept; a concurrent writer's value wins and this one is dropped.
+ * @param vhost  set index (1..n); others are ignored
+ * @param value  the field value as sent (any bytes; cut to HSTS_SENT_LEN - 1)
+ */
+void hsts_stats_note_sent(hsts_stats_t *stats, apr_uint32_t vhost, const char *value,
+                          apr_size_t len);
+
+/**
+ * The last value noted for a vhost.
+ * @param out   room for HSTS_SENT_LEN bytes; "" when none was noted or no
+ *              consistent copy could be made
+ * @return 1 when out holds a value, else 0
+ */
+int hsts_stats_read_sent(hsts_stats_t *stats, apr_uint32_t vhost, char *out);
 
 /**
  * Add an entry to the recent-findings ring (lock-free; a slot is claimed with

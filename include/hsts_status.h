@@ -49,6 +49,7 @@ typedef struct hsts_status_cert {
  *  condition, with the time the audit first saw it. */
 typedef struct hsts_status_problem {
     hsts_finding_e code;             /**< a code with hsts_finding_is_problem() */
+    hsts_severity_e severity;        /**< this time (cert.chain_expiring may be a warning) */
     apr_time_t since;                /**< first seen (0: unknown) */
     const char *detail;              /**< what exactly (names not covered, OpenSSL's
                                           reason, notAfter...), or NULL; untrusted bytes */
@@ -64,6 +65,9 @@ typedef struct hsts_status_vhost {
     int main_server;
     const char *mode;                /**< the vhost's effective HSTSMode name */
     const char *policy;              /**< the vhost's STS policy, or NULL for none */
+    /** The STS value its HTTPS responses last carried (the policy, or a
+     *  kept one from the application), or NULL before the first; untrusted. */
+    const char *sent_policy;
     apr_uint64_t counters[HSTS_C_COUNT];
     apr_uint64_t findings[HSTS_F_COUNT];
     /** NULL until the certificate audit has something to say (not TLS, or

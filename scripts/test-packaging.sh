@@ -266,6 +266,12 @@ do_deb() {
              ./usr/share/mod-hsts-audit/grafana/hsts_audit.json; do
         grep -qxF -- "$f" <<<"$contents" || fail "$f is not in $(basename "$deb")"
     done
+    grep -qE "^\./usr/share/doc/$PKG/status\.md(\.gz)?$" <<<"$contents" \
+        || fail "docs/status.md (the status page's formats) is not in $(basename "$deb")"
+    # the packaged status-page example keeps its own scrapes out of the counters
+    awk '/<Location \/hsts-audit-status>/,/<\/Location>/' "$top/packaging/hsts_audit.conf" \
+        | grep -q 'HSTSMode off' && ok "the status-page example has HSTSMode off" \
+        || fail "the status-page example in packaging/hsts_audit.conf lacks HSTSMode off"
     if grep -q '\.la$' <<<"$contents"; then fail "a libtool .la is in $(basename "$deb")"; fi
     grep -q 'apache2-api-20120211' <<<"$depends" \
         && ok "Depends has apache2-api-20120211 (from dh_apache2)" \
@@ -468,7 +474,7 @@ do_rpm_spec() {
     # Every file the spec installs from the tarball must be shipped in it.
     local f
     for f in packaging/10-hsts_audit.conf packaging/hsts_audit.conf LICENSE README.md \
-             docs/design.md docs/install.md docs/log-messages.md; do
+             docs/design.md docs/install.md docs/log-messages.md docs/status.md; do
         grep -qF "$f" "$spec" && { [ -f "$top/$f" ] || fail "the spec uses $f, which does not exist"; }
     done
     grep -q '^LoadModule hsts_audit_module modules/mod_hsts_audit.so' "$top/packaging/10-hsts_audit.conf" \

@@ -4,12 +4,16 @@
  * section 5; API in include/hsts_cert.h). OpenSSL does all the X.509 work:
  * PEM decoding, names (X509_check_host / X509_check_ip_asc), the chain
  * (X509_verify_cert), dates (ASN1_TIME_to_tm), signature algorithms
- * (OBJ_find_sigid_algs). Everything OpenSSL allocates here is freed here;
- * the OpenSSL error queue is left as the caller had it.
+ * (OBJ_find_sigid_algs); the browsers' further rules are in cert_rules.c
+ * and cert_distrust.c (src/cert_checks.h). Everything OpenSSL allocates here
+ * is freed here; the OpenSSL error queue is left as the caller had it.
  */
+#include "config.h"
+
 #include "hsts_cert.h"
 #include "hsts_duration.h"
 #include "hsts_escape.h"
+#include "cert_checks.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -39,6 +43,18 @@
 /* HSTSCertWarnDays beyond this (about 2700 years) mean "always warn";
  * the cap keeps the microsecond arithmetic far from overflow. */
 #define MAX_WARN_DAYS 1000000
+
+#ifndef HSTS_CA_BUNDLE
+#define HSTS_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+#endif
+
+/* The browsers' dates for publicly trusted certificates (Unix time, UTC):
+ * Chrome refuses lifetimes over 398 days for notBefore on or after
+ * 2020-09-01, and asks for CT for notBefore on or after 2018-05-01. */
+#define VALIDITY_LIMIT_FROM APR_INT64_C(1598918400)
+#define VALIDITY_LIMIT_DAYS 398
+#define CT_REQUIRED_FROM APR_INT64_C(1525132800)
+#define CT_SHORT_LIFETIME_DAYS 180
 
 /* ---- time ---------------------------------------------------------------- */
 
@@ -239,25 +255,39 @@ static const char *weak_signature_of(X509 *x)
 
 /* ---- chain --------------------------------------------------------------- */
 
-/* The leaf's own dates are cert.expired / cert.not_yet_valid, not chain
- * problems: forgive them, at depth 0 only. (Moving the verification time into
- * the leaf's window instead would make an intermediate issued after the leaf
- * expired, e.g. a re-issued one, look like a chain failure; an expired
- * intermediate is a chain problem, browsers reject it.) */
-static int forgive_leaf_dates(int ok, X509_STORE_CTX *ctx)
+/* What has a finding of its own is not a chain failure: the leaf's dates
+ * (cert.expired / cert.not_yet_valid; moving the verification time into the
+ * leaf's window instead would make an intermediate issued after the leaf
+ * expired look like a chain failure), an expired intermediate that is not a
+ * trust anchor (cert.chain_expiring), the leaf's purpose when its EKU lacks
+ * serverAuth (cert.server_auth_missing). Anything else still fails. */
+static int forgive_own_findings(int ok, X509_STORE_CTX *ctx)
 {
     int err = X509_STORE_CTX_get_error(ctx);
+    int depth = X509_STORE_CTX_get_error_depth(ctx);
+    X509 *x = X509_STORE_CTX_get_current_cert(ctx);
+    int forgive;
 
-    if (!ok && X509_STORE_CTX_get_error_depth(ctx) == 0
-        && (err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID)) {
-        X509_STORE_CTX_set_error(ctx, X509_V_OK);
+    if (ok) {
         return 1;
     }
-    return ok;
+    forgive = (depth == 0 && (err == X509_V_ERR_CERT_HAS_EXPIRED
+                              || err == X509_V_ERR_CERT_NOT_YET_VALID))
+              || (depth > 0 && err == X509_V_ERR_CERT_HAS_EXPIRED && x && !self_signed(x))
+              || (depth == 0 && err == X509_V_ERR_INVALID_PURPOSE && x
+                  && hsts_cert_lacks_server_auth(x));
+    if (forgive) {
+        X509_STORE_CTX_set_error(ctx, X509_V_OK);
+    }
+    return forgive;
 }
 
+/* Verify; *built gets the chain OpenSSL built (the caller frees it; NULL when
+ * the verification could not be set up) and *anchored whether it ends in a
+ * certificate of the trusted store. */
 static void verify_chain(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
-                         X509_STORE *trusted, time_t when, hsts_cert_report_t *out)
+                         X509_STORE *trusted, time_t when, hsts_cert_report_t *out,
+                         STACK_OF(X509) **built, int *anchored)
 {
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     X509_VERIFY_PARAM *param;
@@ -266,6 +296,8 @@ static void verify_chain(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
     out->chain_complete = 0;
     out->verify_error = X509_V_ERR_UNSPECIFIED;
     out->verify_depth = 0;
+    *built = NULL;
+    *anchored = 0;
     if (!ctx || !X509_STORE_CTX_init(ctx, trusted, leaf, chain)) {
         out->verify_error_text = "cannot set up the verification (out of memory?)";
         X509_STORE_CTX_free(ctx);
@@ -273,9 +305,9 @@ static void verify_chain(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
     }
     param = X509_STORE_CTX_get0_param(ctx);
     X509_VERIFY_PARAM_set_time(param, when);      /* the audit's `now` */
-    X509_STORE_CTX_set_verify_cb(ctx, forgive_leaf_dates);
-    /* Security level 0: a SHA-1 signature is cert.weak_signature, not a
-     * reason for the chain to fail (nor, here, is a small key). */
+    X509_STORE_CTX_set_verify_cb(ctx, forgive_own_findings);
+    /* Security level 0: a SHA-1 signature is cert.weak_signature and a small
+     * key cert.weak_key, not reasons for the chain to fail. */
     X509_VERIFY_PARAM_set_auth_level(param, 0);
     /* As a TLS client checks a server: EKU serverAuth, CA certificates up the chain. */
     X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
@@ -294,95 +326,191 @@ static void verify_chain(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
         out->verify_depth = X509_STORE_CTX_get_error_depth(ctx);
         out->verify_error_text = apr_pstrdup(p, X509_verify_cert_error_string(out->verify_error));
     }
+    *built = X509_STORE_CTX_get1_chain(ctx);
+    *anchored = *built && sk_X509_num(*built) > X509_STORE_CTX_get_num_untrusted(ctx);
     X509_STORE_CTX_free(ctx);
+}
+
+/* ---- the browsers' further rules ----------------------------------------- */
+
+static apr_time_t warn_window(int warn_days)
+{
+    if (warn_days < 0) {
+        warn_days = 0;
+    }
+    if (warn_days > MAX_WARN_DAYS) {
+        warn_days = MAX_WARN_DAYS;
+    }
+    return (apr_time_t)warn_days * USEC_PER_DAY;
+}
+
+/* cert.chain_expiring: the first expired intermediate of certs from index
+ * first on (error), else the first that expires before the leaf within the
+ * warning window (warning). Self-signed certificates (trust anchors) are not
+ * intermediates. */
+static void check_intermediates(apr_pool_t *p, STACK_OF(X509) *certs, int first,
+                                const hsts_cert_audit_in_t *in, hsts_cert_report_t *out)
+{
+    const hsts_findings_t bit = HSTS_FINDING_BIT(HSTS_F_CERT_CHAIN_EXPIRING);
+    apr_time_t window = warn_window(in->warn_days);
+    int i;
+
+    for (i = first; certs && i < sk_X509_num(certs); i++) {
+        X509 *x = sk_X509_value(certs, i);
+        apr_time_t na;
+        int expired;
+
+        if (self_signed(x) || !asn1_time_get(X509_get0_notAfter(x), &na)) {
+            continue;
+        }
+        expired = in->now > na;
+        if (expired || (!out->expiring_intermediate && na < out->not_after
+                        && na - in->now < window)) {
+            out->expiring_intermediate = name_rfc2253(p, X509_get_subject_name(x));
+            out->expiring_intermediate_not_after = na;
+            out->findings |= bit;
+            out->warnings = expired ? out->warnings & ~bit : out->warnings | bit;
+            if (expired) {
+                return;
+            }
+        }
+    }
+}
+
+/* cert.weak_key: the leaf, then every served certificate but self-signed ones. */
+static void check_keys(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
+                       hsts_cert_report_t *out)
+{
+    int i;
+
+    out->weak_key = hsts_cert_weak_key(p, leaf);
+    for (i = 0; !out->weak_key && chain && i < sk_X509_num(chain); i++) {
+        X509 *x = sk_X509_value(chain, i);
+        const char *weak = self_signed(x) ? NULL : hsts_cert_weak_key(p, x);
+
+        if (weak) {
+            out->weak_key = apr_psprintf(p, "%s in %s", weak,
+                                         name_rfc2253(p, X509_get_subject_name(x)));
+        }
+    }
+    if (out->weak_key) {
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_WEAK_KEY);
+    }
+}
+
+static const char *iso_of(apr_pool_t *p, apr_time_t t)
+{
+    char iso[HSTS_ISO8601_SIZE];
+
+    return apr_pstrdup(p, hsts_iso8601(iso, t));
+}
+
+/* The rules for publicly trusted certificates (validity, CT, distrust);
+ * the SCT count and lifetime are filled in for every chain. */
+static void check_public_rules(apr_pool_t *p, X509 *leaf, X509 *root, hsts_cert_report_t *out)
+{
+    int days = 0, secs = 0, have_life = hsts_cert_lifetime(leaf, &days, &secs);
+    apr_time_t earliest = 0, compared = 0;
+    apr_int64_t nb = apr_time_sec(out->not_before);
+    const hsts_distrust_t *row;
+
+    out->sct_count = hsts_cert_sct_count(leaf, &earliest);
+    out->validity_days = days;
+    out->sct_required = (days < CT_SHORT_LIFETIME_DAYS
+                         || (days == CT_SHORT_LIFETIME_DAYS && secs == 0)) ? 2 : 3;
+    if (!out->public_root || !out->not_after) {
+        return;
+    }
+    if (have_life && nb >= VALIDITY_LIMIT_FROM
+        && (days > VALIDITY_LIMIT_DAYS || (days == VALIDITY_LIMIT_DAYS && secs > 0))) {
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_VALIDITY_TOO_LONG);
+    }
+    if (nb >= CT_REQUIRED_FROM && (out->sct_count < 0 ? 0 : out->sct_count) < out->sct_required) {
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_CT_INSUFFICIENT);
+    }
+    row = hsts_cert_distrusted(root, out->not_before, earliest, &compared);
+    if (row) {
+        out->distrust = apr_psprintf(p, "%s distrusts %s for certificates after %s; compared: "
+                                     "%s %s; source: %s", row->browser, row->root,
+                                     iso_of(p, apr_time_from_sec(row->last_trusted)),
+                                     row->by_sct && earliest ? "earliest SCT" : "notBefore",
+                                     iso_of(p, compared), row->source);
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_ISSUER_DISTRUSTED);
+    }
+}
+
+/* The leaf's own extensions: EKU, Must-Staple. */
+static void check_leaf_extensions(X509 *leaf, const hsts_cert_audit_in_t *in,
+                                  hsts_cert_report_t *out)
+{
+    if (hsts_cert_lacks_server_auth(leaf)) {
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_SERVER_AUTH_MISSING);
+    }
+    out->must_staple = hsts_cert_must_staple(leaf);
+    if (out->must_staple && !in->stapling) {
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_MUST_STAPLE_UNSTAPLED);
+    }
 }
 
 /* ---- the audit ----------------------------------------------------------- */
 
-apr_status_t hsts_cert_audit(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
-                             const char *const *hosts, int n_hosts,
-                             X509_STORE *trusted, int warn_days, apr_time_t now,
-                             hsts_cert_report_t *out)
+static void check_dates(apr_pool_t *p, X509 *leaf, const hsts_cert_audit_in_t *in,
+                        hsts_cert_report_t *out)
 {
-    char iso[HSTS_ISO8601_SIZE];
-    int i, dates_ok;
-
-    memset(out, 0, sizeof(*out));
-    out->verify_depth = -1;
-    out->names = apr_array_make(p, 1, sizeof(const char *));
-    out->uncovered = apr_array_make(p, 1, sizeof(const char *));
-    out->not_after_iso = "";
-    out->subject = out->issuer = "";
-    if (!leaf || !trusted) {
-        return APR_EINVAL;
-    }
-    ERR_set_mark();
-
-    out->subject = name_rfc2253(p, X509_get_subject_name(leaf));
-    out->issuer = name_rfc2253(p, X509_get_issuer_name(leaf));
-
-    /* validity window */
-    dates_ok = asn1_time_get(X509_get0_notBefore(leaf), &out->not_before)
-               & asn1_time_get(X509_get0_notAfter(leaf), &out->not_after);
-    if (dates_ok) {
-        out->not_after_iso = apr_pstrdup(p, hsts_iso8601(iso, out->not_after));
-        if (now > out->not_after) {
-            out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_EXPIRED);
-        }
-        else {
-            apr_time_t window;
-
-            if (warn_days < 0) {
-                warn_days = 0;
-            }
-            if (warn_days > MAX_WARN_DAYS) {
-                warn_days = MAX_WARN_DAYS;
-            }
-            window = (apr_time_t)warn_days * USEC_PER_DAY;
-            if (out->not_after - now < window) {
-                out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_EXPIRING_SOON);
-            }
-        }
-        if (now < out->not_before) {
-            out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_NOT_YET_VALID);
-        }
-    }
-    else {
+    if (!asn1_time_get(X509_get0_notBefore(leaf), &out->not_before)
+        || !asn1_time_get(X509_get0_notAfter(leaf), &out->not_after)) {
         /* Unreadable dates (OpenSSL decodes such certificates): not_after_iso
          * stays empty; the verification fails on them and says so (cert.untrusted). */
         out->not_before = out->not_after = 0;
+        return;
     }
+    out->not_after_iso = iso_of(p, out->not_after);
+    if (in->now > out->not_after) {
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_EXPIRED);
+    }
+    else if (out->not_after - in->now < warn_window(in->warn_days)) {
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_EXPIRING_SOON);
+    }
+    if (in->now < out->not_before) {
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_NOT_YET_VALID);
+    }
+}
 
-    /* names */
-    out->names = san_names(p, leaf);
+void hsts_cert_check_hosts(apr_pool_t *p, X509 *leaf, const char *const *hosts, int n_hosts,
+                           hsts_cert_report_t *r)
+{
+    int i;
+
+    r->uncovered = apr_array_make(p, 1, sizeof(const char *));
+    r->findings &= ~HSTS_FINDING_BIT(HSTS_F_CERT_NAME_MISMATCH);
     for (i = 0; hosts && i < n_hosts; i++) {
         if (!hosts[i] || !*hosts[i]) {
             continue;
         }
-        if (!host_covered(p, leaf, out->names, hosts[i])) {
-            APR_ARRAY_PUSH(out->uncovered, const char *) = apr_pstrdup(p, hosts[i]);
+        if (!host_covered(p, leaf, r->names, hosts[i])) {
+            APR_ARRAY_PUSH(r->uncovered, const char *) = apr_pstrdup(p, hosts[i]);
         }
     }
-    if (out->uncovered->nelts) {
-        out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_NAME_MISMATCH);
+    if (r->uncovered->nelts) {
+        r->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_NAME_MISMATCH);
     }
+}
 
-    /* chain */
-    verify_chain(p, leaf, chain, trusted, (time_t)apr_time_sec(now), out);
-    if (!out->chain_complete) {
-        if (out->verify_depth == 0
-            && (out->verify_error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
-                || out->verify_error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)) {
-            out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_CHAIN_INCOMPLETE);
-        }
-        else {
-            out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_UNTRUSTED);
-        }
-    }
+static void check_names(apr_pool_t *p, X509 *leaf, const hsts_cert_audit_in_t *in,
+                        hsts_cert_report_t *out)
+{
+    out->names = san_names(p, leaf);
+    hsts_cert_check_hosts(p, leaf, in->hosts, in->n_hosts, out);
+}
 
-    /* signatures: every served certificate but self-signed ones (roots, or a
-     * self-signed leaf: browsers never check the signature of a trust anchor,
-     * and an untrusted self-signed leaf is cert.untrusted already) */
+/* signatures: every served certificate but self-signed ones (roots, or a
+ * self-signed leaf: browsers never check the signature of a trust anchor,
+ * and an untrusted self-signed leaf is cert.untrusted already) */
+static void check_signatures(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
+                             hsts_cert_report_t *out)
+{
+    int i;
+
     out->weak_signature = self_signed(leaf) ? NULL : weak_signature_of(leaf);
     for (i = 0; !out->weak_signature && chain && i < sk_X509_num(chain); i++) {
         X509 *x = sk_X509_value(chain, i);
@@ -395,65 +523,170 @@ apr_status_t hsts_cert_audit(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
         out->weak_signature = apr_pstrdup(p, out->weak_signature);
         out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_WEAK_SIGNATURE);
     }
+}
 
+static void check_chain(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
+                        const hsts_cert_audit_in_t *in, hsts_cert_report_t *out)
+{
+    STACK_OF(X509) *built = NULL;
+    X509 *root = NULL;
+    int anchored = 0;
+
+    verify_chain(p, leaf, chain, in->trusted, (time_t)apr_time_sec(in->now), out, &built,
+                 &anchored);
+    if (!out->chain_complete) {
+        if (out->verify_depth == 0
+            && (out->verify_error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+                || out->verify_error == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)) {
+            out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_CHAIN_INCOMPLETE);
+        }
+        else {
+            out->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_UNTRUSTED);
+        }
+    }
+    if (anchored) {
+        root = sk_X509_value(built, sk_X509_num(built) - 1);
+        out->root_subject = name_rfc2253(p, X509_get_subject_name(root));
+    }
+    out->public_root = anchored && in->trusted_public;
+    /* the built chain starts with the leaf; the served one after it */
+    check_intermediates(p, built ? built : chain, built ? 1 : 0, in, out);
+    check_public_rules(p, leaf, root, out);
+    sk_X509_pop_free(built, X509_free);
+}
+
+apr_status_t hsts_cert_audit(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
+                             const hsts_cert_audit_in_t *in, hsts_cert_report_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->verify_depth = -1;
+    out->names = apr_array_make(p, 1, sizeof(const char *));
+    out->uncovered = apr_array_make(p, 1, sizeof(const char *));
+    out->not_after_iso = "";
+    out->subject = out->issuer = "";
+    if (!leaf || !in || !in->trusted) {
+        return APR_EINVAL;
+    }
+    ERR_set_mark();
+    out->subject = name_rfc2253(p, X509_get_subject_name(leaf));
+    out->issuer = name_rfc2253(p, X509_get_issuer_name(leaf));
+    check_dates(p, leaf, in, out);
+    check_names(p, leaf, in, out);
+    check_chain(p, leaf, chain, in, out);
+    check_signatures(p, leaf, chain, out);
+    check_keys(p, leaf, chain, out);
+    check_leaf_extensions(leaf, in, out);
     ERR_pop_to_mark();
     return APR_SUCCESS;
 }
 
+hsts_severity_e hsts_cert_finding_severity(const hsts_cert_report_t *r, hsts_finding_e f)
+{
+    const hsts_finding_info_t *info = hsts_finding_info(f);
+
+    if (!info || (r && (r->warnings & HSTS_FINDING_BIT(f)))) {
+        return HSTS_SEVERITY_WARNING;
+    }
+    return info->severity;
+}
+
+hsts_severity_e hsts_cert_severity(const hsts_cert_report_t *r)
+{
+    return r ? hsts_findings_severity(r->findings & ~r->warnings) : HSTS_SEVERITY_WARNING;
+}
+
+static const char *ct_detail(apr_pool_t *p, const hsts_cert_report_t *r)
+{
+    if (r->sct_count < 0) {
+        return apr_psprintf(p, "the embedded SCT list is malformed (counts as none); Chrome "
+                            "asks %d for a lifetime of %ld days", r->sct_required,
+                            r->validity_days);
+    }
+    return apr_psprintf(p, "%d embedded SCT%s, Chrome asks %d for a lifetime of %ld days",
+                        r->sct_count, r->sct_count == 1 ? "" : "s", r->sct_required,
+                        r->validity_days);
+}
+
+const char *hsts_cert_finding_detail(apr_pool_t *p, const hsts_cert_report_t *r,
+                                     hsts_finding_e f, apr_time_t now)
+{
+    switch (f) {
+    case HSTS_F_CERT_NAME_MISMATCH:
+        return apr_psprintf(p, "not covered: %s%s", apr_array_pstrcat(p, r->uncovered, ' '),
+                            r->names->nelts ? "" : "; the certificate has no subjectAltName "
+                            "(browsers ignore the subject CN)");
+    case HSTS_F_CERT_CHAIN_INCOMPLETE:
+    case HSTS_F_CERT_UNTRUSTED:
+        return apr_psprintf(p, "OpenSSL: %s", r->verify_error_text ? r->verify_error_text
+                                                                  : "verify failed");
+    case HSTS_F_CERT_WEAK_SIGNATURE:
+        return apr_psprintf(p, "algorithm %s", r->weak_signature ? r->weak_signature : "weak");
+    case HSTS_F_CERT_CHAIN_EXPIRING:
+        return apr_psprintf(p, "intermediate %s, not after %s, %ld days left",
+                            r->expiring_intermediate ? r->expiring_intermediate : "-",
+                            iso_of(p, r->expiring_intermediate_not_after),
+                            (long)hsts_days_until(r->expiring_intermediate_not_after, now));
+    case HSTS_F_CERT_WEAK_KEY:
+        return r->weak_key ? r->weak_key : "weak key";
+    case HSTS_F_CERT_SERVER_AUTH_MISSING:
+        return "extendedKeyUsage without serverAuth";
+    case HSTS_F_CERT_VALIDITY_TOO_LONG:
+        return apr_psprintf(p, "valid %ld days from %s, more than 398", r->validity_days,
+                            iso_of(p, r->not_before));
+    case HSTS_F_CERT_CT_INSUFFICIENT:
+        return ct_detail(p, r);
+    case HSTS_F_CERT_MUST_STAPLE_UNSTAPLED:
+        return "TLS Feature status_request (OCSP Must-Staple), SSLUseStapling is not on";
+    case HSTS_F_CERT_ISSUER_DISTRUSTED:
+        return r->distrust ? r->distrust : "distrusted root";
+    case HSTS_F_CERT_RELOAD_PENDING:
+        return "the certificate file now holds another certificate than the one served";
+    default:
+        return apr_psprintf(p, "not after %s, %ld days left", r->not_after_iso,
+                            (long)hsts_days_until(r->not_after, now));
+    }
+}
+
 /* ---- files --------------------------------------------------------------- */
 
-/* The whole file, NUL-terminated, from p; NULL with *err set on failure. */
+/* The whole file, NUL-terminated, from p; NULL with *err set on failure.
+ * apr_file_read_full reads it: a regular file by its size, anything else
+ * (a pipe, as bash's <(openssl s_client ...) gives) up to MAX_PEM_FILE. */
 static char *read_file(apr_pool_t *p, const char *path, apr_size_t *len, const char **err)
 {
     apr_finfo_t fi;
     apr_file_t *f;
     apr_status_t rv;
-    apr_size_t cap = 8192, n = 0;
+    apr_size_t want = MAX_PEM_FILE + 1;
     char *buf, ebuf[256];
 
-    rv = apr_stat(&fi, path, APR_FINFO_TYPE, p);
-    if (rv == APR_SUCCESS && fi.filetype == APR_DIR) {
-        *err = apr_psprintf(p, "%s: is a directory, not a PEM file", path);
-        return NULL;
+    if (apr_stat(&fi, path, APR_FINFO_TYPE | APR_FINFO_SIZE, p) == APR_SUCCESS) {
+        if (fi.filetype == APR_DIR) {
+            *err = apr_psprintf(p, "%s: is a directory, not a PEM file", path);
+            return NULL;
+        }
+        if (fi.filetype == APR_REG) {
+            want = fi.size > MAX_PEM_FILE ? MAX_PEM_FILE + 1 : (apr_size_t)fi.size;
+        }
     }
     rv = apr_file_open(&f, path, APR_FOPEN_READ | APR_FOPEN_BINARY, APR_OS_DEFAULT, p);
     if (rv != APR_SUCCESS) {
         *err = apr_psprintf(p, "%s: cannot open: %s", path, apr_strerror(rv, ebuf, sizeof(ebuf)));
         return NULL;
     }
-    buf = apr_palloc(p, cap + 1);
-    for (;;) {
-        apr_size_t got = cap - n;
-
-        rv = apr_file_read(f, buf + n, &got);
-        n += got;
-        if (rv == APR_EOF || (rv == APR_SUCCESS && got == 0)) {
-            break;
-        }
-        if (rv != APR_SUCCESS) {
-            apr_file_close(f);
-            *err = apr_psprintf(p, "%s: cannot read: %s", path,
-                                apr_strerror(rv, ebuf, sizeof(ebuf)));
-            return NULL;
-        }
-        if (n == cap) {
-            char *bigger;
-
-            if (cap >= MAX_PEM_FILE) {
-                apr_file_close(f);
-                *err = apr_psprintf(p, "%s: too large for a certificate file (over %d MiB)",
-                                    path, MAX_PEM_FILE >> 20);
-                return NULL;
-            }
-            bigger = apr_palloc(p, cap * 2 + 1);
-            memcpy(bigger, buf, n);
-            buf = bigger;
-            cap *= 2;
-        }
-    }
+    buf = apr_palloc(p, want + 1);
+    rv = apr_file_read_full(f, buf, want, len);
     apr_file_close(f);
-    buf[n] = '\0';
-    *len = n;
+    if (rv != APR_SUCCESS && rv != APR_EOF) {
+        *err = apr_psprintf(p, "%s: cannot read: %s", path, apr_strerror(rv, ebuf, sizeof(ebuf)));
+        return NULL;
+    }
+    if (*len > MAX_PEM_FILE) {
+        *err = apr_psprintf(p, "%s: too large for a certificate file (over %d MiB)",
+                            path, MAX_PEM_FILE >> 20);
+        return NULL;
+    }
+    buf[*len] = '\0';
     return buf;
 }
 
@@ -612,6 +845,11 @@ apr_status_t hsts_cert_load_chain(apr_pool_t *p, const char *path, X509 **leaf,
     return APR_SUCCESS;
 }
 
+const char *hsts_cert_default_ca_file(void)
+{
+    return HSTS_CA_BUNDLE;
+}
+
 X509_STORE *hsts_cert_store_load(apr_pool_t *p, const char *ca_file, const char **err)
 {
     X509_STORE *store = X509_STORE_new();
@@ -624,16 +862,8 @@ X509_STORE *hsts_cert_store_load(apr_pool_t *p, const char *ca_file, const char 
         return NULL;
     }
     if (!ca_file) {
-        ERR_set_mark();
-        if (X509_STORE_set_default_paths(store) != 1) {
-            *err = apr_psprintf(p, "cannot load the system's trusted certificates (%s)",
-                                openssl_reason(p));
-            ERR_pop_to_mark();
-            X509_STORE_free(store);
-            return NULL;
-        }
-        ERR_pop_to_mark();
-        return store;
+        /* the system CA bundle file, never OpenSSL's hashed default directory */
+        ca_file = hsts_cert_default_ca_file();
     }
     /* The bundle is read as the chain is (the same clear errors), then each
      * certificate is added to the store. */

@@ -52,6 +52,24 @@ static const char *find_problem(const hsts_dir_conf *conf)
     return NULL;
 }
 
+/* The preload list's rules on the policy itself (hstspreload's
+ * preloadable checks that the configuration decides). */
+static hsts_findings_t preload_findings(const hsts_dir_conf *conf)
+{
+    hsts_findings_t set = 0;
+
+    if (conf->preload != 1 || conf->max_age == HSTS_UNSET) {
+        return 0;
+    }
+    if (conf->include_subdomains != 1) {
+        set |= HSTS_FINDING_BIT(HSTS_F_PRELOADABLE_INCLUDE_SUB_DOMAINS_MISSING);
+    }
+    if (conf->max_age < (apr_int64_t)HSTS_PRELOAD_MIN_MAX_AGE) {
+        set |= HSTS_FINDING_BIT(HSTS_F_PRELOADABLE_MAX_AGE_BELOW_1_YEAR);
+    }
+    return set;
+}
+
 static void derive_mode(hsts_dir_conf *conf)
 {
     if (conf->mode != HSTS_UNSET) {
@@ -81,6 +99,7 @@ void hsts_conf_finish(apr_pool_t *p, hsts_dir_conf *conf)
     }
     derive_mode(conf);
     conf->problem = find_problem(conf);
+    conf->preload_findings = preload_findings(conf);
 }
 
 static int same_policy_settings(const hsts_dir_conf *a, const hsts_dir_conf *b)
@@ -98,6 +117,7 @@ static void share_derived(hsts_dir_conf *conf, const hsts_dir_conf *from)
     conf->stored_max_age = from->stored_max_age;
     derive_mode(conf);
     conf->problem = find_problem(conf);
+    conf->preload_findings = from->preload_findings;
 }
 
 #define MERGE_FIELD(field) (add->field != HSTS_UNSET ? add->field : base->field)
@@ -114,6 +134,7 @@ hsts_dir_conf *hsts_dir_conf_merge(apr_pool_t *p, const hsts_dir_conf *base,
     conf->client_cert = MERGE_FIELD(client_cert);
     conf->client_cert_status_error = MERGE_FIELD(client_cert_status_error);
     conf->client_cert_status_missing = MERGE_FIELD(client_cert_status_missing);
+    conf->set_at = add->set_at ? add->set_at : base->set_at;
 
     if (same_policy_settings(conf, add)) {
         share_derived(conf, add);

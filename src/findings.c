@@ -3,6 +3,26 @@
  * findings.c: the table of finding codes (design.md section 4; names after
  * the hstspreload checker's issue codes; browser error names as Chromium
  * (net_error_list) and Firefox (NSS/mozilla::pkix) show them).
+ *
+ * Browser error names, from their public sources:
+ *  - Chromium: net/base/net_error_list.h (NET_ERROR(CERT_COMMON_NAME_INVALID,
+ *    -200), CERT_DATE_INVALID -201, CERT_AUTHORITY_INVALID -202, CERT_INVALID
+ *    -207, CERT_WEAK_SIGNATURE_ALGORITHM -208, CERT_WEAK_KEY -211,
+ *    CERT_VALIDITY_TOO_LONG -213, CERTIFICATE_TRANSPARENCY_REQUIRED -214),
+ *    shown as NET::ERR_<name>.
+ *  - Firefox: security/nss/lib/mozpkix/include/pkix/pkixnss.h
+ *    (MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE, _NOT_YET_VALID_CERTIFICATE,
+ *    _REQUIRED_TLS_FEATURE_MISSING, _INSUFFICIENT_CERTIFICATE_TRANSPARENCY,
+ *    _ISSUER_NO_LONGER_TRUSTED) and NSS's lib/util/secerr.h
+ *    (SEC_ERROR_EXPIRED_CERTIFICATE, SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE,
+ *    SEC_ERROR_UNKNOWN_ISSUER, SEC_ERROR_INADEQUATE_CERT_TYPE,
+ *    SEC_ERROR_UNSUPPORTED_KEYALG, SEC_ERROR_UNSUPPORTED_ELLIPTIC_CURVE),
+ *    mapped in security/manager/ssl (NSSCertDBTrustDomain.cpp: the
+ *    validity limit there applies to EV only, so Firefox accepts
+ *    cert.validity_too_long certificates).
+ *  - Chromium's weak keys: net/cert/cert_verify_proc.cc (IsWeakKey: RSA below
+ *    1024 bits gives CERT_STATUS_WEAK_KEY); tests/e2e/test_browser_cert_findings.py
+ *    shows a 768-bit key refused and a 1024-bit one accepted from a private root.
  */
 #include "hsts_findings.h"
 #include "hsts_sts.h"
@@ -55,9 +75,13 @@ static const hsts_finding_info_t findings[HSTS_F_COUNT] = {
       "valid, but max-age is shorter than this scope's HSTSMaxAge",
       "let the module set the policy (HSTSMode enforce) or raise the application's max-age",
       NULL },
+    { HSTS_F_HEADER_INCLUDE_SUB_DOMAINS_BELOW_CONFIGURED, "header.include_sub_domains.below_configured", HSTS_CAT_HEADER, W,
+      "valid, but without includeSubDomains where this scope's policy has it (often an older Header always set next to the module): subdomains are not pinned",
+      "remove the Header line that sets Strict-Transport-Security and let the module send the policy, or set HSTSMode enforce",
+      NULL },
     { HSTS_F_HEADER_OVER_HTTP, "header.over_http", HSTS_CAT_HEADER, W,
       "Strict-Transport-Security on a plain-HTTP response: browsers ignore it (RFC 6797 7.2)",
-      "send it over HTTPS only; HSTSMode add or enforce removes it from plain HTTP",
+      "send it over HTTPS only: drop the Header line for plain HTTP, or set HSTSMaxAge (e.g. 1y) in the plain-HTTP vhost too, and the module removes STS from its responses",
       NULL },
     { HSTS_F_PRELOADABLE_INCLUDE_SUB_DOMAINS_MISSING, "header.preloadable.include_sub_domains.missing", HSTS_CAT_HEADER, E,
       "the preload list requires includeSubDomains",
@@ -87,6 +111,10 @@ static const hsts_finding_info_t findings[HSTS_F_COUNT] = {
       "HTTPS response redirects to an http:// URL",
       "redirect to https:// URLs only",
       NULL },
+    { HSTS_F_REDIRECTS_HTTPS_TARGET_CERT_INVALID, "redirects.https.target_cert_invalid", HSTS_CAT_REDIRECTS, E,
+      "HTTPS response redirects to a host this server serves with a certificate that does not cover it or fails the audit",
+      "give the target's vhost a certificate that covers its name (or fix its certificate), or redirect to a name the certificate covers",
+      "NET::ERR_CERT_COMMON_NAME_INVALID / SSL_ERROR_BAD_CERT_DOMAIN (or the target certificate's own error)" },
     { HSTS_F_CERT_EXPIRED, "cert.expired", HSTS_CAT_CERT, E,
       "the server certificate has expired: with HSTS, visitors cannot click through",
       "renew the certificate (or enable automatic renewal, e.g. mod_md) and reload httpd",
@@ -115,10 +143,54 @@ static const hsts_finding_info_t findings[HSTS_F_COUNT] = {
       "the served chain uses SHA-1 or a weaker signature algorithm",
       "reissue the certificate with SHA-256 or better",
       "NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM / SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED" },
+    { HSTS_F_CERT_CHAIN_EXPIRING, "cert.chain_expiring", HSTS_CAT_CERT, E,
+      "an intermediate certificate of the served chain has expired (error), or expires before "
+      "the leaf and within HSTSCertWarnDays (warning): browsers then reject the whole chain",
+      "serve the CA's current intermediate after the leaf (fetch the chain again from the CA, "
+      "e.g. a new fullchain.pem) and reload httpd",
+      "NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE" },
+    { HSTS_F_CERT_WEAK_KEY, "cert.weak_key", HSTS_CAT_CERT, E,
+      "a key of the served chain is one browsers refuse: RSA below 2048 bits (Chrome and "
+      "Firefox), DSA (neither supports it), or an EC curve other than P-256/P-384",
+      "issue a new certificate with an RSA key of 2048 bits or more, or an EC P-256/P-384 key",
+      "NET::ERR_CERT_WEAK_KEY (RSA below 1024 bits; Chrome still accepts 1024 to 2047, "
+      "which public CAs may not issue) or NET::ERR_CERT_INVALID / "
+      "MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE, SEC_ERROR_UNSUPPORTED_KEYALG (DSA) or "
+      "SEC_ERROR_UNSUPPORTED_ELLIPTIC_CURVE" },
+    { HSTS_F_CERT_SERVER_AUTH_MISSING, "cert.server_auth_missing", HSTS_CAT_CERT, E,
+      "the certificate has an extendedKeyUsage without serverAuth: browsers refuse it for HTTPS",
+      "reissue it as a TLS server certificate (extendedKeyUsage serverAuth), not a client or "
+      "code-signing one",
+      "NET::ERR_CERT_INVALID / SEC_ERROR_INADEQUATE_CERT_TYPE" },
+    { HSTS_F_CERT_VALIDITY_TOO_LONG, "cert.validity_too_long", HSTS_CAT_CERT, E,
+      "publicly trusted certificate issued after 2020-09-01 and valid for more than 398 days: "
+      "Chrome and Safari refuse it",
+      "reissue it with a lifetime of at most 398 days (ACME CAs such as Let's Encrypt issue "
+      "90 days; mod_md renews them)",
+      "NET::ERR_CERT_VALIDITY_TOO_LONG / (Firefox accepts it)" },
+    { HSTS_F_CERT_CT_INSUFFICIENT, "cert.ct_insufficient", HSTS_CAT_CERT, E,
+      "publicly trusted certificate issued after 2018-04-30 with fewer embedded Certificate "
+      "Transparency SCTs than Chrome's CT policy asks (2 for a lifetime up to 180 days, else 3)",
+      "get the certificate from a CA that logs it and embeds the SCTs (every public CA does), "
+      "or reissue it",
+      "NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED / "
+      "MOZILLA_PKIX_ERROR_INSUFFICIENT_CERTIFICATE_TRANSPARENCY" },
+    { HSTS_F_CERT_MUST_STAPLE_UNSTAPLED, "cert.must_staple_unstapled", HSTS_CAT_CERT, E,
+      "the certificate requires OCSP stapling (TLS Feature status_request, \"OCSP "
+      "Must-Staple\") and the vhost has no SSLUseStapling on: Firefox refuses it",
+      "set SSLUseStapling on (with SSLStaplingCache) for this vhost, or use a certificate "
+      "without Must-Staple",
+      "(Chrome ignores Must-Staple) / MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING" },
+    { HSTS_F_CERT_ISSUER_DISTRUSTED, "cert.issuer_distrusted", HSTS_CAT_CERT, E,
+      "the certificate chains to a root that a browser no longer trusts for certificates "
+      "issued after a cut-off date",
+      "replace the certificate with one from a CA the browsers trust (the CA's successor "
+      "or another CA)",
+      "NET::ERR_CERT_AUTHORITY_INVALID / MOZILLA_PKIX_ERROR_ISSUER_NO_LONGER_TRUSTED" },
     { HSTS_F_CERT_RELOAD_PENDING, "cert.reload_pending", HSTS_CAT_CERT, W,
       "the certificate file on disk is no longer the one being served (renewed, not yet loaded)",
       "run apachectl graceful (systemctl reload apache2) so the server loads the renewed certificate",
-      "nothing yet; once the served certificate expires NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_CERTIFICATE" },
+      "NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_CERTIFICATE once the served certificate expires (nothing before)" },
     { HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS, "guard.subdomain_not_https", HSTS_CAT_GUARD, E,
       "includeSubDomains pins a subdomain this server serves over plain HTTP only or with a failing certificate",
       "serve the subdomain over HTTPS with a good certificate before sending includeSubDomains",

@@ -17,6 +17,7 @@
 #include <http_config.h>
 #include <stdlib.h>
 #include <strings.h>
+#include <apr_escape.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 
@@ -27,6 +28,21 @@
 #include "hsts_guard.h"
 
 #define STORES_KEY "mod_hsts_audit.trust-stores"
+#define AUDITS_KEY "mod_hsts_audit.audits"
+#define FILES_KEY "mod_hsts_audit.cert-files"
+
+/* A hash kept as userdata of p (made on first use), freed with p. */
+static apr_hash_t *pool_hash(apr_pool_t *p, const char *key)
+{
+    apr_hash_t *h = NULL;
+
+    apr_pool_userdata_get((void **)&h, key, p);
+    if (!h) {
+        h = apr_hash_make(p);
+        apr_pool_userdata_set(h, key, NULL, p);
+    }
+    return h;
+}
 
 static apr_status_t free_store(void *store)
 {
@@ -38,16 +54,11 @@ static apr_status_t free_store(void *store)
  * loaded once per configuration generation and freed with its pool. */
 static X509_STORE *trusted_store(apr_pool_t *p, server_rec *s, const char *ca_file)
 {
-    apr_hash_t *stores = NULL;
+    apr_hash_t *stores = pool_hash(p, STORES_KEY);
     const char *key = ca_file ? ca_file : "";
     const char *err = NULL;
     X509_STORE *store;
 
-    apr_pool_userdata_get((void **)&stores, STORES_KEY, p);
-    if (!stores) {
-        stores = apr_hash_make(p);
-        apr_pool_userdata_set(stores, STORES_KEY, NULL, p);
-    }
     store = apr_hash_get(stores, key, APR_HASH_KEY_STRING);
     if (store) {
         return store;
@@ -84,24 +95,79 @@ static apr_array_header_t *vhost_names(apr_pool_t *p, const server_rec *s)
     return names;
 }
 
+/* What makes two audits the same: the leaf and chain (SHA-256 of each
+ * certificate), the roots and the settings; not the host names. */
+static const char *audit_key(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
+                             const hsts_cert_audit_in_t *in)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    const char *key = apr_psprintf(p, "%pp/%d/%d/%d", (void *)in->trusted, in->trusted_public,
+                                   in->warn_days, in->stapling);
+    int i;
+
+    for (i = -1; i < (chain ? sk_X509_num(chain) : 0); i++) {
+        if (!X509_digest(i < 0 ? leaf : sk_X509_value(chain, i), EVP_sha256(), md, &len)) {
+            return NULL;
+        }
+        key = apr_pstrcat(p, key, "/", apr_pescape_hex(p, md, len, 0), NULL);
+    }
+    return key;
+}
+
+/* One audit per distinct certificate (design.md section 5, issue "cost at
+ * scale"): the verdict of a chain for these roots and settings is made once
+ * per pool (a configuration pass, a run of the watch, apachectl -t) and
+ * shared by every vhost that serves it; only the names are checked per
+ * vhost (hsts_cert_check_hosts). NULL when the audit cannot run. */
+static hsts_cert_report_t *audit_shared(apr_pool_t *p, X509 *leaf, STACK_OF(X509) *chain,
+                                        const hsts_cert_audit_in_t *in)
+{
+    apr_hash_t *audits = pool_hash(p, AUDITS_KEY);
+    const char *key = audit_key(p, leaf, chain, in);
+    hsts_cert_report_t *shared = key ? apr_hash_get(audits, key, APR_HASH_KEY_STRING) : NULL;
+    hsts_cert_report_t *report;
+
+    if (!shared) {
+        hsts_cert_audit_in_t no_hosts = *in;
+
+        no_hosts.hosts = NULL;
+        no_hosts.n_hosts = 0;
+        shared = apr_pcalloc(p, sizeof(*shared));
+        if (hsts_cert_audit(p, leaf, chain, &no_hosts, shared) != APR_SUCCESS) {
+            return NULL;
+        }
+        if (key) {
+            apr_hash_set(audits, key, APR_HASH_KEY_STRING, shared);
+        }
+    }
+    report = apr_pmemdup(p, shared, sizeof(*shared));
+    hsts_cert_check_hosts(p, leaf, in->hosts, in->n_hosts, report);
+    return report;
+}
+
 static hsts_cert_report_t *audit_chain(apr_pool_t *p, server_rec *s, X509 *leaf,
                                        STACK_OF(X509) *chain, apr_time_t now)
 {
     hsts_srv_conf *sc = hsts_srv_conf_of(s);
     X509_STORE *store = trusted_store(p, s, sc->trusted_ca);
     apr_array_header_t *names = vhost_names(p, s);
-    hsts_cert_report_t *report;
+    hsts_cert_audit_in_t in;
 
     if (!store || !leaf) {
         return NULL;
     }
-    report = apr_pcalloc(p, sizeof(*report));
-    if (hsts_cert_audit(p, leaf, chain, (const char *const *)names->elts, names->nelts,
-                        store, hsts_srv_cert_warn_days(sc), now,
-                        report) != APR_SUCCESS) {
-        return NULL;
+    in.hosts = (const char *const *)names->elts;
+    in.n_hosts = names->nelts;
+    in.trusted = store;
+    in.trusted_public = sc->trusted_ca ? sc->trusted_ca_public : 1;
+    in.warn_days = hsts_srv_cert_warn_days(sc);
+    if (sc->stapling < 0) {        /* the first audit: startup, the configuration phase */
+        sc->stapling = hsts_tree_stapling(p, s);
     }
-    return report;
+    in.stapling = sc->stapling;
+    in.now = now;
+    return audit_shared(p, leaf, chain, &in);
 }
 
 static apr_status_t free_served(void *data)
@@ -144,43 +210,24 @@ hsts_cert_report_t *hsts_certs_audit_served(apr_pool_t *p, server_rec *s, apr_ti
 
 /* ---- startup report ------------------------------------------------------ */
 
-static int log_level_of(const hsts_finding_info_t *info)
-{
-    return info->severity == HSTS_SEVERITY_ERROR ? APLOG_ERR : APLOG_WARNING;
-}
-
 const char *hsts_certs_detail(apr_pool_t *p, const hsts_cert_report_t *cert,
                               hsts_finding_e f, const char *verify_error, apr_time_t now)
 {
     if (!cert) {
         return "";
     }
-    switch (f) {
-    case HSTS_F_CERT_NAME_MISMATCH:
-        return apr_psprintf(p, "not covered: %s",
-                            apr_array_pstrcat(p, cert->uncovered, ' '));
-    case HSTS_F_CERT_CHAIN_INCOMPLETE:
-    case HSTS_F_CERT_UNTRUSTED:
-        if (!verify_error || !*verify_error) {
-            verify_error = cert->verify_error_text;
-        }
-        return apr_psprintf(p, "OpenSSL: %s", verify_error ? verify_error : "verify failed");
-    case HSTS_F_CERT_WEAK_SIGNATURE:
-        return apr_psprintf(p, "algorithm %s", cert->weak_signature
-                                               ? cert->weak_signature : "weak");
-    case HSTS_F_CERT_RELOAD_PENDING:
-        return "the certificate file now holds another certificate than the one served";
-    default:
-        return apr_psprintf(p, "not after %s, %ld days left", cert->not_after_iso,
-                            (long)hsts_days_until(cert->not_after, now));
+    if ((f == HSTS_F_CERT_CHAIN_INCOMPLETE || f == HSTS_F_CERT_UNTRUSTED)
+        && verify_error && *verify_error) {
+        return apr_psprintf(p, "OpenSSL: %s", verify_error);   /* the watch's, current */
     }
+    return hsts_cert_finding_detail(p, cert, f, now);
 }
 
 /* One line per certificate finding of a vhost (HSTS00020). */
 static void log_cert_findings(apr_pool_t *p, server_rec *s, const char *vhost,
                               const hsts_cert_report_t *cert)
 {
-    int i;
+    int i, level;
 
     for (i = 0; i < HSTS_F_COUNT; i++) {
         const hsts_finding_info_t *info = hsts_finding_info((hsts_finding_e)i);
@@ -188,12 +235,14 @@ static void log_cert_findings(apr_pool_t *p, server_rec *s, const char *vhost,
         if (!(cert->findings & HSTS_FINDING_BIT(i))) {
             continue;
         }
-        ap_log_error(APLOG_MARK, (s ? 0 : APLOG_STARTUP) | log_level_of(info), 0, s,
+        level = hsts_cert_finding_severity(cert, (hsts_finding_e)i) == HSTS_SEVERITY_ERROR
+                ? APLOG_ERR : APLOG_WARNING;
+        ap_log_error(APLOG_MARK, (s ? 0 : APLOG_STARTUP) | level, 0, s,
                      HSTSLOGNO(00020) "%s: %s (vhost %s, certificate %s, %s). "
                      "Visitors see %s. Fix: %s.",
                      info->code, info->summary, vhost,
                      cert->subject ? cert->subject : "-",
-                     hsts_certs_detail(p, cert, (hsts_finding_e)i, NULL, apr_time_now()),
+                     hsts_cert_finding_detail(p, cert, (hsts_finding_e)i, apr_time_now()),
                      info->browser_errors ? info->browser_errors : "an error",
                      info->fix);
     }
@@ -206,8 +255,7 @@ static void log_cert_findings(apr_pool_t *p, server_rec *s, const char *vhost,
 static int cert_ok(const hsts_srv_conf *sc, const hsts_cert_report_t *cert)
 {
     return sc->is_tls
-           && (!cert || !cert->findings
-               || hsts_findings_severity(cert->findings) != HSTS_SEVERITY_ERROR);
+           && (!cert || !cert->findings || hsts_cert_severity(cert) != HSTS_SEVERITY_ERROR);
 }
 
 static int pins_subdomains(server_rec *s)
@@ -273,7 +321,7 @@ static void log_guard(apr_pool_t *p, server_rec *s, const hsts_audit_round_t *r)
 void hsts_certs_guard(apr_pool_t *p, server_rec *s_main, hsts_audit_round_t *round, int n,
                       int log)
 {
-    hsts_guard_vhost_t *table = guard_table(p, s_main, round, n);
+    hsts_guard_index_t *idx = hsts_guard_index(p, guard_table(p, s_main, round, n), n);
     server_rec *s;
     int i = 0;
 
@@ -286,8 +334,8 @@ void hsts_certs_guard(apr_pool_t *p, server_rec *s_main, hsts_audit_round_t *rou
         if (!sc->is_tls || !has_policy(s) || hsts_srv_guard(sc) == HSTS_GUARD_OFF) {
             continue;
         }
-        r->unsafe = hsts_guard_unsafe_subdomains(p, table, n, i);
-        r->withhold = (r->unsafe->nelts || !table[i].cert_ok)
+        r->unsafe = hsts_guard_unsafe_subdomains(p, idx, i);
+        r->withhold = (r->unsafe->nelts || !cert_ok(sc, r->cert))
                       && hsts_srv_guard(sc) == HSTS_GUARD_WITHHOLD;
         if (log) {
             log_guard(p, s, r);
@@ -324,7 +372,9 @@ typedef struct {
     const char *cert_file;
     const char *chain_file;
     const char *trusted_ca;      /* the block's HSTSTrustedCA, or NULL */
+    int trusted_ca_public;       /* and whether it is marked public */
     int warn_days;               /* the block's HSTSCertWarnDays, or HSTS_UNSET */
+    int stapling;                /* the block's SSLUseStapling: 1, 0, or -1 unset */
     int ssl_on;
 } tree_vhost_t;
 
@@ -359,7 +409,13 @@ static void scan_block(apr_pool_t *p, const ap_directive_t *d, tree_vhost_t *v)
             v->chain_file = tree_path(p, d);
         }
         else if (hsts_tree_is(d, "HSTSTrustedCA")) {
-            v->trusted_ca = tree_path(p, d);
+            const char *args = d->args;
+
+            v->trusted_ca = ap_server_root_relative(p, ap_getword_conf(p, &args));
+            v->trusted_ca_public = hsts_trusted_ca_kind(ap_getword_conf(p, &args)) == 1;
+        }
+        else if (hsts_tree_is(d, "SSLUseStapling")) {
+            v->stapling = !ap_cstr_casecmp(hsts_tree_arg(p, d), "on");
         }
         else if (hsts_tree_is(d, "HSTSCertWarnDays")
                  && hsts_parse_number(hsts_tree_arg(p, d), 3650, &days)) {
@@ -374,50 +430,102 @@ static void scan_block(apr_pool_t *p, const ap_directive_t *d, tree_vhost_t *v)
     }
 }
 
+/* The served chain of a configuration-tree vhost: SSLCertificateFile (leaf
+ * first) and SSLCertificateChainFile after it. Read once per pool and pair
+ * of files, however many vhosts name them; freed with p. NULL with *err. */
+typedef struct {
+    X509 *leaf;
+    STACK_OF(X509) *chain;
+    const char *err;
+} tree_chain_t;
+
+static apr_status_t free_tree_chain(void *data)
+{
+    tree_chain_t *c = data;
+
+    X509_free(c->leaf);
+    sk_X509_pop_free(c->chain, X509_free);
+    return APR_SUCCESS;
+}
+
+static const tree_chain_t *load_tree_chain(apr_pool_t *p, const char *cert_file,
+                                           const char *chain_file)
+{
+    apr_hash_t *files = pool_hash(p, FILES_KEY);
+    const char *key = apr_pstrcat(p, cert_file, "\n", chain_file ? chain_file : "", NULL);
+    tree_chain_t *c = apr_hash_get(files, key, APR_HASH_KEY_STRING);
+    STACK_OF(X509) *extra = NULL;
+    X509 *extra_leaf = NULL;
+
+    if (c) {
+        return c;
+    }
+    c = apr_pcalloc(p, sizeof(*c));
+    apr_hash_set(files, key, APR_HASH_KEY_STRING, c);
+    if (hsts_cert_load_chain(p, cert_file, &c->leaf, &c->chain, &c->err) != APR_SUCCESS) {
+        c->leaf = NULL;
+        return c;
+    }
+    apr_pool_cleanup_register(p, c, free_tree_chain, apr_pool_cleanup_null);
+    if (chain_file
+        && hsts_cert_load_chain(p, chain_file, &extra_leaf, &extra, &c->err) == APR_SUCCESS) {
+        sk_X509_push(c->chain, extra_leaf);
+        while (sk_X509_num(extra) > 0) {
+            sk_X509_push(c->chain, sk_X509_shift(extra));
+        }
+        sk_X509_free(extra);
+    }
+    return c;
+}
+
 static void audit_tree_vhost(apr_pool_t *p, server_rec *s_main, const tree_vhost_t *v)
 {
     const hsts_srv_conf *main_conf = hsts_srv_conf_of(s_main);
     X509_STORE *store = trusted_store(p, s_main, v->trusted_ca ? v->trusted_ca
                                                                : main_conf->trusted_ca);
-    int warn_days = v->warn_days != HSTS_UNSET ? v->warn_days
-                                               : hsts_srv_cert_warn_days(main_conf);
-    STACK_OF(X509) *chain = NULL, *extra = NULL;
-    hsts_cert_report_t report;
-    const char *err = NULL, *label;
-    X509 *leaf = NULL, *extra_leaf = NULL;
+    const tree_chain_t *c = load_tree_chain(p, v->cert_file, v->chain_file);
+    const hsts_cert_report_t *report;
+    hsts_cert_audit_in_t in;
+    const char *label;
 
     label = v->names->nelts ? APR_ARRAY_IDX(v->names, 0, const char *) : "(no ServerName)";
-    if (!store || hsts_cert_load_chain(p, v->cert_file, &leaf, &chain, &err) != APR_SUCCESS) {
+    if (!store || !c->leaf) {
         ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL, HSTSLOGNO(00024)
                      "mod_hsts_audit: cannot audit the certificate of %s: %s", label,
-                     err ? err : "no trusted roots");
+                     c->err ? c->err : "no trusted roots");
         return;
     }
-    if (v->chain_file
-        && hsts_cert_load_chain(p, v->chain_file, &extra_leaf, &extra, &err) == APR_SUCCESS) {
-        sk_X509_push(chain, extra_leaf);
-        while (sk_X509_num(extra) > 0) {
-            sk_X509_push(chain, sk_X509_shift(extra));
-        }
-        sk_X509_free(extra);
-    }
-    if (hsts_cert_audit(p, leaf, chain, (const char *const *)v->names->elts, v->names->nelts,
-                        store, warn_days, apr_time_now(), &report) == APR_SUCCESS) {
+    in.hosts = (const char *const *)v->names->elts;
+    in.n_hosts = v->names->nelts;
+    in.trusted = store;
+    in.trusted_public = v->trusted_ca ? v->trusted_ca_public
+                        : (main_conf->trusted_ca ? main_conf->trusted_ca_public : 1);
+    in.warn_days = v->warn_days != HSTS_UNSET ? v->warn_days
+                                              : hsts_srv_cert_warn_days(main_conf);
+    in.stapling = v->stapling >= 0 ? v->stapling
+                  : hsts_tree_flag(p, ap_conftree, "SSLUseStapling") > 0;
+    in.now = apr_time_now();
+    report = audit_shared(p, c->leaf, c->chain, &in);
+    if (report) {
         log_cert_findings(p, NULL, apr_pstrcat(p, label, " (", v->cert_file, ")", NULL),
-                          &report);
+                          report);
     }
-    X509_free(leaf);
-    sk_X509_pop_free(chain, X509_free);
 }
 
 void hsts_certs_test_config(apr_pool_t *pconf, server_rec *s_main)
 {
     const ap_directive_t *d;
 
+    /* apachectl -M, -S, -L and -t -D DUMP_*: a dump, not a test; say nothing */
+    if (ap_state_query(AP_SQ_RUN_MODE) == AP_SQ_RM_CONFIG_DUMP) {
+        return;
+    }
+
     for (d = ap_conftree; d; d = d->next) {
         tree_vhost_t v = { 0 };
 
         v.warn_days = HSTS_UNSET;
+        v.stapling = -1;
         if (!hsts_tree_is(d, "<VirtualHost") || !d->first_child) {
             continue;
         }

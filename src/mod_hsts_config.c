@@ -18,6 +18,14 @@
 
 #include <apr_cstr.h>
 
+/* "file:line" of the directive being read. */
+static const char *directive_at(cmd_parms *cmd)
+{
+    return cmd->directive ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
+                                         cmd->directive->line_num)
+                          : NULL;
+}
+
 static const char *directive_error(cmd_parms *cmd, const char *arg, const char *why)
 {
     return apr_psprintf(cmd->pool, "%s '%s' %s", cmd->cmd->name, arg, why);
@@ -32,6 +40,7 @@ void *hsts_create_srv_config(apr_pool_t *p, server_rec *s)
     conf->guard = HSTS_UNSET;
     conf->cert_warn_days = HSTS_UNSET;
     conf->check_interval = HSTS_UNSET;
+    conf->stapling = -1;
     return conf;
 }
 
@@ -48,6 +57,9 @@ void *hsts_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
     conf->trusted_ca = add->trusted_ca ? add->trusted_ca : base->trusted_ca;
     conf->check_interval = add->check_interval != HSTS_UNSET ? add->check_interval
                                                              : base->check_interval;
+    conf->stapling = -1;
+    conf->trusted_ca_public = add->trusted_ca ? add->trusted_ca_public
+                                              : base->trusted_ca_public;
     return conf;
 }
 
@@ -141,15 +153,31 @@ const char *hsts_cmd_cert_warn_days(cmd_parms *cmd, void *dconf, const char *arg
     return NULL;
 }
 
-const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg)
+int hsts_trusted_ca_kind(const char *kind)
+{
+    if (!kind || !apr_cstr_casecmp(kind, "private")) {
+        return 0;
+    }
+    return !apr_cstr_casecmp(kind, "public") ? 1 : -1;
+}
+
+const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg,
+                                const char *kind)
 {
     hsts_srv_conf *conf = hsts_srv_conf_of(cmd->server);
     const char *path = ap_server_root_relative(cmd->pool, arg);
     const char *why = NULL;
     X509_STORE *store;
     apr_finfo_t finfo;
+    int is_public = hsts_trusted_ca_kind(kind);
 
     (void)dconf;
+    if (is_public < 0) {
+        return apr_psprintf(cmd->pool, "%s '%s' '%s': the second argument must be public "
+                            "(the file mirrors the browsers' public roots: the rules for "
+                            "publicly trusted certificates apply) or private (the default: "
+                            "a private PKI)", cmd->cmd->name, arg, kind);
+    }
     if (!path || apr_stat(&finfo, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
         || finfo.filetype != APR_REG) {
         return directive_error(cmd, arg, "is not a readable file: give a PEM bundle of "
@@ -162,6 +190,7 @@ const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg)
     }
     X509_STORE_free(store);
     conf->trusted_ca = path;
+    conf->trusted_ca_public = is_public;
     return NULL;
 }
 
@@ -186,6 +215,7 @@ const char *hsts_cmd_max_age(cmd_parms *cmd, void *dconf, const char *arg)
         return directive_error(cmd, arg, why);
     }
     conf->max_age = seconds;
+    conf->set_at = directive_at(cmd);
     hsts_conf_finish(cmd->pool, conf);
     return NULL;
 }
@@ -195,6 +225,7 @@ const char *hsts_cmd_include_subdomains(cmd_parms *cmd, void *dconf, int flag)
     hsts_dir_conf *conf = dconf;
 
     conf->include_subdomains = flag ? 1 : 0;
+    conf->set_at = directive_at(cmd);
     hsts_conf_finish(cmd->pool, conf);
     return NULL;
 }
@@ -204,6 +235,7 @@ const char *hsts_cmd_preload(cmd_parms *cmd, void *dconf, int flag)
     hsts_dir_conf *conf = dconf;
 
     conf->preload = flag ? 1 : 0;
+    conf->set_at = directive_at(cmd);
     hsts_conf_finish(cmd->pool, conf);
     return NULL;
 }
@@ -216,6 +248,7 @@ const char *hsts_cmd_mode(cmd_parms *cmd, void *dconf, const char *arg)
     if (why) {
         return directive_error(cmd, arg, why);
     }
+    conf->set_at = directive_at(cmd);
     hsts_conf_finish(cmd->pool, conf);
     return NULL;
 }
@@ -278,9 +311,14 @@ static int check_scope(apr_pool_t *ptemp, server_rec *s, ap_conf_vector_t *secti
         return 0;
     }
     ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_EMERG, 0, NULL,
-                 HSTSLOGNO(00001) "mod_hsts_audit: %s (virtual host %s:%u, scope %s)",
-                 merged->problem, s->server_hostname ? s->server_hostname : "*",
-                 (unsigned)s->port, section ? section_name(section) : "server/vhost");
+                 HSTSLOGNO(00001) "mod_hsts_audit: %s (set at %s; %s %s%s%s, scope %s)",
+                 merged->problem, merged->set_at ? merged->set_at : "?",
+                 s->is_virtual ? "virtual host" : "the main server",
+                 hsts_vhost_label(ptemp, s),
+                 s->is_virtual && s->defn_name ? " defined at " : "",
+                 s->is_virtual && s->defn_name
+                 ? apr_psprintf(ptemp, "%s:%u", s->defn_name, s->defn_line_number) : "",
+                 section ? section_name(section) : "server/vhost");
     return 1;
 }
 
@@ -301,11 +339,82 @@ static int check_sections(apr_pool_t *ptemp, server_rec *s, apr_array_header_t *
     return 0;
 }
 
+/* A Header directive (mod_headers) that sets Strict-Transport-Security:
+ * "Header [always] set|append|add|merge|setifempty Strict-Transport-Security ...". */
+static int sets_sts(apr_pool_t *p, const ap_directive_t *d)
+{
+    const char *args = d->args ? d->args : "";
+    const char *word;
+    int i;
+
+    if (!hsts_tree_is(d, "Header")) {
+        return 0;
+    }
+    for (i = 0; i < 3 && *(word = ap_getword_conf(p, &args)); i++) {
+        if (!ap_cstr_casecmp(word, "Strict-Transport-Security")) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* HSTS00054 for each such Header in the tree below first (sections and
+ * conditionals included), next to a module policy. */
+static void warn_header_sts(apr_pool_t *p, const ap_directive_t *first, const char *scope,
+                            const char *policy)
+{
+    const ap_directive_t *d;
+
+    for (d = first; d; d = d->next) {
+        if (sets_sts(p, d)) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_WARNING, 0, NULL, HSTSLOGNO(00054)
+                         "mod_hsts_audit: %s: \"Header %s\" at %s sets "
+                         "Strict-Transport-Security next to the module's policy \"%s\": "
+                         "where it sets a valid value, HSTSMode add keeps that value instead "
+                         "of the policy (header.include_sub_domains.below_configured, "
+                         "header.max_age.below_configured). Fix: remove that Header line and "
+                         "let the module send the policy, or set HSTSMode enforce",
+                         scope, d->args, hsts_tree_where(p, d), policy);
+        }
+        else if (d->first_child && !hsts_tree_is(d, "<VirtualHost")) {
+            warn_header_sts(p, d->first_child, scope, policy);
+        }
+    }
+}
+
+/* Header lines that set STS where the module has a policy (issue 14): the
+ * server config, then each vhost. Said once: in the real startup pass, or
+ * under apachectl -t. */
+static void check_header_lines(apr_pool_t *ptemp, server_rec *s_main)
+{
+    const hsts_dir_conf *main_dc = dir_conf_of(s_main->lookup_defaults);
+    server_rec *s;
+
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG
+        && ap_state_query(AP_SQ_RUN_MODE) != AP_SQ_RM_CONFIG_TEST) {
+        return;
+    }
+    for (s = s_main; s; s = s->next) {
+        const hsts_dir_conf *dc = dir_conf_of(s->lookup_defaults);
+        const ap_directive_t *node = s->is_virtual ? hsts_tree_vhost_node(s) : NULL;
+
+        if (node && dc && dc->policy && dc->effective_mode == HSTS_MODE_ADD) {
+            warn_header_sts(ptemp, node->first_child,
+                            apr_pstrcat(ptemp, "vhost ", hsts_vhost_label(ptemp, s), NULL),
+                            dc->policy);
+        }
+    }
+    if (main_dc && main_dc->policy && main_dc->effective_mode == HSTS_MODE_ADD) {
+        warn_header_sts(ptemp, ap_conftree, "the server config", main_dc->policy);
+    }
+}
+
 int hsts_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                       server_rec *s)
 {
     (void)plog;
     (void)pconf;
+    check_header_lines(ptemp, s);
     for (; s; s = s->next) {
         core_server_config *core = ap_get_core_module_config(s->module_config);
 

@@ -191,13 +191,18 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
         audit.location = apr_table_get(r->err_headers_out, "Location");
     }
     audit.host = r->hostname;
+    if (audit.is_https) {
+        audit.target_cert_ok = hsts_target_cert_ok;    /* asked only for redirects */
+        audit.target_baton = sc->rt;
+    }
     audit.host_has_https_policy = !audit.is_https && r->hostname
         && apr_hash_get(sc->rt->https_hosts, r->hostname, APR_HASH_KEY_STRING);
     scope.configured_max_age = conf->max_age;
     scope.preload_configured = conf->preload == 1;
+    scope.include_subdomains_configured = conf->policy && conf->include_subdomains == 1;
     withhold = hsts_srv_withhold(sc);
-    scope.expects_header = conf->policy
-        && (conf->effective_mode == HSTS_MODE_REPORT || withhold);
+    /* withhold is on purpose: the response lacks STS and that is no finding */
+    scope.expects_header = conf->policy && conf->effective_mode == HSTS_MODE_REPORT;
     findings = hsts_audit_response(&scope, &audit, &first);
 
     resp.is_https = audit.is_https;
@@ -207,13 +212,18 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     resp.first_is_policy = fields.first && conf->policy
                            && !strcmp(fields.first, conf->policy);
     action = hsts_policy_decide(conf->effective_mode, conf->policy != NULL, &resp);
-    if (action == HSTS_ACTION_WITHHELD) {
-        findings |= HSTS_FINDING_BIT(HSTS_F_HEADER_MISSING);
+    if (action == HSTS_ACTION_ADDED || action == HSTS_ACTION_REPLACED) {
+        findings |= conf->preload_findings;     /* our own policy, from .htaccess */
     }
     switch (action) {
     case HSTS_ACTION_ADDED:
     case HSTS_ACTION_REPLACED:
         set_only_policy(r, conf);
+        hsts_stats_note_sent(sc->rt->stats, sc->vhost_index, conf->policy, conf->policy_len);
+        break;
+    case HSTS_ACTION_KEPT:
+        hsts_stats_note_sent(sc->rt->stats, sc->vhost_index, fields.first,
+                             audit.first_len);
         break;
     case HSTS_ACTION_REMOVED:
     case HSTS_ACTION_WITHHELD:

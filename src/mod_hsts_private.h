@@ -43,6 +43,8 @@ APLOG_USE_MODULE(hsts_audit);
 typedef struct hsts_runtime {
     hsts_stats_t *stats;         /* the shared statistics area */
     apr_hash_t *https_hosts;     /* lower-case names of TLS vhosts with a policy */
+    apr_hash_t *tls_targets;     /* lower-case host names -> the certificate served for
+                                    them (mod_hsts_targets.c), NULL without TLS */
     apr_uint32_t n_vhosts;
 } hsts_runtime;
 
@@ -54,7 +56,9 @@ typedef struct hsts_srv_conf {
     int recent_findings;         /* HSTSRecentFindings (main server), or HSTS_UNSET */
     int guard;                   /* HSTSGuard (hsts_guard_e), or HSTS_UNSET (= warn) */
     int cert_warn_days;          /* HSTSCertWarnDays, or HSTS_UNSET (= 30) */
-    const char *trusted_ca;      /* HSTSTrustedCA (absolute path), NULL = system store */
+    const char *trusted_ca;      /* HSTSTrustedCA (absolute path), NULL = the system CA bundle */
+    int trusted_ca_public;       /* HSTSTrustedCA ... public (with trusted_ca; the
+                                    system CA bundle is always public) */
     apr_int64_t check_interval;  /* HSTSCertCheckInterval (main server): seconds, 0 off,
                                     or HSTS_UNSET (= HSTS_CHECK_INTERVAL_DEFAULT) */
     /* Set at startup: */
@@ -68,6 +72,8 @@ typedef struct hsts_srv_conf {
                                     which the watch compares with served_leaf, or NULL */
     int cert_file_unreadable_logged; /* the watch said it cannot read one (its thread only) */
     int is_tls;                  /* mod_ssl set up an SSL_CTX for this vhost */
+    int stapling;                /* SSLUseStapling on for it (read from the configuration
+                                    tree once, at its first audit), -1 before */
     int cc_use;                  /* HSTSClientCert in some scope of this vhost:
                                     HSTS_CLIENT_CERT_OFF (0) none, _REPORT report
                                     only, _REQUIRE require in some scope; set in
@@ -96,7 +102,10 @@ void *hsts_merge_srv_config(apr_pool_t *p, void *base, void *add);
 const char *hsts_cmd_recent_findings(cmd_parms *cmd, void *dconf, const char *arg);
 const char *hsts_cmd_guard(cmd_parms *cmd, void *dconf, const char *arg);
 const char *hsts_cmd_cert_warn_days(cmd_parms *cmd, void *dconf, const char *arg);
-const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg);
+const char *hsts_cmd_trusted_ca(cmd_parms *cmd, void *dconf, const char *arg,
+                                const char *kind);
+/* HSTSTrustedCA's second argument: 1 public, 0 private (also when absent), -1 invalid. */
+int hsts_trusted_ca_kind(const char *kind);
 int hsts_srv_guard(const hsts_srv_conf *sc);
 int hsts_srv_cert_warn_days(const hsts_srv_conf *sc);
 const char *hsts_cmd_check_interval(cmd_parms *cmd, void *dconf, const char *arg);
@@ -150,6 +159,13 @@ void hsts_certs_guard(apr_pool_t *p, server_rec *s_main, hsts_audit_round_t *rou
 const char *hsts_certs_detail(apr_pool_t *p, const hsts_cert_report_t *cert,
                               hsts_finding_e f, const char *verify_error, apr_time_t now);
 
+/* mod_hsts_targets.c: for redirects.https.target_cert_invalid, which
+ * certificate this server serves for each of its names (built in
+ * post_config), and the audit's target_cert_ok callback (baton: the
+ * hsts_runtime): 1 covered and passing now, 0 not, -1 not a name here. */
+void hsts_targets_build(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s_main);
+int hsts_target_cert_ok(void *baton, const char *host, apr_size_t len);
+
 /* mod_hsts_watch.c: the watch (design.md section 5a). */
 /* Put a round's problems into the shared area (first-seen times kept) and
  * set the time of the last check; log: one line per problem that appeared
@@ -184,13 +200,21 @@ int hsts_tree_is_conditional(const ap_directive_t *d);
 /* The first word of d's arguments (from p), "" when it has none. */
 const char *hsts_tree_arg(apr_pool_t *p, const ap_directive_t *d);
 /* The <VirtualHost> node that defined s (by file and line), NULL for the main
- * server or when the tree is gone (after startup). */
+ * server or when the tree is gone (after startup). An index built once per
+ * configuration pass (pconf userdata) makes it a hash lookup: call it in the
+ * configuration phase only (it may allocate from pconf). */
 const ap_directive_t *hsts_tree_vhost_node(const server_rec *s);
 /* An SSLEngine directive that turns TLS on for its level: not "off" and not
  * "optional" (RFC 2817 upgrade, whose requests start in plain HTTP). */
 int hsts_tree_engine_on(apr_pool_t *p, const ap_directive_t *engine);
 /* "file:line" of d, from p. */
 const char *hsts_tree_where(apr_pool_t *p, const ap_directive_t *d);
+/* The last On/Off of a flag directive (e.g. SSLUseStapling) among first and
+ * its siblings, inside conditional sections too: 1 on, 0 off, -1 not set. */
+int hsts_tree_flag(apr_pool_t *p, const ap_directive_t *first, const char *name);
+/* mod_ssl's SSLUseStapling for a vhost as mod_ssl merges it: its
+ * <VirtualHost> block's, else the server config's; 0 when neither sets it. */
+int hsts_tree_stapling(apr_pool_t *p, const server_rec *s);
 
 /* mod_hsts_filter.c: the output filter that sets and removes STS. */
 void hsts_filter_register(void);

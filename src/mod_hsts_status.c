@@ -111,12 +111,14 @@ static void vhost_problems(apr_pool_t *p, const hsts_srv_conf *sc, const hsts_pr
     for (sev = HSTS_SEVERITY_ERROR; sev >= HSTS_SEVERITY_WARNING; sev--) {
         for (f = 0; f < HSTS_F_COUNT; f++) {
             hsts_status_problem_t *pr = list + row->n_problems;
+            hsts_severity_e now_sev = (cur->warnings & HSTS_FINDING_BIT(f))
+                ? HSTS_SEVERITY_WARNING : hsts_finding_info((hsts_finding_e)f)->severity;
 
-            if (!(cur->problems & HSTS_FINDING_BIT(f))
-                || (int)hsts_finding_info((hsts_finding_e)f)->severity != sev) {
+            if (!(cur->problems & HSTS_FINDING_BIT(f)) || (int)now_sev != sev) {
                 continue;
             }
             pr->code = (hsts_finding_e)f;
+            pr->severity = now_sev;
             pr->since = cur->since[f];
             pr->detail = f == HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS
                 ? apr_pstrcat(p, "subdomains: ", cur->unsafe, NULL)
@@ -127,6 +129,37 @@ static void vhost_problems(apr_pool_t *p, const hsts_srv_conf *sc, const hsts_pr
     row->problems = list;
 }
 
+/* One vhost's row. */
+static void vhost_row(request_rec *r, const hsts_runtime *rt, server_rec *s, apr_time_t now,
+                      hsts_status_vhost_t *row)
+{
+    const hsts_srv_conf *sc = hsts_srv_conf_of(s);
+    const hsts_dir_conf *dc = ap_get_module_config(s->lookup_defaults, &hsts_audit_module);
+    hsts_problems_t *slot = hsts_srv_problems(sc), cur;
+
+    row->name = sc->name ? sc->name : (s->server_hostname ? s->server_hostname : "*");
+    row->aliases = vhost_aliases(r->pool, s);
+    row->tls = sc->is_tls;
+    row->main_server = !s->is_virtual;
+    row->mode = hsts_mode_name(dc ? (int)dc->effective_mode : HSTS_MODE_REPORT);
+    row->policy = dc ? dc->policy : NULL;
+    {
+        char sent[HSTS_SENT_LEN];
+
+        row->sent_policy = hsts_stats_read_sent(rt->stats, sc->vhost_index, sent)
+                           ? apr_pstrdup(r->pool, sent) : NULL;
+    }
+    hsts_status_vhost_counters(row, rt->stats, sc->vhost_index);
+    if (!slot || !hsts_problems_read(slot, &cur)) {
+        memset(&cur, 0, sizeof(cur));
+    }
+    row->cert = vhost_certificate(r->pool, sc, &cur);
+    vhost_problems(r->pool, sc, &cur, now, row);
+}
+
+/* The rows in configuration order: the main server, then the vhosts as the
+ * configuration names them (httpd's server_rec chain has each new vhost
+ * put first, after the main server: read backwards). */
 static void build_snapshot(request_rec *r, const hsts_runtime *rt, int with_recent,
                            hsts_status_snapshot_t *snap)
 {
@@ -142,24 +175,7 @@ static void build_snapshot(request_rec *r, const hsts_runtime *rt, int with_rece
     }
     rows = apr_pcalloc(r->pool, sizeof(*rows) * (n ? n : 1));
     for (i = 0, s = ap_server_conf; s && i < n; s = s->next, i++) {
-        const hsts_srv_conf *sc = hsts_srv_conf_of(s);
-        const hsts_dir_conf *dc = ap_get_module_config(s->lookup_defaults,
-                                                       &hsts_audit_module);
-        hsts_status_vhost_t *row = rows + i;
-        hsts_problems_t *slot = hsts_srv_problems(sc), cur;
-
-        row->name = sc->name ? sc->name : (s->server_hostname ? s->server_hostname : "*");
-        row->aliases = vhost_aliases(r->pool, s);
-        row->tls = sc->is_tls;
-        row->main_server = !s->is_virtual;
-        row->mode = hsts_mode_name(dc ? (int)dc->effective_mode : HSTS_MODE_REPORT);
-        row->policy = dc ? dc->policy : NULL;
-        hsts_status_vhost_counters(row, rt->stats, sc->vhost_index);
-        if (!slot || !hsts_problems_read(slot, &cur)) {
-            memset(&cur, 0, sizeof(cur));
-        }
-        row->cert = vhost_certificate(r->pool, sc, &cur);
-        vhost_problems(r->pool, sc, &cur, snap->now, row);
+        vhost_row(r, rt, s, snap->now, rows + (i ? n - i : 0));
     }
     snap->vhosts = rows;
     snap->n_vhosts = i;
@@ -202,8 +218,8 @@ static int hsts_status_handler(request_rec *r)
     if (r->header_only) {
         return OK;
     }
-    build_snapshot(r, rt, q.format == HSTS_STATUS_HTML || q.format == HSTS_STATUS_JSON,
-                   &snap);
+    /* the ring's count is cheap (no copy); only ?metrics does without it */
+    build_snapshot(r, rt, q.format != HSTS_STATUS_METRICS, &snap);
     hsts_status_render(q.format, &snap, 0, q.refresh, write_to_request, r, r->pool);
     return OK;
 }

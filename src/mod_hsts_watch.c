@@ -26,6 +26,8 @@
 
 #include "hsts_duration.h"
 
+#include <time.h>
+
 #define WATCH_NAME "mod_hsts_audit-watch"
 
 hsts_problems_t *hsts_srv_problems(const hsts_srv_conf *sc)
@@ -126,6 +128,7 @@ void hsts_watch_publish(server_rec *s_main, apr_pool_t *p, const hsts_audit_roun
             continue;
         }
         found.problems = round_problems(r);
+        found.warnings = r->cert ? r->cert->warnings : 0;
         found.withhold = r->withhold;
         found.unsafe = r->unsafe ? (const char *const *)r->unsafe->elts : NULL;
         found.n_unsafe = r->unsafe ? r->unsafe->nelts : 0;
@@ -257,13 +260,25 @@ static int reload_pending(apr_pool_t *p, apr_hash_t *files, server_rec *s, hsts_
     return compared;
 }
 
+/* CPU seconds this thread has used (the watchdog's own thread). */
+static double thread_cpu_seconds(void)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) {
+        return 0;
+    }
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* One run of the watch: every served chain audited at the current time. */
 static void watch_run(server_rec *s_main, apr_pool_t *p)
 {
-    int n = (int)hsts_srv_conf_of(s_main)->rt->n_vhosts, i = 0;
+    int n = (int)hsts_srv_conf_of(s_main)->rt->n_vhosts, i = 0, audited = 0;
     hsts_audit_round_t *round = apr_pcalloc(p, sizeof(*round) * (apr_size_t)(n + 1));
     apr_hash_t *files = apr_hash_make(p);
     apr_time_t now = apr_time_now();
+    double cpu = thread_cpu_seconds();
     server_rec *s;
 
     for (s = s_main; s && i < n; s = s->next, i++) {
@@ -277,9 +292,14 @@ static void watch_run(server_rec *s_main, apr_pool_t *p)
             report->findings |= HSTS_FINDING_BIT(HSTS_F_CERT_RELOAD_PENDING);
         }
         round[i].cert = report;
+        audited++;
     }
     hsts_certs_guard(p, s_main, round, n, 0);
     hsts_watch_publish(s_main, p, round, n, now, 1);
+    ap_log_error(APLOG_MARK, APLOG_INFO, 0, s_main, HSTSLOGNO(00053)
+                 "mod_hsts_audit: the watch audited %d TLS vhosts in %.3f s of CPU "
+                 "(%.3f s elapsed)", audited, thread_cpu_seconds() - cpu,
+                 (double)(apr_time_now() - now) / APR_USEC_PER_SEC);
 }
 
 static apr_status_t watch_callback(int state, void *data, apr_pool_t *p)

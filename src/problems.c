@@ -55,6 +55,7 @@ static void fill(hsts_problems_t *slot, const hsts_problems_found_t *found,
         }
     }
     slot->problems = problems;
+    slot->warnings = found->warnings & problems;
     slot->checked = now;
     slot->n_unsafe = found->n_unsafe > 0 ? (apr_uint32_t)found->n_unsafe : 0;
     join_names(slot->unsafe, sizeof(slot->unsafe), found->unsafe, (int)slot->n_unsafe);

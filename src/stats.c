@@ -219,3 +219,56 @@ apr_uint32_t hsts_stats_ring_read(hsts_stats_t *stats, hsts_ring_entry_t *out,
     hsts_stats_ring_start(stats, &cur);
     return hsts_stats_ring_next(stats, &cur, out, max);
 }
+
+/* ---- the last STS value sent ------------------------------------------------ */
+
+void hsts_stats_note_sent(hsts_stats_t *stats, apr_uint32_t vhost, const char *value,
+                          apr_size_t len)
+{
+    hsts_stats_set_t *set;
+    apr_uint32_t seq;
+
+    if (!vhost || vhost >= stats->n_sets || !value) {
+        return;
+    }
+    set = sets_of(stats) + vhost;
+    if (len > HSTS_SENT_LEN - 1) {
+        len = HSTS_SENT_LEN - 1;
+    }
+    seq = apr_atomic_read32(&set->sent_seq);
+    if (!(seq & 1) && seq && !memcmp(set->sent, value, len) && set->sent[len] == '\0') {
+        return;                                   /* the usual case: unchanged */
+    }
+    if ((seq & 1) || apr_atomic_cas32(&set->sent_seq, seq + 1, seq) != seq) {
+        return;
+    }
+    memcpy(set->sent, value, len);
+    memset(set->sent + len, 0, HSTS_SENT_LEN - len);
+    apr_atomic_set32(&set->sent_seq, seq + 2 ? seq + 2 : 2);
+}
+
+int hsts_stats_read_sent(hsts_stats_t *stats, apr_uint32_t vhost, char *out)
+{
+    const hsts_stats_set_t *set;
+    int tries;
+
+    out[0] = '\0';
+    if (!vhost || vhost >= stats->n_sets) {
+        return 0;
+    }
+    set = sets_of(stats) + vhost;
+    for (tries = 0; tries < 100; tries++) {
+        apr_uint32_t before = apr_atomic_read32(&sets_of(stats)[vhost].sent_seq);
+
+        if (before & 1) {
+            continue;
+        }
+        memcpy(out, set->sent, HSTS_SENT_LEN);
+        out[HSTS_SENT_LEN - 1] = '\0';
+        if (apr_atomic_read32(&sets_of(stats)[vhost].sent_seq) == before) {
+            return before != 0;
+        }
+    }
+    out[0] = '\0';
+    return 0;
+}

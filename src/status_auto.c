@@ -102,6 +102,7 @@ static void auto_vhost(hsts_out_t *o, apr_size_t n, const hsts_status_vhost_t *v
     auto_vhost_u64(o, n, "MainServer", v->main_server ? 1 : 0);
     auto_vhost_str(o, n, "Mode", v->mode);
     auto_vhost_str(o, n, "Policy", v->policy);
+    auto_vhost_str(o, n, "SentPolicy", v->sent_policy);
     for (c = 0; c < HSTS_C_COUNT; c++) {
         auto_vhost_u64(o, n, hsts_status_counter_names[c].auto_key, v->counters[c]);
     }

@@ -424,7 +424,7 @@ static void html_attention(hsts_out_t *o, apr_pool_t *p, const hsts_status_snaps
             const hsts_status_vhost_t *v = snap->vhosts + i;
 
             for (j = 0; j < v->n_problems; j++) {
-                if ((int)hsts_finding_info(v->problems[j].code)->severity == sev) {
+                if ((int)v->problems[j].severity == sev) {
                     apr_pool_clear(p);
                     html_problem_row(o, p, v, v->problems + j);
                 }

@@ -143,7 +143,7 @@ static void json_problem(hsts_out_t *o, apr_pool_t *p, const char *vhost,
     HSTS_OUT_LIT(o, ",\"code\":\"");
     hsts_out_str(o, info->code);
     HSTS_OUT_LIT(o, "\",\"severity\":\"");
-    hsts_out_str(o, hsts_severity_name(info->severity));
+    hsts_out_str(o, hsts_severity_name(pr->severity));
     HSTS_OUT_LIT(o, "\",\"since\":");
     json_time(o, pr->since);
     HSTS_OUT_LIT(o, ",\"detail\":");
@@ -198,6 +198,8 @@ static void json_vhost(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *
     hsts_out_json(o, p, v->mode ? v->mode : "");
     HSTS_OUT_LIT(o, ",\"policy\":");
     hsts_out_json(o, p, v->policy);
+    HSTS_OUT_LIT(o, ",\"sent_policy\":");
+    hsts_out_json(o, p, v->sent_policy);
     HSTS_OUT_LIT(o, ",\"counters\":");
     json_counters(o, v->counters);
     HSTS_OUT_LIT(o, ",\"findings\":");

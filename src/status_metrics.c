@@ -194,7 +194,7 @@ static void metrics_findings(hsts_out_t *o, const hsts_status_snapshot_t *snap)
     for (c = 0; c < HSTS_F_COUNT; c++) {
         const hsts_finding_info_t *info = hsts_finding_info((hsts_finding_e)c);
 
-        if (info->category == HSTS_CAT_CERT || info->category == HSTS_CAT_GUARD) {
+        if (hsts_finding_is_problem((hsts_finding_e)c)) {
             continue;
         }
         HSTS_OUT_LIT(o, "hsts_audit_findings_total{code=\"");
@@ -277,6 +277,42 @@ static void metrics_certs(hsts_out_t *o, const hsts_status_snapshot_t *snap,
     }
 }
 
+/* The current problems (design.md section 7): hsts_audit_problem{vhost,
+ * code,severity} 1 while one stands (the series goes when it clears), and
+ * when the audit last ran. Label values: vhost names and static codes. */
+static void metrics_problems(hsts_out_t *o, const hsts_status_snapshot_t *snap,
+                             const char **labels)
+{
+    apr_size_t i, j;
+
+    metric_head(o, "hsts_audit_problem",
+                "1 while a problem (cert.*, guard.*) stands on the vhost; the series goes when it clears.",
+                "gauge");
+    for (i = 0; i < snap->n_vhosts; i++) {
+        const hsts_status_vhost_t *v = snap->vhosts + i;
+
+        for (j = 0; j < v->n_problems; j++) {
+            const hsts_finding_info_t *info = hsts_finding_info(v->problems[j].code);
+
+            HSTS_OUT_LIT(o, "hsts_audit_problem{vhost=\"");
+            hsts_out_str(o, labels[i]);
+            HSTS_OUT_LIT(o, "\",code=\"");
+            hsts_out_str(o, info->code);
+            HSTS_OUT_LIT(o, "\",severity=\"");
+            hsts_out_str(o, hsts_severity_name(v->problems[j].severity));
+            HSTS_OUT_LIT(o, "\"} 1\n");
+        }
+    }
+    if (snap->last_check) {
+        metric_head(o, "hsts_audit_last_check_timestamp_seconds",
+                    "When the certificates of every vhost were last audited (startup or the watch), in seconds since the epoch.",
+                    "gauge");
+        HSTS_OUT_LIT(o, "hsts_audit_last_check_timestamp_seconds ");
+        hsts_out_i64(o, apr_time_sec(snap->last_check));
+        HSTS_OUT_LIT(o, "\n");
+    }
+}
+
 void hsts_status_render_metrics(const hsts_status_snapshot_t *snap,
                                 hsts_write_fn write, void *baton, apr_pool_t *scratch)
 {
@@ -291,6 +327,7 @@ void hsts_status_render_metrics(const hsts_status_snapshot_t *snap,
     metrics_findings(&o, snap);
     metrics_guard(&o, snap, labels);
     metrics_certs(&o, snap, labels);
+    metrics_problems(&o, snap, labels);
     hsts_out_flush(&o);
     apr_pool_destroy(p);
 }

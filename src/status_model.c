@@ -320,7 +320,7 @@ void hsts_status_problem_totals(const hsts_status_snapshot_t *snap,
 
         for (j = 0; j < v->n_problems; j++) {
             t->all++;
-            if (hsts_finding_info(v->problems[j].code)->severity == HSTS_SEVERITY_ERROR) {
+            if (v->problems[j].severity == HSTS_SEVERITY_ERROR) {
                 t->errors++;
             }
             else {

@@ -62,12 +62,11 @@ static const char *skip_authority_prefix(const char *p, const char *end)
     return at ? at + 1 : p;
 }
 
-int hsts_location_is_https_same_host(const char *location, const char *host)
+int hsts_location_https_host(const char *location, const char **host, apr_size_t *len)
 {
     const char *p, *end, *host_end;
-    apr_size_t host_len;
 
-    if (!location || !host || apr_cstr_casecmpn(location, "https://", 8)) {
+    if (!location || apr_cstr_casecmpn(location, "https://", 8)) {
         return 0;
     }
     p = location + 8;
@@ -86,12 +85,28 @@ int hsts_location_is_https_same_host(const char *location, const char *host)
             host_end = end;
         }
     }
-    host_len = strlen(host);
     /* a trailing dot names the same host (example.org. == example.org) */
-    if (host_end > p && host_end[-1] == '.' && host_len && host[host_len - 1] != '.') {
+    if (host_end > p + 1 && host_end[-1] == '.') {
         host_end--;
     }
-    return (apr_size_t)(host_end - p) == host_len && !apr_cstr_casecmpn(p, host, host_len);
+    *host = p;
+    *len = (apr_size_t)(host_end - p);
+    return host_end > p;
+}
+
+int hsts_location_is_https_same_host(const char *location, const char *host)
+{
+    const char *h;
+    apr_size_t h_len, host_len;
+
+    if (!host || !hsts_location_https_host(location, &h, &h_len)) {
+        return 0;
+    }
+    host_len = strlen(host);
+    if (host_len > 1 && host[host_len - 1] == '.') {
+        host_len--;                               /* the same rule for the request's host */
+    }
+    return h_len == host_len && !apr_cstr_casecmpn(h, host, host_len);
 }
 
 static hsts_findings_t judge_plain_http(const hsts_audit_response_t *resp)
@@ -119,9 +134,17 @@ static hsts_findings_t judge_https(const hsts_audit_scope_t *scope,
 {
     hsts_findings_t set = 0;
 
-    if (resp->status >= 300 && resp->status <= 399 && resp->location
-        && !apr_cstr_casecmpn(resp->location, "http:", 5)) {
-        set |= BIT(HSTS_F_REDIRECTS_DOWNGRADE);
+    if (resp->status >= 300 && resp->status <= 399 && resp->location) {
+        const char *h;
+        apr_size_t h_len;
+
+        if (!apr_cstr_casecmpn(resp->location, "http:", 5)) {
+            set |= BIT(HSTS_F_REDIRECTS_DOWNGRADE);
+        }
+        else if (resp->target_cert_ok && hsts_location_https_host(resp->location, &h, &h_len)
+                 && resp->target_cert_ok(resp->target_baton, h, h_len) == 0) {
+            set |= BIT(HSTS_F_REDIRECTS_HTTPS_TARGET_CERT_INVALID);
+        }
     }
     if (!resp->n_fields || !resp->first) {
         return set | (scope->expects_header ? BIT(HSTS_F_HEADER_MISSING) : 0);
@@ -134,6 +157,10 @@ static hsts_findings_t judge_https(const hsts_audit_scope_t *scope,
         && first->max_age_value < (apr_uint64_t)scope->configured_max_age
         && first->max_age_value > 0) {
         set |= BIT(HSTS_F_HEADER_MAX_AGE_BELOW_CONFIGURED);
+    }
+    if (first->verdict == HSTS_STS_VALID && scope->include_subdomains_configured
+        && !first->include_subdomains && first->max_age_value > 0) {
+        set |= BIT(HSTS_F_HEADER_INCLUDE_SUB_DOMAINS_BELOW_CONFIGURED);
     }
     return set;
 }

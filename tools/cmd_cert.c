@@ -4,8 +4,8 @@
  * findings of section 5 for a served chain (PEM, leaf first, as in
  * SSLCertificateFile) and the host names it must cover.
  *
- *   hsts-audit cert --host NAME [--host NAME ...] [--ca-file FILE]
- *                   [--warn-days N] [--json] CHAIN.pem
+ *   hsts-audit cert --host NAME [--host NAME ...] [--ca-file FILE [--ca-public]]
+ *                   [--warn-days N] [--stapling] [--json] CHAIN.pem
  *
  * Exit status: 0 no finding of severity error (warnings such as
  * cert.expiring_soon allowed), 1 at least one error finding, 2 usage error or
@@ -19,9 +19,18 @@
  *   (OpenSSL's verify error text, null when the chain verifies),
  *   verify_error_code (X509_V_ERR_*, 0 when none), verify_depth (null when
  *   none), weak_signature (algorithm name or null), trusted_roots ("system"
- *   or the --ca-file path), warn_days, findings (codes, table order),
- *   severity ("error", "warning" or "ok"), browser_errors (object: finding
- *   code -> "Chromium error / Firefox error"), fixes (object: code -> fix).
+ *   or the --ca-file path), trusted_roots_file (the bundle read: the
+ *   --ca-file path or the system CA bundle file), public_roots (bool: the
+ *   roots are public, so the public-root rules apply), root (the trust
+ *   anchor the chain was built to, or null), public_root (bool),
+ *   weak_key (or null), validity_days, sct_count (-1: malformed list),
+ *   sct_required, must_staple (bool), stapling (bool, --stapling),
+ *   expiring_intermediate (subject or null), distrust (text or null),
+ *   warn_days, findings (codes, table order), finding_severity (object:
+ *   code -> "error"/"warning", as this report has it), details (object:
+ *   code -> detail as the startup log shows it), severity ("error",
+ *   "warning" or "ok"), browser_errors (object: finding code -> "Chromium
+ *   error / Firefox error"), fixes (object: code -> fix).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,14 +56,19 @@
 int hsts_cli_cert(apr_pool_t *p, int argc, const char *const *argv);
 
 static const char cert_usage[] =
-    "usage: hsts-audit cert --host NAME [--host NAME ...] [--ca-file FILE]\n"
-    "                       [--warn-days N] [--json] CHAIN.pem\n"
+    "usage: hsts-audit cert --host NAME [--host NAME ...] [--ca-file FILE [--ca-public]]\n"
+    "                       [--warn-days N] [--stapling] [--json] CHAIN.pem\n"
     "\n"
     "cert: audits a served certificate chain (PEM, leaf first, as in\n"
     "SSLCertificateFile) as mod_hsts_audit does at startup: validity window,\n"
-    "coverage of every --host (ServerName, ServerAlias; wildcards per RFC 6125),\n"
-    "chain completeness against the trusted roots (--ca-file FILE, a PEM bundle;\n"
-    "default: the system store) without fetching intermediates, weak signatures.\n"
+    "coverage of every --host by the subjectAltName (ServerName, ServerAlias;\n"
+    "wildcards per RFC 6125; the subject CN is never used), chain completeness\n"
+    "against the trusted roots without fetching intermediates, expired\n"
+    "intermediates, weak signatures and keys, EKU serverAuth, OCSP Must-Staple,\n"
+    "and for public roots the lifetime, Certificate Transparency and distrusted CAs.\n"
+    "--ca-file FILE: a PEM bundle of trusted roots, private unless --ca-public\n"
+    "(default: the system CA bundle, public roots).\n"
+    "--stapling: the vhost has SSLUseStapling on (else Must-Staple is a finding).\n"
     "--warn-days N: cert.expiring_soon within N days (default 30, as HSTSCertWarnDays).\n"
     "Exit status: 0 no error finding, 1 at least one error finding, 2 usage error\n"
     "or unreadable input.\n";
@@ -64,6 +78,8 @@ typedef struct {
     const char *ca_file;
     const char *chain_file;
     int warn_days;
+    int ca_public;
+    int stapling;
     int json;
 } cert_opts_t;
 
@@ -128,6 +144,12 @@ static int parse_args(apr_pool_t *p, int argc, const char *const *argv, cert_opt
             else if (!strcmp(a, "--json")) {
                 o->json = 1;
             }
+            else if (!strcmp(a, "--ca-public")) {
+                o->ca_public = 1;
+            }
+            else if (!strcmp(a, "--stapling")) {
+                o->stapling = 1;
+            }
             else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
                 fputs(cert_usage, stdout);
                 *done = 1;
@@ -173,6 +195,10 @@ static int parse_args(apr_pool_t *p, int argc, const char *const *argv, cert_opt
         return usage_error("which host names must the certificate cover? "
                            "(--host NAME, repeatable)%s", "");
     }
+    if (o->ca_public && !o->ca_file) {
+        return usage_error("--ca-public marks a --ca-file as public roots (the system CA "
+                           "bundle is public already)%s", "");
+    }
     return EXIT_OK;
 }
 
@@ -199,18 +225,25 @@ static void print_json_array(apr_pool_t *p, const apr_array_header_t *a)
     fputc(']', stdout);
 }
 
-/* A JSON object code -> text for the set's findings: the browser errors, or
- * the fixes. */
-static void print_json_finding_texts(apr_pool_t *p, hsts_findings_t set, int fixes)
+typedef enum { TEXT_BROWSERS, TEXT_FIX, TEXT_SEVERITY, TEXT_DETAIL } text_kind_e;
+
+/* A JSON object code -> text for the report's findings: the browser errors,
+ * the fixes, the severities or the details. */
+static void print_json_finding_texts(apr_pool_t *p, const hsts_cert_report_t *r,
+                                     text_kind_e kind, apr_time_t now)
 {
     int i, first = 1;
 
     fputc('{', stdout);
     for (i = 0; i < HSTS_F_COUNT; i++) {
         const hsts_finding_info_t *f = hsts_finding_info((hsts_finding_e)i);
-        const char *text = fixes ? f->fix : f->browser_errors;
+        const char *text = kind == TEXT_FIX ? f->fix
+                           : kind == TEXT_BROWSERS ? f->browser_errors
+                           : kind == TEXT_SEVERITY
+                             ? hsts_severity_name(hsts_cert_finding_severity(r, (hsts_finding_e)i))
+                             : hsts_cert_finding_detail(p, r, (hsts_finding_e)i, now);
 
-        if ((set & HSTS_FINDING_BIT(i)) && text) {
+        if ((r->findings & HSTS_FINDING_BIT(i)) && text) {
             printf("%s\"%s\": %s", first ? "" : ", ", f->code, js(p, text));
             first = 0;
         }
@@ -218,16 +251,23 @@ static void print_json_finding_texts(apr_pool_t *p, hsts_findings_t set, int fix
     fputc('}', stdout);
 }
 
-static const char *severity_word(hsts_findings_t set)
+static const char *severity_word(const hsts_cert_report_t *r)
 {
-    if (!set) {
-        return "ok";
-    }
-    return hsts_severity_name(hsts_findings_severity(set));
+    return r->findings ? hsts_severity_name(hsts_cert_severity(r)) : "ok";
+}
+
+static const char *roots_file(const cert_opts_t *o)
+{
+    return o->ca_file ? o->ca_file : hsts_cert_default_ca_file();
+}
+
+static const char *json_bool(int b)
+{
+    return b ? "true" : "false";
 }
 
 static void print_json(apr_pool_t *p, const cert_opts_t *o, const hsts_cert_report_t *r,
-                       long days_left)
+                       long days_left, apr_time_t now)
 {
     int i, first = 1;
 
@@ -255,19 +295,30 @@ static void print_json(apr_pool_t *p, const cert_opts_t *o, const hsts_cert_repo
     else {
         fputs("null", stdout);
     }
-    printf(", \"weak_signature\": %s, \"trusted_roots\": %s, \"warn_days\": %d, "
-           "\"findings\": [", js(p, r->weak_signature),
-           o->ca_file ? js(p, o->ca_file) : "\"system\"", o->warn_days);
+    printf(", \"weak_signature\": %s, \"trusted_roots\": %s, \"trusted_roots_file\": %s, "
+           "\"public_roots\": %s, \"root\": %s, \"public_root\": %s, \"weak_key\": %s, ",
+           js(p, r->weak_signature), o->ca_file ? js(p, o->ca_file) : "\"system\"",
+           js(p, roots_file(o)), json_bool(!o->ca_file || o->ca_public), js(p, r->root_subject),
+           json_bool(r->public_root), js(p, r->weak_key));
+    printf("\"validity_days\": %ld, \"sct_count\": %d, \"sct_required\": %d, "
+           "\"must_staple\": %s, \"stapling\": %s, \"expiring_intermediate\": %s, "
+           "\"distrust\": %s, \"warn_days\": %d, \"findings\": [", r->validity_days,
+           r->sct_count, r->sct_required, json_bool(r->must_staple), json_bool(o->stapling),
+           js(p, r->expiring_intermediate), js(p, r->distrust), o->warn_days);
     for (i = 0; i < HSTS_F_COUNT; i++) {
         if (r->findings & HSTS_FINDING_BIT(i)) {
             printf("%s\"%s\"", first ? "" : ", ", hsts_finding_info((hsts_finding_e)i)->code);
             first = 0;
         }
     }
-    printf("], \"severity\": \"%s\", \"browser_errors\": ", severity_word(r->findings));
-    print_json_finding_texts(p, r->findings, 0);
+    printf("], \"finding_severity\": ");
+    print_json_finding_texts(p, r, TEXT_SEVERITY, now);
+    printf(", \"details\": ");
+    print_json_finding_texts(p, r, TEXT_DETAIL, now);
+    printf(", \"severity\": \"%s\", \"browser_errors\": ", severity_word(r));
+    print_json_finding_texts(p, r, TEXT_BROWSERS, now);
     printf(", \"fixes\": ");
-    print_json_finding_texts(p, r->findings, 1);
+    print_json_finding_texts(p, r, TEXT_FIX, now);
     printf("}\n");
 }
 
@@ -291,7 +342,7 @@ static const char *safe(apr_pool_t *p, const char *s)
 }
 
 static void print_text(apr_pool_t *p, const cert_opts_t *o, const hsts_cert_report_t *r,
-                       long days_left)
+                       long days_left, apr_time_t now)
 {
     int i;
 
@@ -323,7 +374,9 @@ static void print_text(apr_pool_t *p, const cert_opts_t *o, const hsts_cert_repo
         printf("%s%s: %s\n", i ? "                " : "Hosts:          ", safe(p, h),
                is_uncovered(r, h) ? "NOT covered" : "covered");
     }
-    printf("Trusted roots:  %s\n", o->ca_file ? safe(p, o->ca_file) : "system store");
+    printf("Trusted roots:  %s (%s)\n", safe(p, roots_file(o)),
+           !o->ca_file ? "the system CA bundle, public roots"
+                       : o->ca_public ? "public roots" : "private roots");
     if (r->chain_complete) {
         printf("Chain complete: yes (verifies to a trusted root)\n");
     }
@@ -346,8 +399,10 @@ static void print_text(apr_pool_t *p, const cert_opts_t *o, const hsts_cert_repo
         if (!(r->findings & HSTS_FINDING_BIT(i))) {
             continue;
         }
-        printf("  %-7s %s: %s\n", hsts_severity_name(f->severity),
+        printf("  %-7s %s: %s\n", hsts_severity_name(hsts_cert_finding_severity(r, (hsts_finding_e)i)),
                f->code, f->summary);
+        printf("          detail: %s\n",
+               safe(p, hsts_cert_finding_detail(p, r, (hsts_finding_e)i, now)));
         if (f->browser_errors) {
             printf("          browsers show: %s\n", f->browser_errors);
         }
@@ -362,6 +417,7 @@ int hsts_cli_cert(apr_pool_t *p, int argc, const char *const *argv)
     STACK_OF(X509) *chain = NULL;
     X509_STORE *store;
     hsts_cert_report_t report;
+    hsts_cert_audit_in_t in;
     const char *err = NULL;
     apr_time_t now = apr_time_now();
     int rc, done;
@@ -376,13 +432,19 @@ int hsts_cli_cert(apr_pool_t *p, int argc, const char *const *argv)
     }
     store = hsts_cert_store_load(p, o.ca_file, &err);
     if (!store) {
-        fprintf(stderr, "hsts-audit cert: %s%s\n", o.ca_file ? "--ca-file " : "", err);
+        fprintf(stderr, "hsts-audit cert: %s%s\n", o.ca_file ? "--ca-file " : "the system CA bundle: ", err);
         X509_free(leaf);
         sk_X509_pop_free(chain, X509_free);
         return EXIT_USAGE;
     }
-    if (hsts_cert_audit(p, leaf, chain, (const char *const *)o.hosts->elts, o.hosts->nelts,
-                        store, o.warn_days, now, &report) != APR_SUCCESS) {
+    in.hosts = (const char *const *)o.hosts->elts;
+    in.n_hosts = o.hosts->nelts;
+    in.trusted = store;
+    in.trusted_public = !o.ca_file || o.ca_public;
+    in.warn_days = o.warn_days;
+    in.stapling = o.stapling;
+    in.now = now;
+    if (hsts_cert_audit(p, leaf, chain, &in, &report) != APR_SUCCESS) {
         fprintf(stderr, "hsts-audit cert: %s: cannot audit the certificate\n", o.chain_file);
         rc = EXIT_USAGE;
     }
@@ -390,12 +452,12 @@ int hsts_cli_cert(apr_pool_t *p, int argc, const char *const *argv)
         long days_left = (long)hsts_days_until(report.not_after, now);
 
         if (o.json) {
-            print_json(p, &o, &report, days_left);
+            print_json(p, &o, &report, days_left, now);
         }
         else {
-            print_text(p, &o, &report, days_left);
+            print_text(p, &o, &report, days_left, now);
         }
-        rc = (report.findings && hsts_findings_severity(report.findings) == HSTS_SEVERITY_ERROR)
+        rc = (report.findings && hsts_cert_severity(&report) == HSTS_SEVERITY_ERROR)
              ? EXIT_FINDINGS : EXIT_OK;
     }
     X509_STORE_free(store);

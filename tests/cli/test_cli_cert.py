@@ -8,13 +8,17 @@ harness's PKI (tests/common/pki.py), with this suite's own names and subjects.
 """
 import datetime
 import json
+import os
 import re
+import subprocess
 
 import pytest
 
+from common import sct_ext
 from common.cli import run_cli
 from common.env import OPENSSL, run
-from common.pki import CA, CA_EXT, SERVER_LEAF_EXT, new_csr, self_signed, write_req_config
+from common.pki import (CA, CA_EXT, DISTRUSTED_ROOT_KEY, SERVER_LEAF_EXT, new_csr, self_signed,
+                        write_req_config)
 
 GOOD_SAN = "DNS:a.test, DNS:*.w.test, IP:127.0.0.1"
 
@@ -38,18 +42,23 @@ class CliPKI:
                                         "keyUsage = critical, digitalSignature\n"
                                         "extendedKeyUsage = serverAuth\n"
                                         "subjectAltName = " + GOOD_SAN + "\n")
+        self.n_cas = 0
 
-    def self_signed(self, name, cn, section, days=3650):
-        return self_signed(self.d / (name + ".key"), self.d / (name + ".pem"),
-                           "/O=hsts-audit tests/CN=" + cn, self.req_cnf, section, days)
+    def self_signed(self, name, cn, section, days=3650, key=None):
+        """A new self-signed certificate <name>.pem, for a new P-256 key
+        <name>.key or the existing key file key."""
+        return self_signed(key or self.d / (name + ".key"), self.d / (name + ".pem"),
+                           "/O=hsts-audit tests/CN=" + cn, self.req_cnf, section, days,
+                           existing_key=key is not None)
 
     def ca_dir(self, name, key, cert):
-        return CA(self.d / ("ca-" + name), key, cert,
-                  serial=0x1000 if name == "root" else 0x2000)
+        """Serial numbers from 0x1000 for the first CA, 0x2000 for the next..."""
+        self.n_cas += 1
+        return CA(self.d / ("ca-" + name), key, cert, serial=0x1000 * self.n_cas)
 
-    def issue(self, ca, name, cn, ext, start, end, md="sha256"):
+    def issue(self, ca, name, cn, ext, start, end, md="sha256", keyspec="P-256"):
         key, csr = new_csr(self.d / (name + ".key"), self.d / (name + ".csr"),
-                           "/O=hsts-audit tests/CN=" + cn, self.req_cnf)
+                           "/O=hsts-audit tests/CN=" + cn, self.req_cnf, keyspec)
         out = self.d / (name + ".pem")
         ca.sign(csr, out, ext, start, end, md=md)
         return key, out
@@ -79,7 +88,55 @@ class CliPKI:
         self.chain("selfsigned").write_text(ss.read_text())
         # the good leaf served without its intermediate
         self.chain("nochain").write_text(self.leaf("good").read_text())
+        self.build_browser_rules(root, inter, now, day)
         return self
+
+    def build_browser_rules(self, root, inter, now, day):
+        """The (0.2) findings: one leaf per finding, and its clean control."""
+        ms = int(now.timestamp()) * 1000
+        san = "subjectAltName = " + GOOD_SAN + "\n"
+        leaf_ext = SERVER_LEAF_EXT + san
+        specs = {  # kind: (extensions, start, end, key)
+            "cnonly": (SERVER_LEAF_EXT, now - day, now + 90 * day, "P-256"),
+            "clientauth": (leaf_ext.replace("extendedKeyUsage = serverAuth",
+                                            "extendedKeyUsage = clientAuth"),
+                           now - day, now + 90 * day, "P-256"),
+            "noeku": (leaf_ext.replace("extendedKeyUsage = serverAuth\n", ""),
+                      now - day, now + 90 * day, "P-256"),
+            "rsa1024": (leaf_ext, now - day, now + 90 * day, "rsa1024"),
+            "rsa2048": (leaf_ext, now - day, now + 90 * day, "rsa2048"),
+            "dsa": (leaf_ext, now - day, now + 90 * day, "dsa1024"),
+            "secp256k1": (leaf_ext, now - day, now + 90 * day, "secp256k1"),
+            "p384": (leaf_ext, now - day, now + 90 * day, "P-384"),
+            "muststaple": (leaf_ext + "tlsfeature = status_request\n",
+                           now - day, now + 90 * day, "P-256"),
+            "long": (leaf_ext + sct_ext.openssl_line(3, ms), now - day, now + 399 * day, "P-256"),
+            "year": (leaf_ext + sct_ext.openssl_line(3, ms), now - day, now + 364 * day, "P-256"),
+            "ct1": (leaf_ext + sct_ext.openssl_line(1, ms), now - day, now + 89 * day, "P-256"),
+            "ct2": (leaf_ext + sct_ext.openssl_line(2, ms), now - day, now + 89 * day, "P-256"),
+            "ctbad": (leaf_ext + sct_ext.MALFORMED_LINE, now - day, now + 89 * day, "P-256"),
+        }
+        for kind, (ext, start, end, keyspec) in specs.items():
+            _, leaf = self.issue(inter, kind, "a.test", ext, start, end, keyspec=keyspec)
+            self.chain(kind).write_text(leaf.read_text() + self.intermediate.read_text())
+        # an expired intermediate under the root, and one expiring in 10 days
+        for kind, (start, end) in {"expiredinter": (now - 400 * day, now - day),
+                                   "soonexpiring": (now - 400 * day, now + 10 * day)}.items():
+            ikey, icert = self.issue(root, kind + "-ca", "hsts-audit %s CA" % kind,
+                                     CA_EXT + "authorityKeyIdentifier = keyid:always\n",
+                                     start, end)
+            ca = self.ca_dir(kind, ikey, icert)
+            _, leaf = self.issue(ca, kind, "a.test", leaf_ext, now - 10 * day,
+                                 now + 300 * day)
+            self.chain(kind).write_text(leaf.read_text() + icert.read_text())
+        # a root of the distrust table's test row (tests/data/distrusted-test-root.key)
+        dkey, self.distrusted_root = self.self_signed("distrusted-root",
+                                                      "hsts-audit Distrusted Root", "v3_root",
+                                                      key=DISTRUSTED_ROOT_KEY)
+        droot = self.ca_dir("distrusted", dkey, self.distrusted_root)
+        _, leaf = self.issue(droot, "distrusted", "a.test", leaf_ext + sct_ext.openssl_line(2, ms),
+                             now - day, now + 89 * day)
+        self.chain("distrusted").write_text(leaf.read_text())
 
     def leaf(self, kind):
         return self.d / (kind + ".pem")
@@ -211,7 +268,7 @@ def test_wronghost_details(pki):
     assert doc["names"] == ["other.example"]
     assert doc["uncovered"] == ["a.test"]
     rc, out, _ = run_cli("cert", "--host", "a.test", "--host", "other.example",
-                     "--ca-file", pki.root, pki.chain("wronghost"))
+                         "--ca-file", pki.root, pki.chain("wronghost"))
     assert "a.test: NOT covered" in out
     assert "other.example: covered" in out
 
@@ -380,6 +437,163 @@ def test_double_dash_ends_options(pki, tmp_path):
     path = tmp_path / "-chain.pem"
     path.write_text(pki.chain("good").read_text())
     rc, out, err = run_cli("cert", "--json", "--host", "a.test", "--ca-file", pki.root, "--",
-                       "-chain.pem", cwd=tmp_path)
+                           "-chain.pem", cwd=tmp_path)
     assert rc == 0, err
     assert json.loads(out)["findings"] == []
+
+
+# ---- (0.2) the browsers' further rules: one chain per finding, and its control ----------
+
+CHROME_FIREFOX = {
+    "cert.chain_expiring": "NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE",
+    "cert.server_auth_missing": "NET::ERR_CERT_INVALID / SEC_ERROR_INADEQUATE_CERT_TYPE",
+    "cert.validity_too_long": "NET::ERR_CERT_VALIDITY_TOO_LONG / (Firefox accepts it)",
+    "cert.ct_insufficient": "NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED / "
+                            "MOZILLA_PKIX_ERROR_INSUFFICIENT_CERTIFICATE_TRANSPARENCY",
+    "cert.must_staple_unstapled": "(Chrome ignores Must-Staple) / "
+                                  "MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING",
+    "cert.issuer_distrusted": "NET::ERR_CERT_AUTHORITY_INVALID / "
+                              "MOZILLA_PKIX_ERROR_ISSUER_NO_LONGER_TRUSTED",
+}
+
+
+@pytest.mark.parametrize("kind,extra,findings,detail", [
+    ("cnonly", [], ["cert.name_mismatch"],
+     "not covered: a.test; the certificate has no subjectAltName (browsers ignore the "
+     "subject CN)"),
+    ("expiredinter", [], ["cert.chain_expiring"], None),
+    ("clientauth", [], ["cert.server_auth_missing"], "extendedKeyUsage without serverAuth"),
+    ("noeku", [], [], None),
+    ("rsa1024", [], ["cert.weak_key"], "RSA 1024 bits"),
+    ("rsa2048", [], [], None),
+    ("dsa", [], ["cert.weak_key"], "DSA 1024 bits"),
+    ("secp256k1", [], ["cert.weak_key"], "EC curve secp256k1"),
+    ("p384", [], [], None),
+    ("muststaple", [], ["cert.must_staple_unstapled"],
+     "TLS Feature status_request (OCSP Must-Staple), SSLUseStapling is not on"),
+    ("muststaple", ["--stapling"], [], None),
+    # the public-root rules: with --ca-public only
+    ("long", ["--ca-public"], ["cert.validity_too_long"], None),
+    ("long", [], [], None),
+    ("year", ["--ca-public"], [], None),
+    ("ct1", ["--ca-public"], ["cert.ct_insufficient"],
+     "1 embedded SCT, Chrome asks 2 for a lifetime of 90 days"),
+    ("ct1", [], [], None),
+    ("ct2", ["--ca-public"], [], None),
+    ("ctbad", ["--ca-public"], ["cert.ct_insufficient"],
+     "the embedded SCT list is malformed (counts as none); Chrome asks 2 for a lifetime "
+     "of 90 days"),
+    ("good", ["--ca-public"], ["cert.ct_insufficient"],
+     "0 embedded SCTs, Chrome asks 3 for a lifetime of 366 days"),
+])
+def test_browser_rules(pki, kind, extra, findings, detail):
+    rc, doc = audit(pki, kind, *extra)
+    assert doc["findings"] == findings
+    assert rc == (1 if findings else 0)
+    assert doc["severity"] == ("error" if findings else "ok")
+    assert doc["public_roots"] is ("--ca-public" in extra)
+    assert doc["public_root"] is ("--ca-public" in extra)
+    for code in findings:
+        if code in CHROME_FIREFOX:
+            assert doc["browser_errors"][code] == CHROME_FIREFOX[code]
+    if detail:
+        assert doc["details"][findings[0]] == detail
+
+
+def test_expired_intermediate_details(pki):
+    rc, doc = audit(pki, "expiredinter")
+    assert doc["chain_complete"] is True          # its own finding, not cert.untrusted
+    assert doc["finding_severity"] == {"cert.chain_expiring": "error"}
+    assert doc["expiring_intermediate"] == "CN=hsts-audit expiredinter CA,O=hsts-audit tests"
+    assert re.fullmatch(r"intermediate CN=hsts-audit expiredinter CA,O=hsts-audit tests, "
+                        r"not after \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, -[12] days left",
+                        doc["details"]["cert.chain_expiring"])
+
+
+def test_intermediate_expiring_before_the_leaf_is_a_warning(pki):
+    rc, doc = audit(pki, "soonexpiring")
+    assert (rc, doc["findings"], doc["severity"]) == (0, ["cert.chain_expiring"], "warning")
+    assert doc["finding_severity"] == {"cert.chain_expiring": "warning"}
+    rc, out, _ = run_cli("cert", "--host", "a.test", "--ca-file", pki.root,
+                         pki.chain("soonexpiring"))
+    assert rc == 0
+    assert "  warning cert.chain_expiring: " in out
+    # outside --warn-days: nothing
+    rc, doc = audit(pki, "soonexpiring", "--warn-days", "5")
+    assert (rc, doc["findings"]) == (0, [])
+
+
+def test_issuer_distrusted(pki):
+    args = ["--host", "a.test", "--ca-file", pki.distrusted_root]
+    rc, doc = cert_json(*args, "--ca-public", pki.chain("distrusted"))
+    assert (rc, doc["findings"]) == (1, ["cert.issuer_distrusted"])
+    assert doc["root"] == "CN=hsts-audit Distrusted Root,O=hsts-audit tests"
+    assert re.fullmatch(r"test distrusts mod_hsts_audit test root for certificates after "
+                        r"2019-12-31T23:59:59Z; compared: earliest SCT "
+                        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ; source: "
+                        r"tests/data/distrusted-test-root.key", doc["distrust"])
+    assert doc["browser_errors"] == {"cert.issuer_distrusted":
+                                     CHROME_FIREFOX["cert.issuer_distrusted"]}
+    # a private root: not judged by the browsers' public-root rules
+    rc, doc = cert_json(*args, pki.chain("distrusted"))
+    assert (rc, doc["findings"], doc["distrust"]) == (0, [], None)
+
+
+def test_browser_rules_text_output(pki):
+    rc, out, _ = run_cli("cert", "--host", "a.test", "--ca-file", pki.root, "--ca-public",
+                         pki.chain("long"))
+    assert rc == 1
+    assert "Trusted roots:  %s (public roots)" % pki.root in out
+    assert "  error   cert.validity_too_long: publicly trusted certificate issued after " \
+           "2020-09-01 and valid for more than 398 days: Chrome and Safari refuse it" in out
+    assert re.search(r"          detail: valid 400 days from \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, "
+                     r"more than 398\n", out)
+    assert "          browsers show: NET::ERR_CERT_VALIDITY_TOO_LONG / (Firefox accepts it)" in out
+
+
+def test_ca_public_needs_ca_file(pki):
+    rc, out, err = run_cli("cert", "--host", "a.test", "--ca-public", pki.chain("good"))
+    assert (rc, out) == (2, "")
+    assert "--ca-public marks a --ca-file as public roots" in err
+
+
+# ---- the default roots: the system CA bundle file, not OpenSSL's hashed directory --------
+
+def test_default_roots_are_the_bundle_file(pki):
+    rc, doc = cert_json("--host", "a.test", pki.chain("good"))
+    assert doc["trusted_roots"] == "system"
+    assert doc["trusted_roots_file"] in ("/etc/ssl/certs/ca-certificates.crt",
+                                         "/etc/pki/tls/certs/ca-bundle.crt",
+                                         "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem")
+    assert doc["public_roots"] is True
+    rc, out, _ = run_cli("cert", "--host", "a.test", pki.chain("good"))
+    assert "Trusted roots:  %s (the system CA bundle, public roots)" % \
+        doc["trusted_roots_file"] in out
+
+
+def test_snakeoil_in_openssl_cert_dir_is_untrusted(pki, tmp_path):
+    """Debian's make-ssl-cert links the self-signed snakeoil certificate into
+    /etc/ssl/certs, OpenSSL's hashed default directory. The same here with
+    SSL_CERT_DIR: OpenSSL's defaults trust it (the control), the audit does not."""
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    snakeoil = pki.chain("selfsigned")
+    h = run([OPENSSL, "x509", "-in", snakeoil, "-noout", "-subject_hash"]).strip()
+    (certs / (h + ".0")).write_text(snakeoil.read_text())
+    env = dict(os.environ, SSL_CERT_DIR=str(certs), SSL_CERT_FILE=str(tmp_path / "none.pem"))
+    control = subprocess.run([OPENSSL, "verify", str(snakeoil)], env=env, capture_output=True)
+    assert control.returncode == 0, control.stderr
+    rc, out, err = run_cli("cert", "--json", "--host", "a.test", snakeoil, env=env)
+    doc = json.loads(out)
+    assert (rc, doc["findings"]) == (1, ["cert.untrusted"]), err
+    assert re.fullmatch(r"self.signed certificate", doc["verify_error"])
+
+
+@pytest.mark.skipif(not os.path.exists("/etc/ssl/certs/ssl-cert-snakeoil.pem"),
+                    reason="no Debian snakeoil certificate (ssl-cert) on this machine")
+def test_the_real_snakeoil_is_untrusted():
+    host = run([OPENSSL, "x509", "-in", "/etc/ssl/certs/ssl-cert-snakeoil.pem",
+                "-noout", "-subject", "-nameopt", "multiline"])
+    cn = re.search(r"commonName\s*=\s*(\S+)", host).group(1)
+    rc, doc = cert_json("--host", cn, "/etc/ssl/certs/ssl-cert-snakeoil.pem")
+    assert (rc, doc["findings"]) == (1, ["cert.untrusted"])

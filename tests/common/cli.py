@@ -16,12 +16,13 @@ def cli_path():
     return CLI if os.access(CLI, os.X_OK) else None
 
 
-def run_cli(*args, stdin=None, cwd=None, timeout=30):
-    """Run the CLI with args (bytes passed as they are, anything else made str)
-    and stdin (bytes); (returncode, stdout, stderr), stdout decoded as UTF-8 (the
-    CLI writes nothing else). Fails the test when the CLI is not built."""
+def run_cli(*args, stdin=None, cwd=None, env=None, timeout=30):
+    """Run the CLI with args (bytes passed as they are, anything else made str),
+    stdin (bytes) and env (None: this process's environment); (returncode,
+    stdout, stderr), stdout decoded as UTF-8 (the CLI writes nothing else).
+    Fails the test when the CLI is not built."""
     if not cli_path():
         pytest.fail(f"{CLI} is not built: run make first")
     p = subprocess.run([CLI, *(a if isinstance(a, bytes) else str(a) for a in args)],
-                       input=stdin, capture_output=True, timeout=timeout, cwd=cwd)
+                       input=stdin, capture_output=True, timeout=timeout, cwd=cwd, env=env)
     return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")

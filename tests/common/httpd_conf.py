@@ -12,6 +12,10 @@ BASE_MODULES = ("authz_core", "authz_host", "mime", "alias",
                 "dir", "headers", "ssl", "socache_shmcb", "http2", "proxy",
                 "proxy_http", "env", "setenvif")
 
+# For a vhost whose certificate has a small RSA key (below 2048 bits), which
+# mod_ssl refuses at OpenSSL's default security level.
+SSL_SECLEVEL0 = "    SSLCipherSuite DEFAULT:@SECLEVEL=0"
+
 # The event and worker MPMs' settings (the same for both).
 THREADED_MPM = """\
     StartServers 2
@@ -198,3 +202,14 @@ def write_server_root(root, conf_path, conf_text, files, expand):
     # the parent (root) writes the logs; children only need to read htdocs
     # and run/; run/ must be writable for cgid's socket and the module's shm
     # files, which the parent creates.
+
+
+def line_of(text, needle, start=0):
+    """The 1-based number of the first line of a configuration text, from the
+    0-based line start on, that holds needle (for the file:line the module's
+    messages name); AssertionError when there is none."""
+    lines = text.splitlines()
+    for i in range(start, len(lines)):
+        if needle in lines[i]:
+            return i + 1
+    raise AssertionError(needle)

@@ -56,6 +56,26 @@ def module_lines(text, number):
     return out
 
 
+# The certificate audit's line (src/mod_hsts_certs.c):
+#   HSTS00020: <code>: <summary> (vhost <name>, certificate <subject>, <detail>).
+#   Visitors see <browser errors>. Fix: <fix>.
+CERT_AUDIT_LINE_RE = re.compile(r"(HSTS00020: (cert\.[a-z_]+): .*? \(vhost (.+?), "
+                                r"certificate (.*?), (.*)\)\. Visitors see .*)$")
+
+
+def cert_audit_lines(text):
+    """The certificate audit's HSTS00020 lines of an error log's or configtest's
+    text, each from the number on."""
+    return module_lines(text, "HSTS00020")
+
+
+def parse_cert_audit_line(line):
+    """(code, vhost, subject, detail) of an HSTS00020 line; asserts its form."""
+    m = CERT_AUDIT_LINE_RE.match(line)
+    assert m, "not an HSTS00020 line of the documented form: %r" % line
+    return m.group(2), m.group(3), m.group(4), m.group(5)
+
+
 class HttpdLogs:
     """The log readers of one test server (mixed into common.httpd.Httpd: needs
     error_log, access_log, backend_log, stdout_path, allow_errors, test_allow,

@@ -1,6 +1,7 @@
-"""The test PKI, made with the openssl CLI: EC P-256 keys, certificate requests,
-self-signed certificates and `openssl ca` directories (CA), which can issue with
-any notBefore/notAfter (OpenSSL 3.0's `openssl x509 -req` cannot backdate), revoke
+"""The test PKI, made with the openssl CLI: keys (EC P-256 unless asked
+otherwise: RSA, DSA, other curves), certificate requests, self-signed
+certificates and `openssl ca` directories (CA), which can issue with any
+notBefore/notAfter (OpenSSL 3.0's `openssl x509 -req` cannot backdate), revoke
 and write CRLs. PKI is the integration and end-to-end suites' whole hierarchy;
 the CLI tests build their own files from the same pieces."""
 
@@ -8,7 +9,11 @@ import datetime
 import os
 from pathlib import Path
 
-from .env import OPENSSL, make_world_readable, run
+from .env import OPENSSL, TESTS, make_world_readable, run
+
+# The key of the distrust table's test row (src/cert_distrust.c): a root made
+# from it is distrusted for certificates issued after 2019-12-31.
+DISTRUSTED_ROOT_KEY = TESTS / "data" / "distrusted-test-root.key"
 
 # Host names and addresses the test server certificate covers.
 SERVER_DNS_NAMES = ("hsts.test", "www.hsts.test", "*.hsts.test", "localhost")
@@ -29,6 +34,8 @@ _LEAF_EXT = ("basicConstraints = critical, CA:FALSE\n"
              "authorityKeyIdentifier = keyid:always\n")
 SERVER_LEAF_EXT = _LEAF_EXT % "serverAuth"
 CLIENT_LEAF_EXT = _LEAF_EXT % "clientAuth"
+# The organization of every subject the harness makes.
+SUBJECT_O = "/O=mod_hsts_audit tests"
 
 
 def asn1_time(dt):
@@ -36,10 +43,22 @@ def asn1_time(dt):
     return dt.strftime("%Y%m%d%H%M%SZ")
 
 
-def new_key(path):
-    """A new EC P-256 private key in path; returns path."""
-    run([OPENSSL, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-out", path])
+def new_key(path, spec="P-256"):
+    """A new private key in path; returns path. spec: an EC curve name (P-256,
+    P-384, secp256k1...), "rsa<bits>" or "dsa<bits>" (its parameters in
+    <path>.params)."""
+    path = Path(path)
+    if spec.startswith("rsa"):
+        run([OPENSSL, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:" + spec[3:],
+             "-out", path])
+    elif spec.startswith("dsa"):
+        params = path.with_suffix(".params")
+        run([OPENSSL, "genpkey", "-genparam", "-algorithm", "DSA",
+             "-pkeyopt", "dsa_paramgen_bits:" + spec[3:], "-out", params])
+        run([OPENSSL, "genpkey", "-paramfile", params, "-out", path])
+    else:
+        run([OPENSSL, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:" + spec,
+             "-out", path])
     return path
 
 
@@ -54,10 +73,13 @@ def write_req_config(path, sections):
     return path
 
 
-def self_signed(key, cert, subject, config, section, days=3650):
-    """A new key in key and a self-signed certificate in cert (extensions: the
-    section of the req config); returns (key, cert)."""
-    new_key(key)
+def self_signed(key, cert, subject, config, section, days=3650, keyspec="P-256",
+                existing_key=False):
+    """A self-signed certificate in cert (extensions: the section of the req
+    config) for a new key in key (new_key's keyspec), or for the key already in
+    key when existing_key; returns (key, cert)."""
+    if not existing_key:
+        new_key(key, keyspec)
     env = dict(os.environ, OPENSSL_CONF=str(config))
     run([OPENSSL, "req", "-x509", "-new", "-config", config, "-extensions", section,
          "-key", key, "-subj", subject, "-days", str(days), "-sha256", "-out", cert], env=env)
@@ -72,9 +94,10 @@ def csr_for(key, csr, subject, config):
     return key, csr
 
 
-def new_csr(key, csr, subject, config):
-    """A new key in key and its certificate request in csr; returns (key, csr)."""
-    new_key(key)
+def new_csr(key, csr, subject, config, keyspec="P-256"):
+    """A new key in key (new_key's keyspec) and its certificate request in csr;
+    returns (key, csr)."""
+    new_key(key, keyspec)
     return csr_for(key, csr, subject, config)
 
 
@@ -149,6 +172,62 @@ class CA:
         run([OPENSSL, "ca", "-batch", "-config", self.config, "-cert", self.cert,
              "-keyfile", self.key, "-gencrl", "-crldays", str(days),
              "-crlexts", "crl_ext", "-out", out])
+
+
+class ExtraCerts:
+    """Certificates a test makes beside the session PKI, in a directory d of its
+    own: leaves issued by the PKI's CAs or by CAs made here (any key type, any
+    extensions, any lifetime), a root from the distrust table's test key.
+    <name>.key / <name>.pem (leaf) / <name>-chain.pem (what SSLCertificateFile
+    gets); now: the time their lifetimes count from, ms the same in milliseconds
+    (for embedded SCTs). The caller makes d world-readable when done."""
+
+    def __init__(self, pki, d):
+        self.pki, self.d = pki, d
+        self.n_cas = 0
+        self.now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        self.ms = int(self.now.timestamp()) * 1000
+
+    def csr(self, name, cn, keyspec="P-256"):
+        """(key, csr) of a new key (common.pki.new_key's keyspec) for CN=cn."""
+        key = new_key(self.d / (name + ".key"), keyspec)
+        return csr_for(key, self.d / (name + ".csr"), SUBJECT_O + "/CN=" + cn,
+                       self.pki.req_config())
+
+    def new_ca(self, name, key, cert):
+        """An `openssl ca` directory for cert (serials 0x1000, 0x1100, ...)."""
+        ca = CA(self.d / ("ca-" + name), key, cert, serial=0x1000 + 0x100 * self.n_cas)
+        self.n_cas += 1
+        return ca
+
+    def ca(self, name, issuer, start, end):
+        """An intermediate CA "HSTS <name> CA" issued by issuer (a CA), valid from
+        start to end (aware datetimes)."""
+        key, csr = self.csr(name, "HSTS %s CA" % name)
+        cert = self.d / (name + ".pem")
+        issuer.sign(csr, cert, CA_EXT + "authorityKeyIdentifier = keyid:always\n", start, end)
+        return self.new_ca(name, key, cert)
+
+    def leaf(self, name, ca, ext, days=90, keyspec="P-256", san=True, serve_ca=True):
+        """CertFiles of leaf <name>.hsts.test issued by ca with the extensions ext
+        (+ its subjectAltName when san), valid from yesterday for days; its chain
+        file has ca's certificate after the leaf when serve_ca."""
+        day = datetime.timedelta(days=1)
+        key, csr = self.csr(name, name + ".hsts.test", keyspec)
+        cert = self.d / (name + ".pem")
+        if san:
+            ext = ext + "subjectAltName = DNS:%s.hsts.test\n" % name
+        ca.sign(csr, cert, ext, self.now - day, self.now - day + days * day)
+        chain = self.d / (name + "-chain.pem")
+        chain.write_text(cert.read_text() + (ca.cert.read_text() if serve_ca else ""))
+        return CertFiles(name, key, cert, chain, ca.cert)
+
+    def distrusted_root(self):
+        """A root CA made from the distrust table's test key."""
+        key, cert = self_signed(DISTRUSTED_ROOT_KEY, self.d / "distrusted-root.pem",
+                                SUBJECT_O + "/CN=HSTS Distrusted Test Root",
+                                self.pki.req_config(), "v3_root", existing_key=True)
+        return self.new_ca("distrusted", key, cert)
 
 
 class PKI:
@@ -239,7 +318,7 @@ class PKI:
         self.dir.mkdir(parents=True, exist_ok=True)
         now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
         day = datetime.timedelta(days=1)
-        O = "/O=mod_hsts_audit tests"
+        O = SUBJECT_O
 
         # server-side hierarchy
         rkey, rcert = self.self_signed("root-ca", O + "/CN=HSTS Test Root CA", "v3_root")

@@ -55,7 +55,9 @@ def http_name(server):
 
 # The labels of the ?metrics families that do not have exactly {"vhost"}.
 METRIC_LABELS = {"hsts_audit_build_info": {"version"}, "hsts_audit_start_time_seconds": set(),
-                 "hsts_audit_findings_total": {"code", "severity"}}
+                 "hsts_audit_findings_total": {"code", "severity"},
+                 "hsts_audit_problem": {"vhost", "code", "severity"},
+                 "hsts_audit_last_check_timestamp_seconds": set()}
 
 
 def parse_exposition(text):

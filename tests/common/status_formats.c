@@ -350,7 +350,8 @@ static const char *metrics_comment(metrics_state_t *st, const char *line, apr_po
 }
 
 /* The labels a family's samples carry, in order: vhost, except version on
- * build_info and code,severity on the server's finding counters. */
+ * build_info, code,severity on the server's finding counters and
+ * vhost,code,severity on the problem gauge. */
 static const char *label_names(const char *family)
 {
     if (!strcmp(family, "hsts_audit_build_info")) {
@@ -358,6 +359,9 @@ static const char *label_names(const char *family)
     }
     if (!strcmp(family, "hsts_audit_findings_total")) {
         return "code,severity";
+    }
+    if (!strcmp(family, "hsts_audit_problem")) {
+        return "vhost,code,severity";
     }
     return "vhost";
 }

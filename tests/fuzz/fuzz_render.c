@@ -175,6 +175,7 @@ static hsts_status_snapshot_t *snapshot(src_t *s, apr_pool_t *p)
             v[i].problems = pr = apr_pcalloc(p, sizeof(*pr) * (v[i].n_problems + 1));
             for (j = 0; j < v[i].n_problems; j++) {
                 pr[j].code = (hsts_finding_e)(u8(s) % HSTS_F_COUNT);  /* the glue's codes are valid */
+                pr[j].severity = u8(s) & 1 ? HSTS_SEVERITY_ERROR : HSTS_SEVERITY_WARNING;
                 pr[j].since = u8(s) & 1 ? when(s) : 0;
                 pr[j].detail = str(s, p, 1);
             }

@@ -64,7 +64,8 @@ FINDINGS = {
         "warn",
         "Strict-Transport-Security on a plain-HTTP response: browsers ignore it "
         "(RFC 6797 7.2)",
-        "send it over HTTPS only; HSTSMode add or enforce removes it from plain HTTP"),
+        "send it over HTTPS only: drop the Header line for plain HTTP, or set HSTSMaxAge "
+        "(e.g. 1y) in the plain-HTTP vhost too, and the module removes STS from its responses"),
     "header.preload.divergent": (
         "warn",
         "browsers and the hstspreload checker judge this header differently",

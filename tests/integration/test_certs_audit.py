@@ -21,14 +21,14 @@ import time
 import pytest
 
 from common.env import APACHE2, OPENSSL, make_world_readable
-from common.logs import module_lines
+from common.logs import cert_audit_lines, parse_cert_audit_line
 from common.pki import SERVER_LEAF_EXT, new_csr
 
 # --------------------------------------------------------------------------
 # the finding texts (src/findings.c) and line helpers
 # --------------------------------------------------------------------------
 
-TEXTS = {  # code: (summary, browser errors, fix)
+TEXTS = {  # code: (summary, browser errors, fix), as src/findings.c has them
     "cert.expired": (
         "the server certificate has expired: with HSTS, visitors cannot click through",
         "NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_CERTIFICATE",
@@ -59,14 +59,61 @@ TEXTS = {  # code: (summary, browser errors, fix)
         "the served chain uses SHA-1 or a weaker signature algorithm",
         "NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM / SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED",
         "reissue the certificate with SHA-256 or better"),
+    # the browsers' further rules (test_certs_browser_rules.py)
+    "cert.chain_expiring": (
+        "an intermediate certificate of the served chain has expired (error), or expires "
+        "before the leaf and within HSTSCertWarnDays (warning): browsers then reject the "
+        "whole chain",
+        "NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_ISSUER_CERTIFICATE",
+        "serve the CA's current intermediate after the leaf (fetch the chain again from the "
+        "CA, e.g. a new fullchain.pem) and reload httpd"),
+    "cert.weak_key": (
+        "a key of the served chain is one browsers refuse: RSA below 2048 bits (Chrome and "
+        "Firefox), DSA (neither supports it), or an EC curve other than P-256/P-384",
+        "NET::ERR_CERT_WEAK_KEY (RSA below 1024 bits; Chrome still accepts 1024 to 2047, "
+        "which public CAs may not issue) or NET::ERR_CERT_INVALID / "
+        "MOZILLA_PKIX_ERROR_INADEQUATE_KEY_SIZE, SEC_ERROR_UNSUPPORTED_KEYALG (DSA) or "
+        "SEC_ERROR_UNSUPPORTED_ELLIPTIC_CURVE",
+        "issue a new certificate with an RSA key of 2048 bits or more, or an EC P-256/P-384 "
+        "key"),
+    "cert.server_auth_missing": (
+        "the certificate has an extendedKeyUsage without serverAuth: browsers refuse it for "
+        "HTTPS",
+        "NET::ERR_CERT_INVALID / SEC_ERROR_INADEQUATE_CERT_TYPE",
+        "reissue it as a TLS server certificate (extendedKeyUsage serverAuth), not a client "
+        "or code-signing one"),
+    "cert.validity_too_long": (
+        "publicly trusted certificate issued after 2020-09-01 and valid for more than 398 "
+        "days: Chrome and Safari refuse it",
+        "NET::ERR_CERT_VALIDITY_TOO_LONG / (Firefox accepts it)",
+        "reissue it with a lifetime of at most 398 days (ACME CAs such as Let's Encrypt "
+        "issue 90 days; mod_md renews them)"),
+    "cert.ct_insufficient": (
+        "publicly trusted certificate issued after 2018-04-30 with fewer embedded "
+        "Certificate Transparency SCTs than Chrome's CT policy asks (2 for a lifetime up to "
+        "180 days, else 3)",
+        "NET::ERR_CERTIFICATE_TRANSPARENCY_REQUIRED / "
+        "MOZILLA_PKIX_ERROR_INSUFFICIENT_CERTIFICATE_TRANSPARENCY",
+        "get the certificate from a CA that logs it and embeds the SCTs (every public CA "
+        "does), or reissue it"),
+    "cert.must_staple_unstapled": (
+        "the certificate requires OCSP stapling (TLS Feature status_request, \"OCSP "
+        "Must-Staple\") and the vhost has no SSLUseStapling on: Firefox refuses it",
+        "(Chrome ignores Must-Staple) / MOZILLA_PKIX_ERROR_REQUIRED_TLS_FEATURE_MISSING",
+        "set SSLUseStapling on (with SSLStaplingCache) for this vhost, or use a certificate "
+        "without Must-Staple"),
+    "cert.issuer_distrusted": (
+        "the certificate chains to a root that a browser no longer trusts for certificates "
+        "issued after a cut-off date",
+        "NET::ERR_CERT_AUTHORITY_INVALID / MOZILLA_PKIX_ERROR_ISSUER_NO_LONGER_TRUSTED",
+        "replace the certificate with one from a CA the browsers trust (the CA's successor "
+        "or another CA)"),
 }
 
 # X509_verify_cert_error_string() texts of OpenSSL 3.0 (Debian 12)
 V_NO_LOCAL_ISSUER = "unable to get local issuer certificate"
 V_SELF_SIGNED = "self-signed certificate"
 
-LINE_RE = re.compile(r"(HSTS00020: (cert\.[a-z_]+): .*? \(vhost (.+?), certificate (.*?), "
-                     r"(.*)\)\. Visitors see .*)$")
 DATE_DETAIL_RE = re.compile(r"^not after (\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ), (-?\d+) days left$")
 
 
@@ -74,18 +121,6 @@ def finding_line(code, vhost, subject, detail):
     summary, browsers, fix = TEXTS[code]
     return "HSTS00020: %s: %s (vhost %s, certificate %s, %s). Visitors see %s. Fix: %s." % (
         code, summary, vhost, subject, detail, browsers, fix)
-
-
-def hsts_lines(text):
-    """The HSTS00020 lines of an error log's text (common.logs.module_lines)."""
-    return module_lines(text, "HSTS00020")
-
-
-def parse(line):
-    """(code, vhost, subject, detail) of an HSTS00020 line."""
-    m = LINE_RE.match(line)
-    assert m, "not an HSTS00020 line of the documented form: %r" % line
-    return m.group(2), m.group(3), m.group(4), m.group(5)
 
 
 def openssl_out(*args):
@@ -269,7 +304,7 @@ def check_case(server, case, lines, t0, t1):
     subject = subject_of(case.cert)
     assert len(mine) == len(case.findings), "vhost %s: %r" % (vh, mine)
     for (code, detail), line in zip(case.findings, mine):
-        got_code, got_vh, got_subject, got_detail = parse(line)
+        got_code, got_vh, got_subject, got_detail = parse_cert_audit_line(line)
         assert got_code == code, line
         if callable(detail):
             detail(got_detail, t0, t1)
@@ -285,17 +320,17 @@ CASE_IDS = ["good", "chainfile", "expired", "notyet", "expiring", "expiring-warn
 class TestStartupAudit:
     @pytest.mark.parametrize("case_id", CASE_IDS)
     def test_findings_of_each_vhost(self, audit_server, cases, case_id):
-        lines = hsts_lines(audit_server.startup_log)
+        lines = cert_audit_lines(audit_server.startup_log)
         check_case(audit_server, cases[case_id], lines, *audit_server.started)
 
     def test_harness_default_vhost_good_chain_has_no_finding(self, audit_server):
-        lines = hsts_lines(audit_server.startup_log)
+        lines = cert_audit_lines(audit_server.startup_log)
         assert not [l for l in lines if "(vhost hsts.test:%d," % audit_server.https_port in l]
 
     def test_no_other_lines_and_each_once_per_start(self, audit_server, cases):
         """Exactly the expected lines: none twice (httpd reads its config twice
         at startup), none for a vhost without a finding, no plain-HTTP vhost."""
-        lines = hsts_lines(audit_server.startup_log)
+        lines = cert_audit_lines(audit_server.startup_log)
         want = sum(len(c.findings) for c in cases.values())
         assert len(lines) == want, "\n".join(lines)
         assert len(set(lines)) == len(lines), "\n".join(lines)
@@ -308,7 +343,7 @@ class TestStartupAudit:
         for line in audit_server.startup_log.splitlines():
             if "HSTS00020:" not in line:
                 continue
-            code = parse(line[line.index("HSTS00020:"):])[0]
+            code = parse_cert_audit_line(line[line.index("HSTS00020:"):])[0]
             level = "warn" if code == "cert.expiring_soon" else "error"
             assert "[hsts_audit:%s]" % level in line, line
 
@@ -319,11 +354,11 @@ class TestStartupAudit:
         want = sum(len(c.findings) for c in cases.values())
         while time.time() < deadline:
             after = audit_server.read_error_log()[len(before):]
-            if len(hsts_lines(after)) >= want and "resuming normal operations" in after:
+            if len(cert_audit_lines(after)) >= want and "resuming normal operations" in after:
                 break
             time.sleep(0.05)
         t1 = time.time()
-        new = hsts_lines(after)
+        new = cert_audit_lines(after)
         assert len(new) == want, "\n".join(new)
         for case in cases.values():
             check_case(audit_server, case, new, audit_server.started[0], t1)
@@ -340,11 +375,11 @@ def test_levels_filter_with_loglevel(httpd_factory, pki):
             + vhost("expiring.hsts.test", s("expiring").chain, s("expiring").key))
     a = httpd_factory.start(hsts_global="HSTSMaxAge 1y\n", body=body,
                             loglevel="warn hsts_audit:error")
-    codes = [parse(l)[0] for l in hsts_lines(a.read_error_log())]
+    codes = [parse_cert_audit_line(l)[0] for l in cert_audit_lines(a.read_error_log())]
     assert codes == ["cert.expired"]
     b = httpd_factory.start(hsts_global="HSTSMaxAge 1y\n", body=body,
                             loglevel="warn hsts_audit:crit")
-    assert hsts_lines(b.read_error_log()) == []
+    assert cert_audit_lines(b.read_error_log()) == []
 
 
 # --------------------------------------------------------------------------
@@ -378,20 +413,20 @@ class TestConfigtest:
         rc, out, err, _, _ = configtest_out
         assert rc == 0, out + err
         assert "Syntax OK" in out + err
-        assert hsts_lines(err), err
-        assert not hsts_lines(out), out          # findings on stderr
+        assert cert_audit_lines(err), err
+        assert not cert_audit_lines(out), out          # findings on stderr
 
     @pytest.mark.parametrize("case_id", [c for c in CASE_IDS if c not in VHOST_WARN_DAYS])
     def test_same_findings_as_startup(self, configtest_out, cases, case_id):
         _, _, err, t0, t1 = configtest_out
         case = cases[case_id]
         label = t_label(case)
-        lines = hsts_lines(err)
+        lines = cert_audit_lines(err)
         mine = [l for l in lines if "(vhost %s, " % label in l]
         assert len(mine) == len(case.findings), "%s: %r" % (label, lines)
         subject = subject_of(case.cert)
         for (code, detail), line in zip(case.findings, mine):
-            got_code, _, _, got_detail = parse(line)
+            got_code, _, _, got_detail = parse_cert_audit_line(line)
             assert got_code == code
             if callable(detail):
                 detail(got_detail, t0, t1)
@@ -404,7 +439,7 @@ class TestConfigtest:
         (test_findings_of_each_vhost), so none from -t either."""
         _, _, err, _, _ = configtest_out
         label = t_label(cases[case_id])
-        assert not [l for l in hsts_lines(err) if "(vhost %s, " % label in l], err
+        assert not [l for l in cert_audit_lines(err) if "(vhost %s, " % label in l], err
 
     def test_vhost_label_under_configtest(self, configtest_out, cases):
         """A difference from the startup lines, noted rather than called a bug: at
@@ -428,13 +463,29 @@ class TestConfigtest:
         h = httpd_factory.make(hsts_global="HSTSMaxAge 1y\n", body=inner + wrapped)
         rc, out, err = configtest_split(h.conf_path)
         assert rc == 0 and "Syntax OK" in out + err
-        codes = sorted(parse(l)[0] for l in hsts_lines(err))
+        codes = sorted(parse_cert_audit_line(l)[0] for l in cert_audit_lines(err))
         assert codes == ["cert.expired", "cert.not_yet_valid"], err
 
     def test_only_findings_no_findings_for_good_config(self, httpd_factory):
         rc, out = httpd_factory.configtest(hsts_global="HSTSMaxAge 1y\n")
         assert rc == 0 and "Syntax OK" in out
-        assert not hsts_lines(out), out
+        assert not cert_audit_lines(out), out
+
+
+@pytest.mark.parametrize("dump", [["-M"], ["-S"], ["-t", "-D", "DUMP_INCLUDES"],
+                                  ["-t", "-D", "DUMP_RUN_CFG"]],
+                         ids=["M", "S", "DUMP_INCLUDES", "DUMP_RUN_CFG"])
+def test_dumps_do_not_audit(audit_server, dump):
+    """apache2ctl -M and -S (and -t -D DUMP_*) list modules or vhosts: the audit's
+    lines belong to -t and startup only (issue 14). The same configuration under
+    -t has them (test_same_findings_as_startup)."""
+    p = subprocess.run([APACHE2] + dump + ["-f", str(audit_server.conf_path)],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    out = p.stdout.decode(errors="replace")
+    assert p.returncode == 0, out
+    assert "HSTS000" not in out, out
+    rc, _, err = configtest_split(audit_server.conf_path)
+    assert rc == 0 and cert_audit_lines(err)
 
 
 def test_server_level_cert_warn_days(httpd_factory, pki):
@@ -444,9 +495,9 @@ def test_server_level_cert_warn_days(httpd_factory, pki):
     h = httpd_factory.start(hsts_global="HSTSMaxAge 1y\nHSTSCertWarnDays 3\n",
                             body=vhost("expiring.hsts.test", s("expiring").chain,
                                        s("expiring").key))
-    assert hsts_lines(h.read_error_log()) == []
+    assert cert_audit_lines(h.read_error_log()) == []
     rc, out, err = configtest_split(h.conf_path)
-    assert rc == 0 and hsts_lines(err) == [], err
+    assert rc == 0 and cert_audit_lines(err) == [], err
 
 
 # --------------------------------------------------------------------------
@@ -465,7 +516,7 @@ def test_system_store_test_ca_untrusted(httpd_factory, pki):
     h = httpd_factory.start(hsts_global="HSTSMaxAge 1y\n", body=body, extra_ports=1,
                             trusted_ca=False)
     assert "HSTSTrustedCA" not in h.conf_text
-    lines = hsts_lines(h.read_error_log())
+    lines = cert_audit_lines(h.read_error_log())
     subj = subject_of(s("good").cert)
     want = {
         finding_line("cert.untrusted", "hsts.test:%d" % h.https_port, subj,
@@ -480,5 +531,5 @@ def test_system_store_test_ca_untrusted(httpd_factory, pki):
     # chain-less leaf and the self-signed one remain
     h2 = httpd_factory.start(hsts_global="HSTSMaxAge 1y\n", body=body, extra_ports=1,
                              trusted_ca=True)
-    codes = sorted(parse(l)[0] for l in hsts_lines(h2.read_error_log()))
+    codes = sorted(parse_cert_audit_line(l)[0] for l in cert_audit_lines(h2.read_error_log()))
     assert codes == ["cert.chain_incomplete", "cert.untrusted"]

@@ -150,6 +150,11 @@ def test_expiry_while_running_shows_in_every_format(httpd_factory, pki, certdir,
     assert "\nHstsAuditVhost.%d.CertFindings: 1\n" % idx in auto
     assert "\nHstsAuditVhost.%d.GuardWithhold: 1\n" % idx in auto
     assert "HstsAuditFinding.cert." not in auto
+    metrics = status_page(s, "metrics").text
+    assert [l for l in metrics.splitlines() if l.startswith("hsts_audit_problem{")] == [
+        'hsts_audit_problem{vhost="%s",code="cert.expired",severity="error"} 1' % name]
+    last = re.search(r"^hsts_audit_last_check_timestamp_seconds (\d+)$", metrics, re.M)
+    assert parse_iso(doc["last_check"]) <= int(last.group(1)) <= time.time()
     html = status_page(s, "").text
     assert "<dt>Problems now: 1 (1 error, 0 warnings);" in html
     assert ('>cert.expired</a></td><td>%s</td><td>%s</td>' % (name, v["problems"][0]["since"])

@@ -351,6 +351,4 @@ def test_dashboard_variables_and_queries_return_data(fleet):
             empty.append((p["title"], t["refId"], t["expr"]))
     assert empty == [], empty
     # exactly the queries on the series the module does not expose yet
-    assert pending == [("Error problems", "A"), ("Since the last certificate check", "A"),
-                       ("Current problems", "A"),
-                       ("Ramp: max-age served", "A"), ("Preload standing", "A")], pending
+    assert pending == [("Ramp: max-age served", "A"), ("Preload standing", "A")], pending

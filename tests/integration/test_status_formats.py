@@ -8,6 +8,7 @@ The status page's readers and the ?metrics validator are common/status.py's."""
 
 import json
 import re
+import urllib.parse
 import shutil
 import subprocess
 import time
@@ -39,7 +40,8 @@ METRIC_FAMILIES = (["hsts_audit_build_info", "hsts_audit_start_time_seconds"]
                    + ["hsts_audit_sts_invalid_total", "hsts_audit_findings_total",
                       "hsts_audit_guard_withhold", "hsts_audit_guard_unsafe_subdomains",
                       "hsts_audit_server_cert_expiry_timestamp_seconds",
-                      "hsts_audit_server_cert_findings"])
+                      "hsts_audit_server_cert_findings", "hsts_audit_problem",
+                      "hsts_audit_last_check_timestamp_seconds"])
 TLS_COUNTERS = {"requests_https", "sts_added", "sts_kept", "sts_replaced", "sts_withheld",
                 "client_cert_rejected_495", "client_cert_rejected_496"}
 
@@ -237,6 +239,41 @@ def test_auto(server):
     assert https_name(server) in names
 
 
+AUTO_COUNTER_KEYS = {"requests_https": "RequestsHttps", "requests_http": "RequestsHttp",
+                     "sts_added": "StsAdded", "sts_kept": "StsKept",
+                     "sts_replaced": "StsReplaced", "sts_removed": "StsRemoved",
+                     "sts_withheld": "StsWithheld",
+                     "client_cert_rejected_495": "ClientCertRejected495",
+                     "client_cert_rejected_496": "ClientCertRejected496"}
+
+
+def test_auto_agrees_with_json(server):
+    """?auto says what ?json says, number for number (issue 14: forcing ?auto's
+    StsKept to 0 went unnoticed, and RecentFindings was always 0). Traffic that
+    moves every counter ?auto and ?json can disagree on: added, kept, replaced,
+    removed, and findings that go into the recent ring."""
+    q = urllib.parse.quote
+    for path, tls in (("/page.html", True),
+                      ("/proxied/sts.cgi?sts=" + q("max-age=31536000; includeSubDomains"), True),
+                      ("/proxied/sts.cgi?sts=" + q("max-age=1x"), True),
+                      ("/proxied/sts.cgi?sts=" + q("max-age=600"), False)):
+        server.log_entry(server.get(path, tls=tls))
+    doc = status_json(server)
+    kv = dict(line.split(": ", 1) for line in status_page(server, "auto").text.splitlines())
+    assert doc == status_json(server)        # the reads moved nothing
+    for key, auto_key in AUTO_COUNTER_KEYS.items():
+        assert int(kv["HstsAudit" + auto_key]) == doc["totals"][key], key
+    for key in ("sts_added", "sts_kept", "sts_replaced", "sts_removed"):
+        assert doc["totals"][key] >= 1, key  # each was moved, so a 0 in ?auto shows
+    assert int(kv["HstsAuditRecentFindings"]) == len(doc["recent"]) >= 2
+    for code, n in doc["findings"].items():
+        if not code.startswith(("cert.", "guard.")):
+            assert int(kv["HstsAuditFinding." + code]) == n, code
+    for i, v in enumerate(doc["vhosts"], 1):
+        for key, auto_key in AUTO_COUNTER_KEYS.items():
+            assert int(kv["HstsAuditVhost.%d.%s" % (i, auto_key)]) == v["counters"][key]
+
+
 # --------------------------------------------------------------------------
 # escaping of what came from a request
 # --------------------------------------------------------------------------
@@ -336,8 +373,15 @@ def check_server_status(server):
     html = server.get("/server-status").text
     assert "HSTS audit (mod_hsts_audit " in html
     assert "HTTPS responses" in html
+    section = html[html.index("<h2>HSTS audit (mod_hsts_audit "):]
+    assert "<table" in section[:section.index("</table>") + 8]
+    # ?notable: mod_status's own tables go, and so do the module's (issue 14:
+    # dropping the ?notable mapping went unnoticed)
     notable = server.get("/server-status?notable").text
-    assert "HSTS audit (mod_hsts_audit " in notable
+    section = notable[notable.index("<h2>HSTS audit (mod_hsts_audit "):]
+    section = section[:section.index("</p>")]          # the module's section only
+    assert "<table" not in section, section[:400]
+    assert re.search(r"<dt>HTTPS responses: \d+</dt>", section), section[:400]
 
 
 def test_server_status_mod_status_loaded_first(server):
@@ -443,3 +487,24 @@ def test_guard_withhold_on_the_page(httpd_factory):
     withhold = {lab["vhost"]: value for lab, value in fam["hsts_audit_guard_withhold"]["samples"]}
     assert withhold == {https_name(s): 1.0}          # only while withheld
     assert fam["hsts_audit_sts_withheld_total"]["samples"]
+
+
+def test_vhosts_in_configuration_order(httpd_factory):
+    """?json, ?auto and the HTML page list the main server, then the vhosts in
+    the order the configuration has them (issue 14: they came reversed, as
+    httpd's server_rec chain holds them)."""
+    body = "".join("<VirtualHost 127.0.0.1:@HTTP_PORT@>\n    ServerName %s.order.test\n"
+                   "</VirtualHost>\n" % n for n in ("c", "a", "b"))
+    s = httpd_factory.start(hsts_global="HSTSMaxAge 1y\n", https_body=STATUS_LOCATION,
+                            body=body)
+    want = ["hsts.test:%d" % s.https_port, "hsts.test:%d" % s.http_port,
+            "backend.test:%d" % s.backend_port] + [
+        "%s.order.test:%d" % (n, s.http_port) for n in ("c", "a", "b")]
+    doc = status_json(s)
+    assert doc["vhosts"][0]["main_server"] is True
+    assert [v["name"] for v in doc["vhosts"][1:]] == want
+    kv = dict(l.split(": ", 1) for l in status_page(s, "auto").text.splitlines())
+    assert [kv["HstsAuditVhost.%d.Name" % i] for i in range(2, len(want) + 2)] == want
+    html = status_page(s, "").text
+    positions = [html.index(">%s<" % name) for name in want]
+    assert positions == sorted(positions)

@@ -7,6 +7,7 @@
 
 #include <apr_general.h>
 #include <apr_pools.h>
+#include <apr_cstr.h>
 #include <apr_strings.h>
 
 #include "hsts_audit.h"
@@ -41,10 +42,15 @@ START_TEST(table_is_complete_and_consistent)
             ck_assert_int_le(f->category, HSTS_CAT_CLIENT_CERT);
             ck_assert(!strncmp(f->code, words[f->category], strlen(words[f->category])));
         }
-        /* every cert.* finding names the browser errors (design.md section 4) */
+        /* every cert.* finding names the browser errors (design.md section 4):
+         * Chromium's NET::ERR_CERT... (or that Chrome ignores the problem),
+         * then Firefox's after " / " */
         if (!strncmp(f->code, "cert.", 5)) {
             ck_assert_ptr_nonnull(f->browser_errors);
-            assert_contains(f->browser_errors, "NET::ERR_CERT_");
+            ck_assert_msg(strstr(f->browser_errors, "NET::ERR_CERT") == f->browser_errors
+                          || strstr(f->browser_errors, "(Chrome ignores") == f->browser_errors,
+                          "%s: %s", f->code, f->browser_errors);
+            assert_contains(f->browser_errors, " / ");
         }
     }
     ck_assert_ptr_null(hsts_finding_info(HSTS_F_COUNT));
@@ -60,13 +66,17 @@ START_TEST(table_has_the_contract_codes)
         "header.invalid.max_age", "header.invalid.max_age.missing",
         "header.invalid.repeated_directive", "header.invalid.include_sub_domains_value",
         "header.invalid.token", "header.max_age.zero", "header.max_age.below_configured",
+        "header.include_sub_domains.below_configured",
         "header.over_http", "header.preloadable.include_sub_domains.missing",
         "header.preloadable.preload.missing", "header.preloadable.max_age.below_1_year",
         "header.preload.divergent", "redirects.http.no_redirect",
-        "redirects.http.first_redirect.insecure", "redirects.downgrade", "cert.expired",
+        "redirects.http.first_redirect.insecure", "redirects.downgrade",
+        "redirects.https.target_cert_invalid", "cert.expired",
         "cert.not_yet_valid", "cert.expiring_soon", "cert.name_mismatch",
         "cert.chain_incomplete", "cert.untrusted", "cert.weak_signature",
-        "cert.reload_pending", "guard.subdomain_not_https", "client_cert.missing", "client_cert.expired",
+        "cert.chain_expiring", "cert.weak_key", "cert.server_auth_missing",
+        "cert.validity_too_long", "cert.ct_insufficient", "cert.must_staple_unstapled",
+        "cert.issuer_distrusted", "cert.reload_pending", "guard.subdomain_not_https", "client_cert.missing", "client_cert.expired",
         "client_cert.not_yet_valid", "client_cert.revoked", "client_cert.untrusted",
         "client_cert.invalid", "client_cert.expiring_soon"
     };
@@ -106,7 +116,7 @@ END_TEST
 static hsts_findings_t https(const char *value, unsigned n, apr_int64_t configured,
                              int preload_conf, int expects)
 {
-    hsts_audit_scope_t scope = { configured, preload_conf, expects };
+    hsts_audit_scope_t scope = { configured, preload_conf, expects, 0 };
     hsts_audit_response_t r = { 0 };
 
     r.is_https = 1;
@@ -167,7 +177,7 @@ END_TEST
 static hsts_findings_t response(int is_https, int status, const char *location,
                                 const char *host, int has_policy, unsigned n)
 {
-    hsts_audit_scope_t scope = { -1, 0, 0 };
+    hsts_audit_scope_t scope = { -1, 0, 0, 0 };
     hsts_audit_response_t r = { 0 };
 
     r.is_https = is_https;
@@ -199,6 +209,115 @@ START_TEST(redirect_findings)
     assert_findings(response(1, 302, "HTTP://a.test/", "a.test", 0, 1), BIT(HSTS_F_REDIRECTS_DOWNGRADE));
     assert_findings(response(1, 302, "https://a.test/", "a.test", 0, 1), 0);
     assert_findings(response(1, 201, "http://a.test/", "a.test", 0, 1), 0);
+}
+END_TEST
+
+/* target_cert_ok for the tests: "good.test" covered and passing, "bad.test"
+ * not, anything else not served here; records what it was asked. */
+typedef struct {
+    int calls;
+    char asked[64];
+} target_probe_t;
+
+static int probe_target(void *baton, const char *host, apr_size_t len)
+{
+    target_probe_t *t = baton;
+
+    t->calls++;
+    apr_cpystrn(t->asked, host, len + 1 < sizeof(t->asked) ? len + 1 : sizeof(t->asked));
+    if (len == 9 && !apr_cstr_casecmpn(host, "good.test", 9)) {
+        return 1;
+    }
+    return len == 8 && !apr_cstr_casecmpn(host, "bad.test", 8) ? 0 : -1;
+}
+
+static hsts_findings_t redirect_to(int is_https, int status, const char *location,
+                                   target_probe_t *t)
+{
+    hsts_audit_scope_t scope = { -1, 0, 0, 0 };
+    hsts_audit_response_t r = { 0 };
+
+    r.is_https = is_https;
+    r.status = status;
+    r.location = location;
+    r.host = "a.test";
+    r.target_cert_ok = probe_target;
+    r.target_baton = t;
+    return hsts_audit_response(&scope, &r, NULL);
+}
+
+static hsts_findings_t judge_isd(const char *value, int isd_configured)
+{
+    hsts_audit_scope_t scope = { 31536000, 0, 0, isd_configured };
+    hsts_audit_response_t r = { 0 };
+
+    r.is_https = 1;
+    r.status = 200;
+    r.n_fields = 1;
+    r.first = value;
+    r.first_len = strlen(value);
+    return hsts_audit_response(&scope, &r, NULL);
+}
+
+START_TEST(include_subdomains_below_configured)
+{
+    /* a valid header without includeSubDomains where the policy has it: the
+     * "Header always set ... max-age=63072000" next to HSTSIncludeSubDomains On */
+    assert_findings(judge_isd("max-age=63072000", 1),
+                    BIT(HSTS_F_HEADER_INCLUDE_SUB_DOMAINS_BELOW_CONFIGURED));
+    assert_findings(judge_isd("max-age=63072000; includeSubDomains", 1), 0);
+    assert_findings(judge_isd("max-age=63072000; INCLUDESUBDOMAINS", 1), 0);
+    assert_findings(judge_isd("max-age=63072000", 0), 0);
+    /* max-age=0 withdraws the policy: that is its own finding */
+    assert_findings(judge_isd("max-age=0", 1), BIT(HSTS_F_HEADER_MAX_AGE_ZERO));
+    /* an invalid header is invalid, not weaker */
+    assert_findings(judge_isd("max-age=1x", 1), BIT(HSTS_F_HEADER_INVALID_MAX_AGE));
+    /* both weaker: both said */
+    assert_findings(judge_isd("max-age=600", 1),
+                    BIT(HSTS_F_HEADER_MAX_AGE_BELOW_CONFIGURED)
+                    | BIT(HSTS_F_HEADER_INCLUDE_SUB_DOMAINS_BELOW_CONFIGURED));
+}
+END_TEST
+
+START_TEST(redirect_target_certificate)
+{
+    target_probe_t t = { 0 };
+
+    assert_findings(redirect_to(1, 302, "https://BAD.test./x", &t),
+                    BIT(HSTS_F_REDIRECTS_HTTPS_TARGET_CERT_INVALID));
+    ck_assert_str_eq(t.asked, "BAD.test");          /* as written, trailing dot off */
+    assert_findings(redirect_to(1, 301, "https://user@bad.test:8443/?q", &t),
+                    BIT(HSTS_F_REDIRECTS_HTTPS_TARGET_CERT_INVALID));
+    ck_assert_str_eq(t.asked, "bad.test");
+    assert_findings(redirect_to(1, 302, "https://good.test/", &t), 0);
+    assert_findings(redirect_to(1, 302, "https://elsewhere.example/", &t), 0);
+    ck_assert_int_eq(t.calls, 4);
+    /* not asked: no redirect, a relative or plain-HTTP target, plain HTTP */
+    assert_findings(redirect_to(1, 200, "https://bad.test/", &t), 0);
+    assert_findings(redirect_to(1, 302, "/bad.test", &t), 0);
+    assert_findings(redirect_to(1, 302, "http://bad.test/", &t),
+                    BIT(HSTS_F_REDIRECTS_DOWNGRADE));
+    assert_findings(redirect_to(0, 302, "https://bad.test/", &t), 0);
+    assert_findings(redirect_to(1, 302, "https://[::1/", &t), 0);
+    ck_assert_int_eq(t.calls, 4);
+}
+END_TEST
+
+START_TEST(location_https_host)
+{
+    const char *h = NULL;
+    apr_size_t n = 0;
+
+    ck_assert(hsts_location_https_host("https://a.test./p", &h, &n));
+    ck_assert_uint_eq(n, 6);
+    ck_assert(!strncmp(h, "a.test", n));
+    ck_assert(hsts_location_https_host("https://[::1]:8443/", &h, &n));
+    ck_assert_uint_eq(n, 5);
+    ck_assert(!strncmp(h, "[::1]", n));
+    ck_assert(!hsts_location_https_host("https:///p", &h, &n));     /* empty host */
+    ck_assert(!hsts_location_https_host("https://:443/", &h, &n));
+    ck_assert(!hsts_location_https_host("http://a.test/", &h, &n));
+    ck_assert(!hsts_location_https_host(NULL, &h, &n));
 }
 END_TEST
 
@@ -239,6 +358,38 @@ static hsts_stats_t *new_stats(apr_uint32_t vhosts, apr_uint32_t ring)
 
     return hsts_stats_init(mem, vhosts, ring, apr_time_from_sec(1000));
 }
+
+START_TEST(stats_sent_value)
+{
+    hsts_stats_t *st = new_stats(2, 4);
+    char out[HSTS_SENT_LEN], big[300];
+    apr_uint32_t seq;
+
+    ck_assert_int_eq(hsts_stats_read_sent(st, 1, out), 0);      /* never noted */
+    ck_assert_str_eq(out, "");
+    hsts_stats_note_sent(st, 1, "max-age=600", 11);
+    ck_assert_int_eq(hsts_stats_read_sent(st, 1, out), 1);
+    ck_assert_str_eq(out, "max-age=600");
+    seq = hsts_stats_set(st, 1)->sent_seq;
+    hsts_stats_note_sent(st, 1, "max-age=600", 11);             /* unchanged: no write */
+    ck_assert_uint_eq(hsts_stats_set(st, 1)->sent_seq, seq);
+    hsts_stats_note_sent(st, 1, "max-age=60", 10);              /* a prefix is a change */
+    ck_assert_uint_eq(hsts_stats_set(st, 1)->sent_seq, seq + 2);
+    hsts_stats_read_sent(st, 1, out);
+    ck_assert_str_eq(out, "max-age=60");
+    memset(big, 'x', sizeof(big));
+    hsts_stats_note_sent(st, 2, big, sizeof(big));              /* cut to fit */
+    hsts_stats_read_sent(st, 2, out);
+    ck_assert_uint_eq(strlen(out), HSTS_SENT_LEN - 1);
+    hsts_stats_note_sent(st, 0, "x", 1);                        /* not a vhost */
+    hsts_stats_note_sent(st, 3, "x", 1);
+    ck_assert_int_eq(hsts_stats_read_sent(st, 0, out), 0);
+    hsts_stats_set(st, 1)->sent_seq++;                          /* a writer is busy */
+    hsts_stats_note_sent(st, 1, "max-age=1", 9);
+    ck_assert_uint_eq(hsts_stats_set(st, 1)->sent_seq, seq + 3);
+    ck_assert_int_eq(hsts_stats_read_sent(st, 1, out), 0);
+}
+END_TEST
 
 START_TEST(stats_count)
 {
@@ -329,6 +480,26 @@ START_TEST(json_escaping)
     ck_assert_str_eq(hsts_json_string(pool, "a\0b", 3), "\"a\\u0000b\"");
     ck_assert_str_eq(hsts_json_string(pool, "caf\xc3\xa9", 5), "\"caf\xc3\xa9\"");
     ck_assert_str_eq(hsts_json_string(pool, "\xff\xc3", 2), "\"\\u00ff\\u00c3\"");
+    /* not UTF-8, byte by byte as \u00XX (issue 14: an escaper that let an
+     * overlong form through went unnoticed): overlong 2, 3 and 4-byte forms
+     * of U+0000 and '/', a surrogate, a code point over U+10FFFF; then the
+     * shortest valid forms at each length pass through */
+    ck_assert_str_eq(hsts_json_string(pool, "\xc0\x80", 2), "\"\\u00c0\\u0080\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xc1\xaf", 2), "\"\\u00c1\\u00af\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xe0\x80\xaf", 3),
+                     "\"\\u00e0\\u0080\\u00af\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xe0\x9f\xbf", 3),
+                     "\"\\u00e0\\u009f\\u00bf\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xf0\x80\x80\xaf", 4),
+                     "\"\\u00f0\\u0080\\u0080\\u00af\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xf0\x8f\xbf\xbf", 4),
+                     "\"\\u00f0\\u008f\\u00bf\\u00bf\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xed\xa0\x80", 3),
+                     "\"\\u00ed\\u00a0\\u0080\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xf4\x90\x80\x80", 4),
+                     "\"\\u00f4\\u0090\\u0080\\u0080\"");
+    ck_assert_str_eq(hsts_json_string(pool, "\xc2\x80\xe0\xa0\x80\xf0\x90\x80\x80", 9),
+                     "\"\xc2\x80\xe0\xa0\x80\xf0\x90\x80\x80\"");
     ck_assert_str_eq(hsts_json_string(pool, "\xed\xa0\x80", 3), "\"\\u00ed\\u00a0\\u0080\"");
     ck_assert_str_eq(hsts_json_string(pool, "</script>", 9), "\"</script>\"");
     ck_assert_str_eq(hsts_json_string(pool, NULL, 0), "null");
@@ -353,10 +524,14 @@ int main(void)
         divergence_findings,
         redirect_findings,
         location_same_host,
+        location_https_host,
+        redirect_target_certificate,
+        include_subdomains_below_configured,
         audit_header_for_cli,
         stats_count,
         stats_rate_limit,
         stats_ring,
+        stats_sent_value,
         stats_carry_over,
         json_escaping,
         prom_escaping,

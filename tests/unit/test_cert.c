@@ -24,6 +24,9 @@
 #include "hsts_duration.h"
 #include "hsts_findings.h"
 
+#include "config.h"                     /* HSTS_CA_BUNDLE */
+#define HSTS_TEST_CA_BUNDLE HSTS_CA_BUNDLE
+
 #define DAY 86400L
 #define BIT(f) HSTS_FINDING_BIT(HSTS_F_CERT_##f)
 
@@ -58,14 +61,16 @@ static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
     X509_EXTENSION_free(ext);
 }
 
-/* A certificate for key, valid from T + nb to T + na seconds, signed by
- * issuer (NULL: self-signed) with md. san NULL: no subjectAltName. */
-static X509 *make_cert(const char *cn, EVP_PKEY *key, const pki_t *issuer, long nb, long na,
-                       const char *san, int ca, const EVP_MD *md)
+/* A certificate for key, valid from T + nb to T + na seconds, issued by
+ * issuer (NULL: self-signed), not signed yet. san NULL: no subjectAltName;
+ * eku NULL: no extendedKeyUsage. */
+static X509 *cert_body(const char *cn, EVP_PKEY *key, const pki_t *issuer, long nb, long na,
+                       const char *san, int ca, const char *eku)
 {
     static long serial = 1;
     X509 *x = X509_new();
     X509_NAME *name = X509_NAME_new();
+    X509 *signer;
 
     ck_assert_ptr_nonnull(x);
     X509_set_version(x, 2);
@@ -79,22 +84,39 @@ static X509 *make_cert(const char *cn, EVP_PKEY *key, const pki_t *issuer, long 
     X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer->cert) : name);
     X509_NAME_free(name);
     X509_set_pubkey(x, key);
-    add_ext(x, issuer ? issuer->cert : x, NID_subject_key_identifier, "hash");
+    signer = issuer ? issuer->cert : x;
+    add_ext(x, signer, NID_subject_key_identifier, "hash");
     if (issuer) {
         add_ext(x, issuer->cert, NID_authority_key_identifier, "keyid:always");
     }
     if (ca) {
-        add_ext(x, issuer ? issuer->cert : x, NID_basic_constraints, "critical,CA:TRUE");
-        add_ext(x, issuer ? issuer->cert : x, NID_key_usage, "critical,keyCertSign,cRLSign");
+        add_ext(x, signer, NID_basic_constraints, "critical,CA:TRUE");
+        add_ext(x, signer, NID_key_usage, "critical,keyCertSign,cRLSign");
     }
     else {
-        add_ext(x, issuer ? issuer->cert : x, NID_basic_constraints, "critical,CA:FALSE");
-        add_ext(x, issuer ? issuer->cert : x, NID_ext_key_usage, "serverAuth");
+        add_ext(x, signer, NID_basic_constraints, "critical,CA:FALSE");
+    }
+    if (eku) {
+        add_ext(x, signer, NID_ext_key_usage, eku);
     }
     if (san) {
-        add_ext(x, issuer ? issuer->cert : x, NID_subject_alt_name, san);
+        add_ext(x, signer, NID_subject_alt_name, san);
     }
+    return x;
+}
+
+static void sign_cert(X509 *x, EVP_PKEY *key, const pki_t *issuer, const EVP_MD *md)
+{
     ck_assert_int_gt(X509_sign(x, issuer ? issuer->key : key, md), 0);
+}
+
+/* A signed certificate (make_cert): leaves get EKU serverAuth. */
+static X509 *make_cert(const char *cn, EVP_PKEY *key, const pki_t *issuer, long nb, long na,
+                       const char *san, int ca, const EVP_MD *md)
+{
+    X509 *x = cert_body(cn, key, issuer, nb, na, san, ca, ca ? NULL : "serverAuth");
+
+    sign_cert(x, key, issuer, md);
     return x;
 }
 
@@ -175,16 +197,40 @@ static STACK_OF(X509) *chain_of(X509 *a, X509 *b)
     return sk;
 }
 
+static hsts_cert_audit_in_t audit_in(X509_STORE *s, const char *const *hosts, int n,
+                                     int warn_days)
+{
+    hsts_cert_audit_in_t in;
+
+    memset(&in, 0, sizeof(in));
+    in.hosts = hosts;
+    in.n_hosts = n;
+    in.trusted = s;
+    in.warn_days = warn_days;
+    in.now = apr_time_from_sec(T);
+    return in;
+}
+
 /* Audit leaf served with chain (NULL: nothing after the leaf) against a store
- * trusting trust_root, for hosts; the report goes to r. */
+ * trusting trust_root (public roots or not), with SSLUseStapling on or not,
+ * for hosts; the report goes to r. */
+static void audit_ex(X509 *leaf, STACK_OF(X509) *chain, X509 *trust_root,
+                     const char *const *hosts, int n, int warn_days, int is_public,
+                     int stapling, hsts_cert_report_t *r)
+{
+    X509_STORE *s = store_of(trust_root);
+    hsts_cert_audit_in_t in = audit_in(s, hosts, n, warn_days);
+
+    in.trusted_public = is_public;
+    in.stapling = stapling;
+    ck_assert_int_eq(hsts_cert_audit(pool, leaf, chain, &in, r), APR_SUCCESS);
+    X509_STORE_free(s);
+}
+
 static void audit(X509 *leaf, STACK_OF(X509) *chain, X509 *trust_root, const char *const *hosts,
                   int n, int warn_days, hsts_cert_report_t *r)
 {
-    X509_STORE *s = store_of(trust_root);
-
-    ck_assert_int_eq(hsts_cert_audit(pool, leaf, chain, hosts, n, s, warn_days,
-                                     apr_time_from_sec(T), r), APR_SUCCESS);
-    X509_STORE_free(s);
+    audit_ex(leaf, chain, trust_root, hosts, n, warn_days, 0, 0, r);
 }
 
 static const char *const A_HOSTS[] = { "a.test", "x.w.test", "127.0.0.1" };
@@ -269,8 +315,9 @@ START_TEST(expired_leaf_under_newer_intermediate)
 }
 END_TEST
 
-/* An expired intermediate under a valid leaf is a chain problem. */
-START_TEST(expired_intermediate_is_untrusted)
+/* An expired intermediate under a valid leaf: cert.chain_expiring (error),
+ * not cert.untrusted: the chain is otherwise complete (design.md section 4). */
+START_TEST(expired_intermediate_is_chain_expiring)
 {
     EVP_PKEY *ik = new_key(), *k = new_key();
     pki_t old;
@@ -284,9 +331,20 @@ START_TEST(expired_intermediate_is_untrusted)
     leaf = make_cert("a.test", k, &old, -10 * DAY, 300 * DAY, GOOD_SAN, 0, EVP_sha256());
     chain = chain_of(old.cert, NULL);
     audit(leaf, chain, root.cert, A_HOSTS, 3, 30, &r);
-    assert_findings(r.findings, BIT(UNTRUSTED));
-    ck_assert_int_eq(r.verify_error, X509_V_ERR_CERT_HAS_EXPIRED);
-    ck_assert_int_eq(r.verify_depth, 1);
+    assert_findings(r.findings, BIT(CHAIN_EXPIRING));
+    ck_assert_int_eq(r.warnings, 0);
+    ck_assert_int_eq(hsts_cert_finding_severity(&r, HSTS_F_CERT_CHAIN_EXPIRING),
+                     HSTS_SEVERITY_ERROR);
+    ck_assert_int_eq(hsts_cert_severity(&r), HSTS_SEVERITY_ERROR);
+    ck_assert_int_eq(r.chain_complete, 1);
+    ck_assert_str_eq(r.expiring_intermediate, "CN=Old Intermediate CA,O=mod_hsts_audit tests");
+    ck_assert(r.expiring_intermediate_not_after == apr_time_from_sec(T - DAY));
+    ck_assert_str_eq(hsts_cert_finding_detail(pool, &r, HSTS_F_CERT_CHAIN_EXPIRING,
+                                              apr_time_from_sec(T)),
+                     apr_psprintf(pool, "intermediate CN=Old Intermediate CA,O=mod_hsts_audit "
+                                  "tests, not after %s, -1 days left",
+                                  hsts_iso8601((char[HSTS_ISO8601_SIZE]){ 0 },
+                                               apr_time_from_sec(T - DAY))));
     sk_X509_pop_free(chain, X509_free);
     X509_free(leaf);
     EVP_PKEY_free(k);
@@ -524,7 +582,7 @@ START_TEST(sha1_self_signed_leaf_is_untrusted_only)
 }
 END_TEST
 
-START_TEST(wrong_purpose_is_untrusted)
+START_TEST(wrong_purpose_is_server_auth_missing)
 {
     EVP_PKEY *k = new_key();
     X509 *leaf = X509_new();
@@ -546,8 +604,11 @@ START_TEST(wrong_purpose_is_untrusted)
     add_ext(leaf, inter.cert, NID_subject_alt_name, "DNS:a.test");
     ck_assert_int_gt(X509_sign(leaf, inter.key, EVP_sha256()), 0);
     audit(leaf, chain, root.cert, A_HOSTS, 1, 30, &r);
-    assert_findings(r.findings, BIT(UNTRUSTED));
-    ck_assert_int_eq(r.verify_error, X509_V_ERR_INVALID_PURPOSE);
+    /* its own finding, and the chain is otherwise fine */
+    assert_findings(r.findings, BIT(SERVER_AUTH_MISSING));
+    ck_assert_int_eq(r.chain_complete, 1);
+    ck_assert_str_eq(hsts_cert_finding_detail(pool, &r, HSTS_F_CERT_SERVER_AUTH_MISSING, 0),
+                     "extendedKeyUsage without serverAuth");
     sk_X509_pop_free(chain, X509_free);
     X509_free(leaf);
     EVP_PKEY_free(k);
@@ -559,10 +620,11 @@ START_TEST(null_arguments)
     X509 *leaf = leaf_cert(-DAY, DAY, GOOD_SAN, EVP_sha256());
     X509_STORE *s = store_of(NULL);
     hsts_cert_report_t r;
+    hsts_cert_audit_in_t in = audit_in(s, NULL, 0, 30), no_store = audit_in(NULL, NULL, 0, 30);
 
-    ck_assert_int_eq(hsts_cert_audit(pool, NULL, NULL, NULL, 0, s, 30, apr_time_now(), &r),
-                     APR_EINVAL);
-    ck_assert_int_eq(hsts_cert_audit(pool, leaf, NULL, NULL, 0, NULL, 30, apr_time_now(), &r),
+    ck_assert_int_eq(hsts_cert_audit(pool, NULL, NULL, &in, &r), APR_EINVAL);
+    ck_assert_int_eq(hsts_cert_audit(pool, leaf, NULL, NULL, &r), APR_EINVAL);
+    ck_assert_int_eq(hsts_cert_audit(pool, leaf, NULL, &no_store, &r),
                      APR_EINVAL);
     /* no hosts at all: nothing to mismatch */
     audit(leaf, NULL, root.cert, NULL, 0, 0, &r);
@@ -570,6 +632,451 @@ START_TEST(null_arguments)
     ck_assert_int_eq(r.findings & BIT(NAME_MISMATCH), 0);
     X509_STORE_free(s);
     X509_free(leaf);
+}
+END_TEST
+
+/* ---- the browsers' further rules (0.2) ---------------------------------- */
+
+#define SCT_LEN 51        /* one v1 SCT: 1 + 32 + 8 + 2 + 1 + 1 + 2 + 4 bytes */
+
+/* Add a non-critical extension whose extnValue is der (possibly malformed on
+ * purpose). */
+static void add_raw_ext(X509 *x, int nid, const unsigned char *der, int len)
+{
+    ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+    X509_EXTENSION *ext;
+
+    ck_assert_int_eq(ASN1_OCTET_STRING_set(os, der, len), 1);
+    ext = X509_EXTENSION_create_by_NID(NULL, nid, 0, os);
+    ck_assert_ptr_nonnull(ext);
+    ck_assert_int_eq(X509_add_ext(x, ext, -1), 1);
+    X509_EXTENSION_free(ext);
+    ASN1_OCTET_STRING_free(os);
+}
+
+/* The embedded SCT list extension (RFC 6962 3.3): an OCTET STRING holding
+ * the TLS-encoded SignedCertificateTimestampList, here n v1 SCTs from
+ * distinct log ids, timestamps ms + i milliseconds, dummy signatures (the
+ * audit counts SCTs, it does not verify them: it has no log keys). */
+static void add_scts(X509 *x, int n, apr_uint64_t ms)
+{
+    unsigned char list[2 + 8 * (2 + SCT_LEN)], der[3 + sizeof(list)];
+    int len = 2, i, b, dlen;
+
+    ck_assert_int_le(n, 8);
+    for (i = 0; i < n; i++) {
+        unsigned char *q = list + len;
+        apr_uint64_t t = ms + (apr_uint64_t)i;
+
+        q[0] = 0;
+        q[1] = SCT_LEN;
+        q[2] = 0;                                 /* version v1 */
+        memset(q + 3, i + 1, 32);                 /* log id */
+        for (b = 0; b < 8; b++) {
+            q[35 + b] = (unsigned char)(t >> (56 - 8 * b));
+        }
+        q[43] = q[44] = 0;                        /* no extensions */
+        q[45] = 4;                                /* sha256 */
+        q[46] = 3;                                /* ecdsa */
+        q[47] = 0;
+        q[48] = 4;
+        memset(q + 49, 0x5a, 4);
+        len += 2 + SCT_LEN;
+    }
+    list[0] = (unsigned char)((len - 2) >> 8);
+    list[1] = (unsigned char)(len - 2);
+    der[0] = 0x04;
+    if (len < 128) {
+        der[1] = (unsigned char)len;
+        dlen = 2;
+    }
+    else {
+        der[1] = 0x81;
+        der[2] = (unsigned char)len;
+        dlen = 3;
+    }
+    memcpy(der + dlen, list, (size_t)len);
+    add_raw_ext(x, NID_ct_precert_scts, der, dlen + len);
+}
+
+#define MS(t) ((apr_uint64_t)(t) * 1000)
+
+/* A leaf under the intermediate with a given key, lifetime, EKU, SCTs and
+ * Must-Staple. */
+static X509 *leaf_with(EVP_PKEY *k, long nb, long na, const char *eku, int n_scts,
+                       apr_uint64_t sct_ms, int must_staple)
+{
+    X509 *x = cert_body("a.test", k, &inter, nb, na, GOOD_SAN, 0, eku);
+
+    if (n_scts > 0) {
+        add_scts(x, n_scts, sct_ms);
+    }
+    if (must_staple) {
+        add_ext(x, inter.cert, NID_tlsfeature, "status_request");
+    }
+    sign_cert(x, k, &inter, EVP_sha256());
+    return x;
+}
+
+/* Findings of a leaf served with the intermediate, root trusted as public
+ * or private roots, SSLUseStapling on or not. */
+static hsts_findings_t audit_rules(X509 *leaf, int is_public, int stapling,
+                                   hsts_cert_report_t *r)
+{
+    STACK_OF(X509) *chain = chain_of(inter.cert, NULL);
+
+    audit_ex(leaf, chain, root.cert, A_HOSTS, 3, 30, is_public, stapling, r);
+    sk_X509_pop_free(chain, X509_free);
+    return r->findings;
+}
+
+START_TEST(cn_only_names_no_san)
+{
+    EVP_PKEY *k = new_key();
+    X509 *leaf = cert_body("a.test", k, &inter, -DAY, 90 * DAY, NULL, 0, "serverAuth");
+    X509 *good = leaf_cert(-DAY, 90 * DAY, "DNS:a.test", EVP_sha256());
+    const char *h[] = { "a.test" };
+    hsts_cert_report_t r;
+    STACK_OF(X509) *chain = chain_of(inter.cert, NULL);
+
+    sign_cert(leaf, k, &inter, EVP_sha256());
+    audit(leaf, chain, root.cert, h, 1, 30, &r);
+    assert_findings(r.findings, BIT(NAME_MISMATCH));
+    ck_assert_str_eq(hsts_cert_finding_detail(pool, &r, HSTS_F_CERT_NAME_MISMATCH, 0),
+                     "not covered: a.test; the certificate has no subjectAltName (browsers "
+                     "ignore the subject CN)");
+    /* control: the same name in the SAN */
+    audit(good, chain, root.cert, h, 1, 30, &r);
+    assert_findings(r.findings, 0);
+    sk_X509_pop_free(chain, X509_free);
+    X509_free(leaf);
+    X509_free(good);
+    EVP_PKEY_free(k);
+}
+END_TEST
+
+/* An intermediate that expires before the leaf, within HSTSCertWarnDays:
+ * a warning; outside the window, or after the leaf: nothing. */
+START_TEST(chain_expiring_warning)
+{
+    EVP_PKEY *ik = new_key(), *k = new_key();
+    pki_t soon;
+    X509 *leaf, *short_leaf;
+    STACK_OF(X509) *chain;
+    hsts_cert_report_t r;
+
+    soon.key = ik;
+    soon.cert = make_cert("Soon Intermediate CA", ik, &root, -400 * DAY, 10 * DAY, NULL, 1,
+                          EVP_sha256());
+    leaf = make_cert("a.test", k, &soon, -DAY, 300 * DAY, GOOD_SAN, 0, EVP_sha256());
+    short_leaf = make_cert("a.test", k, &soon, -DAY, 5 * DAY, GOOD_SAN, 0, EVP_sha256());
+    chain = chain_of(soon.cert, NULL);
+    audit(leaf, chain, root.cert, A_HOSTS, 3, 30, &r);
+    assert_findings(r.findings, BIT(CHAIN_EXPIRING));
+    ck_assert(r.warnings == BIT(CHAIN_EXPIRING));
+    ck_assert_int_eq(hsts_cert_finding_severity(&r, HSTS_F_CERT_CHAIN_EXPIRING),
+                     HSTS_SEVERITY_WARNING);
+    ck_assert_int_eq(hsts_cert_severity(&r), HSTS_SEVERITY_WARNING);
+    ck_assert_str_eq(r.expiring_intermediate, "CN=Soon Intermediate CA,O=mod_hsts_audit tests");
+    /* outside the window */
+    audit(leaf, chain, root.cert, A_HOSTS, 3, 9, &r);
+    assert_findings(r.findings, 0);
+    /* the leaf expires first: its own cert.expiring_soon only */
+    audit(short_leaf, chain, root.cert, A_HOSTS, 3, 30, &r);
+    assert_findings(r.findings, BIT(EXPIRING_SOON));
+    sk_X509_pop_free(chain, X509_free);
+    X509_free(leaf);
+    X509_free(short_leaf);
+    EVP_PKEY_free(k);
+    pki_free(&soon);
+}
+END_TEST
+
+static EVP_PKEY *dsa_key(void)
+{
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "DSA", NULL);
+    EVP_PKEY *params = NULL, *k = NULL;
+    EVP_PKEY_CTX *kc;
+
+    ck_assert_int_eq(EVP_PKEY_paramgen_init(pc), 1);
+    ck_assert_int_eq(EVP_PKEY_CTX_set_dsa_paramgen_bits(pc, 1024), 1);
+    ck_assert_int_eq(EVP_PKEY_paramgen(pc, &params), 1);
+    kc = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
+    ck_assert_int_eq(EVP_PKEY_keygen_init(kc), 1);
+    ck_assert_int_eq(EVP_PKEY_keygen(kc, &k), 1);
+    EVP_PKEY_CTX_free(kc);
+    EVP_PKEY_CTX_free(pc);
+    EVP_PKEY_free(params);
+    return k;
+}
+
+/* The key of leaf k: its cert.weak_key detail, or NULL for none. */
+static const char *weak_key_of(EVP_PKEY *k)
+{
+    X509 *leaf = leaf_with(k, -DAY, 90 * DAY, "serverAuth", 0, 0, 0);
+    hsts_cert_report_t r;
+    hsts_findings_t f = audit_rules(leaf, 0, 0, &r);
+
+    X509_free(leaf);
+    EVP_PKEY_free(k);
+    ck_assert_msg(f == 0 || f == BIT(WEAK_KEY), "findings %s", unit_findings_text(f));
+    return f ? apr_pstrdup(pool, hsts_cert_finding_detail(pool, &r, HSTS_F_CERT_WEAK_KEY, 0))
+             : NULL;
+}
+
+START_TEST(weak_key)
+{
+    EVP_PKEY *ik = EVP_RSA_gen(1024), *k = new_key();
+    pki_t weak_inter;
+    X509 *leaf;
+    STACK_OF(X509) *chain;
+    hsts_cert_report_t r;
+
+    ck_assert_str_eq(weak_key_of(EVP_RSA_gen(1024)), "RSA 1024 bits");
+    ck_assert_ptr_null(weak_key_of(EVP_RSA_gen(2048)));
+    ck_assert_str_eq(weak_key_of(dsa_key()), "DSA 1024 bits");
+    ck_assert_str_eq(weak_key_of(EVP_EC_gen("secp256k1")), "EC curve secp256k1");
+    ck_assert_str_eq(weak_key_of(EVP_EC_gen("P-521")), "EC curve secp521r1");
+    ck_assert_ptr_null(weak_key_of(EVP_EC_gen("P-384")));
+    ck_assert_ptr_null(weak_key_of(EVP_EC_gen("P-256")));
+    /* a served intermediate's key counts too, and is named */
+    weak_inter.key = ik;
+    weak_inter.cert = make_cert("Weak Intermediate CA", ik, &root, -DAY, 365 * DAY, NULL, 1,
+                                EVP_sha256());
+    leaf = make_cert("a.test", k, &weak_inter, -DAY, 90 * DAY, GOOD_SAN, 0, EVP_sha256());
+    chain = chain_of(weak_inter.cert, NULL);
+    audit(leaf, chain, root.cert, A_HOSTS, 3, 30, &r);
+    assert_findings(r.findings, BIT(WEAK_KEY));
+    ck_assert_str_eq(r.weak_key, "RSA 1024 bits in CN=Weak Intermediate CA,O=mod_hsts_audit tests");
+    sk_X509_pop_free(chain, X509_free);
+    X509_free(leaf);
+    EVP_PKEY_free(k);
+    pki_free(&weak_inter);
+}
+END_TEST
+
+START_TEST(server_auth_eku)
+{
+    const char *ekus[] = { "anyExtendedKeyUsage", "clientAuth,codeSigning",
+                           "serverAuth,clientAuth", NULL };
+    const hsts_findings_t want[] = { BIT(SERVER_AUTH_MISSING), BIT(SERVER_AUTH_MISSING), 0, 0 };
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        EVP_PKEY *k = new_key();
+        X509 *leaf = leaf_with(k, -DAY, 90 * DAY, ekus[i], 0, 0, 0);
+        hsts_cert_report_t r;
+
+        assert_findings(audit_rules(leaf, 0, 0, &r), want[i]);
+        ck_assert_int_eq(r.chain_complete, 1);
+        X509_free(leaf);
+        EVP_PKEY_free(k);
+    }
+}
+END_TEST
+
+/* Findings of a leaf valid from T + nb to T + na with n SCTs at sct_ms. */
+static hsts_findings_t rules_of(long nb, long na, int n_scts, apr_uint64_t sct_ms, int is_public,
+                                hsts_cert_report_t *r)
+{
+    EVP_PKEY *k = new_key();
+    X509 *leaf = leaf_with(k, nb, na, "serverAuth", n_scts, sct_ms, 0);
+    hsts_findings_t f = audit_rules(leaf, is_public, 0, r);
+
+    X509_free(leaf);
+    EVP_PKEY_free(k);
+    return f;
+}
+
+START_TEST(validity_too_long)
+{
+    hsts_cert_report_t r;
+    long before_limit = (long)(1598918400L - T);     /* 2020-09-01T00:00:00Z */
+
+    assert_findings(rules_of(-DAY, 397 * DAY, 3, MS(T), 1, &r), 0);    /* 398 days */
+    ck_assert_int_eq(r.public_root, 1);
+    ck_assert_int_eq(r.validity_days, 398);
+    assert_findings(rules_of(-DAY, 397 * DAY + 1, 3, MS(T), 1, &r), BIT(VALIDITY_TOO_LONG));
+    ck_assert_str_eq(hsts_cert_finding_detail(pool, &r, HSTS_F_CERT_VALIDITY_TOO_LONG, 0),
+                     apr_psprintf(pool, "valid 398 days from %s, more than 398",
+                                  hsts_iso8601((char[HSTS_ISO8601_SIZE]){ 0 },
+                                               apr_time_from_sec(T - DAY))));
+    /* a private root: the public-root rules do not apply */
+    assert_findings(rules_of(-DAY, 800 * DAY, 0, 0, 0, &r), 0);
+    ck_assert_int_eq(r.public_root, 0);
+    /* issued the second before 2020-09-01: no limit; at it: the limit */
+    assert_findings(rules_of(before_limit - 1, 3000 * DAY, 3, MS(T), 1, &r), 0);
+    assert_findings(rules_of(before_limit, 3000 * DAY, 3, MS(T), 1, &r),
+                    BIT(VALIDITY_TOO_LONG));
+}
+END_TEST
+
+START_TEST(ct_insufficient)
+{
+    hsts_cert_report_t r;
+    long before_ct = (long)(1525132800L - T);        /* 2018-05-01T00:00:00Z */
+
+    /* up to 180 days: 2 */
+    assert_findings(rules_of(-DAY, 89 * DAY, 1, MS(T), 1, &r), BIT(CT_INSUFFICIENT));
+    ck_assert_str_eq(hsts_cert_finding_detail(pool, &r, HSTS_F_CERT_CT_INSUFFICIENT, 0),
+                     "1 embedded SCT, Chrome asks 2 for a lifetime of 90 days");
+    assert_findings(rules_of(-DAY, 89 * DAY, 2, MS(T), 1, &r), 0);
+    ck_assert_int_eq(r.sct_count, 2);
+    assert_findings(rules_of(-DAY, 179 * DAY, 2, MS(T), 1, &r), 0);      /* exactly 180 */
+    ck_assert_int_eq(r.sct_required, 2);
+    /* longer: 3 */
+    assert_findings(rules_of(-DAY, 179 * DAY + 1, 2, MS(T), 1, &r), BIT(CT_INSUFFICIENT));
+    ck_assert_int_eq(r.sct_required, 3);
+    assert_findings(rules_of(-DAY, 199 * DAY, 3, MS(T), 1, &r), 0);
+    assert_findings(rules_of(-DAY, 199 * DAY, 0, 0, 1, &r), BIT(CT_INSUFFICIENT));
+    ck_assert_str_eq(hsts_cert_finding_detail(pool, &r, HSTS_F_CERT_CT_INSUFFICIENT, 0),
+                     "0 embedded SCTs, Chrome asks 3 for a lifetime of 200 days");
+    /* a private root: no CT rule */
+    assert_findings(rules_of(-DAY, 199 * DAY, 0, 0, 0, &r), 0);
+    /* issued before 2018-05-01 */
+    assert_findings(rules_of(before_ct - 1, 365 * DAY, 0, 0, 1, &r), 0);
+    assert_findings(rules_of(before_ct, 365 * DAY, 0, 0, 1, &r), BIT(CT_INSUFFICIENT));
+}
+END_TEST
+
+/* Malformed extensions: OpenSSL's decoders return NULL; nothing crashes. */
+START_TEST(malformed_extensions)
+{
+    static const unsigned char bad_scts[] = { 0x04, 0x03, 0x00, 0x05, 0x01 };
+    static const unsigned char bad_feature[] = { 0x30, 0x05, 0x02, 0x01 };
+    static const unsigned char not_der[] = { 0xff, 0x00, 0x13 };
+    EVP_PKEY *k = new_key();
+    X509 *leaf = cert_body("a.test", k, &inter, -DAY, 90 * DAY, GOOD_SAN, 0, "serverAuth");
+    hsts_cert_report_t r;
+
+    add_raw_ext(leaf, NID_ct_precert_scts, bad_scts, sizeof(bad_scts));
+    add_raw_ext(leaf, NID_tlsfeature, bad_feature, sizeof(bad_feature));
+    add_raw_ext(leaf, NID_policy_constraints, not_der, sizeof(not_der));
+    sign_cert(leaf, k, &inter, EVP_sha256());
+    audit_rules(leaf, 1, 0, &r);
+    ck_assert_int_eq(r.sct_count, -1);
+    ck_assert_int_eq(r.must_staple, 0);
+    ck_assert(r.findings & BIT(CT_INSUFFICIENT));
+    ck_assert_str_eq(hsts_cert_finding_detail(pool, &r, HSTS_F_CERT_CT_INSUFFICIENT, 0),
+                     "the embedded SCT list is malformed (counts as none); Chrome asks 2 for "
+                     "a lifetime of 91 days");
+    X509_free(leaf);
+    EVP_PKEY_free(k);
+}
+END_TEST
+
+START_TEST(must_staple)
+{
+    EVP_PKEY *k = new_key();
+    X509 *staple = leaf_with(k, -DAY, 90 * DAY, "serverAuth", 0, 0, 1);
+    X509 *plain = leaf_with(k, -DAY, 90 * DAY, "serverAuth", 0, 0, 0);
+    hsts_cert_report_t r;
+
+    assert_findings(audit_rules(staple, 0, 0, &r), BIT(MUST_STAPLE_UNSTAPLED));
+    ck_assert_int_eq(r.must_staple, 1);
+    assert_findings(audit_rules(staple, 0, 1, &r), 0);        /* SSLUseStapling on */
+    assert_findings(audit_rules(plain, 0, 0, &r), 0);
+    ck_assert_int_eq(r.must_staple, 0);
+    X509_free(staple);
+    X509_free(plain);
+    EVP_PKEY_free(k);
+}
+END_TEST
+
+/* The test row of the distrust table: a root made from this project's
+ * distrusted test key (tests/data/distrusted-test-root.key), cut-off
+ * 2019-12-31T23:59:59Z, compared like Chrome (earliest SCT, else notBefore). */
+static EVP_PKEY *distrusted_key(void)
+{
+    const char *top = getenv("top_srcdir");
+    const char *path = apr_pstrcat(pool, top ? top : ".", "/tests/data/distrusted-test-root.key",
+                                   NULL);
+    FILE *f = fopen(path, "r");
+    EVP_PKEY *k;
+
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+    fclose(f);
+    ck_assert_ptr_nonnull(k);
+    return k;
+}
+
+START_TEST(issuer_distrusted)
+{
+    pki_t bad;
+    EVP_PKEY *k = new_key();
+    X509 *leaf, *old_sct_leaf, *no_sct_leaf;
+    hsts_cert_report_t r;
+    char iso[HSTS_ISO8601_SIZE];
+
+    bad.key = distrusted_key();
+    bad.cert = make_cert("Distrusted Test Root", bad.key, NULL, -3650 * DAY, 3650 * DAY, NULL,
+                         1, EVP_sha256());
+    leaf = cert_body("a.test", k, &bad, -DAY, 89 * DAY, GOOD_SAN, 0, "serverAuth");
+    add_scts(leaf, 2, MS(T - 2 * DAY));
+    sign_cert(leaf, k, &bad, EVP_sha256());
+    old_sct_leaf = cert_body("a.test", k, &bad, -DAY, 89 * DAY, GOOD_SAN, 0, "serverAuth");
+    add_scts(old_sct_leaf, 2, MS(1559347200));       /* 2019-06-01: before the cut-off */
+    sign_cert(old_sct_leaf, k, &bad, EVP_sha256());
+    no_sct_leaf = cert_body("a.test", k, &bad, -DAY, 89 * DAY, GOOD_SAN, 0, "serverAuth");
+    sign_cert(no_sct_leaf, k, &bad, EVP_sha256());
+
+    audit_ex(leaf, NULL, bad.cert, A_HOSTS, 3, 30, 1, 0, &r);
+    assert_findings(r.findings, BIT(ISSUER_DISTRUSTED));
+    ck_assert_str_eq(r.root_subject, "CN=Distrusted Test Root,O=mod_hsts_audit tests");
+    ck_assert_str_eq(r.distrust, apr_psprintf(pool, "test distrusts mod_hsts_audit test root "
+                     "for certificates after 2019-12-31T23:59:59Z; compared: earliest SCT %s; "
+                     "source: tests/data/distrusted-test-root.key",
+                     hsts_iso8601(iso, apr_time_from_sec(T - 2 * DAY))));
+    /* the date compared is the earliest SCT, not notBefore */
+    audit_ex(old_sct_leaf, NULL, bad.cert, A_HOSTS, 3, 30, 1, 0, &r);
+    assert_findings(r.findings, 0);
+    /* without SCTs: notBefore (and CT is missing) */
+    audit_ex(no_sct_leaf, NULL, bad.cert, A_HOSTS, 3, 30, 1, 0, &r);
+    assert_findings(r.findings, BIT(ISSUER_DISTRUSTED) | BIT(CT_INSUFFICIENT));
+    assert_contains(r.distrust, apr_psprintf(pool, "compared: notBefore %s",
+                                             hsts_iso8601(iso, apr_time_from_sec(T - DAY))));
+    /* private roots: no public-root rules */
+    audit_ex(leaf, NULL, bad.cert, A_HOSTS, 3, 30, 0, 0, &r);
+    assert_findings(r.findings, 0);
+    /* control: the same kind of leaf under another public root */
+    X509_free(leaf);
+    leaf = leaf_with(k, -DAY, 89 * DAY, "serverAuth", 2, MS(T - 2 * DAY), 0);
+    assert_findings(audit_rules(leaf, 1, 0, &r), 0);
+    X509_free(leaf);
+    X509_free(old_sct_leaf);
+    X509_free(no_sct_leaf);
+    EVP_PKEY_free(k);
+    pki_free(&bad);
+}
+END_TEST
+
+/* A hostile intermediate subject (control bytes, markup) reaches the detail
+ * of cert.chain_expiring escaped (RFC 2253: "\01"), never raw. */
+START_TEST(hostile_intermediate_subject_is_escaped)
+{
+    EVP_PKEY *ik = new_key(), *k = new_key();
+    pki_t evil;
+    X509 *leaf;
+    STACK_OF(X509) *chain;
+    hsts_cert_report_t r;
+    const char *detail;
+
+    evil.key = ik;
+    evil.cert = make_cert("Evil\x01\x1b[31m<script>", ik, &root, -400 * DAY, -DAY, NULL, 1,
+                          EVP_sha256());
+    leaf = make_cert("a.test", k, &evil, -10 * DAY, 300 * DAY, GOOD_SAN, 0, EVP_sha256());
+    chain = chain_of(evil.cert, NULL);
+    audit(leaf, chain, root.cert, A_HOSTS, 3, 30, &r);
+    assert_findings(r.findings, BIT(CHAIN_EXPIRING));
+    detail = hsts_cert_finding_detail(pool, &r, HSTS_F_CERT_CHAIN_EXPIRING, apr_time_from_sec(T));
+    ck_assert_ptr_null(strchr(detail, '\x01'));
+    ck_assert_ptr_null(strchr(detail, '\x1b'));
+    assert_contains(detail, "intermediate CN=Evil\\01\\1B[31m\\<script\\>,O=");
+    sk_X509_pop_free(chain, X509_free);
+    X509_free(leaf);
+    EVP_PKEY_free(k);
+    pki_free(&evil);
 }
 END_TEST
 
@@ -879,20 +1386,24 @@ START_TEST(store_load)
     EVP_PKEY *k = new_key();
     const char *key = pem_of_key(k);
 
+    hsts_cert_audit_in_t in;
+
     s = hsts_cert_store_load(pool, path, &err);
     ck_assert_ptr_nonnull(s);
     ck_assert_ptr_null(err);
-    ck_assert_int_eq(hsts_cert_audit(pool, leaf, chain, A_HOSTS, 3, s, 30,
-                                     apr_time_from_sec(T), &r), APR_SUCCESS);
+    in = audit_in(s, A_HOSTS, 3, 30);
+    ck_assert_int_eq(hsts_cert_audit(pool, leaf, chain, &in, &r), APR_SUCCESS);
     assert_findings(r.findings, 0);
     X509_STORE_free(s);
 
-    /* the system store loads (our test root is not in it) */
+    /* the system CA bundle loads (our test root is not in it) */
     s = hsts_cert_store_load(pool, NULL, &err);
     ck_assert_ptr_nonnull(s);
-    ck_assert_int_eq(hsts_cert_audit(pool, leaf, chain, A_HOSTS, 3, s, 30,
-                                     apr_time_from_sec(T), &r), APR_SUCCESS);
+    in = audit_in(s, A_HOSTS, 3, 30);
+    in.trusted_public = 1;
+    ck_assert_int_eq(hsts_cert_audit(pool, leaf, chain, &in, &r), APR_SUCCESS);
     assert_findings(r.findings, BIT(UNTRUSTED));
+    ck_assert_int_eq(r.public_root, 0);       /* not anchored: no public-root rules */
     X509_STORE_free(s);
 
     /* errors, as for the chain */
@@ -913,6 +1424,52 @@ START_TEST(store_load)
 }
 END_TEST
 
+/* design.md section 2: the default roots are the system CA bundle file, not
+ * OpenSSL's hashed directory, where Debian's make-ssl-cert links the
+ * self-signed snakeoil certificate. A self-signed certificate put into the
+ * directory OpenSSL's defaults read (SSL_CERT_DIR) stays cert.untrusted. */
+START_TEST(default_roots_ignore_openssl_cert_dir)
+{
+    EVP_PKEY *k = new_key();
+    X509 *snakeoil = make_cert("a.test", k, NULL, -DAY, 3650 * DAY, "DNS:a.test", 0,
+                               EVP_sha256());
+    const char *dir = apr_pstrcat(pool, tmpdir, "/certs", NULL);
+    const char *pem = pem_of(snakeoil), *err = NULL;
+    const char *h[] = { "a.test" };
+    X509_STORE *s;
+    hsts_cert_audit_in_t in;
+    hsts_cert_report_t r;
+    char name[32];
+
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    snprintf(name, sizeof(name), "certs/%08lx.0", X509_subject_name_hash(snakeoil));
+    tmp_file(name, pem, strlen(pem));
+    setenv("SSL_CERT_DIR", dir, 1);
+    setenv("SSL_CERT_FILE", apr_pstrcat(pool, tmpdir, "/none.pem", NULL), 1);
+    /* control: OpenSSL's default paths do trust it */
+    s = X509_STORE_new();
+    ck_assert_int_eq(X509_STORE_set_default_paths(s), 1);
+    in = audit_in(s, h, 1, 30);
+    ck_assert_int_eq(hsts_cert_audit(pool, snakeoil, NULL, &in, &r), APR_SUCCESS);
+    assert_findings(r.findings, 0);
+    X509_STORE_free(s);
+    /* the audit's default roots do not */
+    s = hsts_cert_store_load(pool, NULL, &err);
+    ck_assert_ptr_nonnull(s);
+    in = audit_in(s, h, 1, 30);
+    in.trusted_public = 1;
+    ck_assert_int_eq(hsts_cert_audit(pool, snakeoil, NULL, &in, &r), APR_SUCCESS);
+    assert_findings(r.findings, BIT(UNTRUSTED));
+    ck_assert_int_eq(r.verify_error, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+    ck_assert_str_eq(hsts_cert_default_ca_file(), HSTS_TEST_CA_BUNDLE);
+    X509_STORE_free(s);
+    unsetenv("SSL_CERT_DIR");
+    unsetenv("SSL_CERT_FILE");
+    X509_free(snakeoil);
+    EVP_PKEY_free(k);
+}
+END_TEST
+
 static Suite *cert_suite(void)
 {
     Suite *s = suite_create("cert");
@@ -926,7 +1483,7 @@ static Suite *cert_suite(void)
     tcase_add_test(tc, expired);
     tcase_add_test(tc, expired_one_second_ago);
     tcase_add_test(tc, expired_leaf_under_newer_intermediate);
-    tcase_add_test(tc, expired_intermediate_is_untrusted);
+    tcase_add_test(tc, expired_intermediate_is_chain_expiring);
     tcase_add_test(tc, not_yet_valid);
     tcase_add_test(tc, expiring_soon);
     tcase_add_test(tc, expired_is_not_also_expiring);
@@ -940,9 +1497,19 @@ static Suite *cert_suite(void)
     tcase_add_test(tc, sha1_self_signed_root_is_excepted);
     tcase_add_test(tc, several_findings_at_once);
     tcase_add_test(tc, sha1_self_signed_leaf_is_untrusted_only);
-    tcase_add_test(tc, wrong_purpose_is_untrusted);
+    tcase_add_test(tc, wrong_purpose_is_server_auth_missing);
     tcase_add_test(tc, null_arguments);
     tcase_add_test(tc, days_left_arithmetic);
+    tcase_add_test(tc, cn_only_names_no_san);
+    tcase_add_test(tc, chain_expiring_warning);
+    tcase_add_test(tc, weak_key);
+    tcase_add_test(tc, server_auth_eku);
+    tcase_add_test(tc, validity_too_long);
+    tcase_add_test(tc, ct_insufficient);
+    tcase_add_test(tc, malformed_extensions);
+    tcase_add_test(tc, must_staple);
+    tcase_add_test(tc, issuer_distrusted);
+    tcase_add_test(tc, hostile_intermediate_subject_is_escaped);
     tcase_add_test(tc, dates_beyond_2049_generalized_time);
     suite_add_tcase(s, tc);
 
@@ -960,6 +1527,7 @@ static Suite *cert_suite(void)
     tcase_add_test(tf, load_chain_good);
     tcase_add_test(tf, load_chain_errors);
     tcase_add_test(tf, store_load);
+    tcase_add_test(tf, default_roots_ignore_openssl_cert_dir);
     suite_add_tcase(s, tf);
     return s;
 }

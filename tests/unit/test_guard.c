@@ -23,7 +23,8 @@ static const char *const lookalike[] = { "evila.test", "a.test.evil" };
 
 static const char *unsafe_list(const hsts_guard_vhost_t *v, int n, int index)
 {
-    apr_array_header_t *a = hsts_guard_unsafe_subdomains(pool, v, n, index);
+    apr_array_header_t *a = hsts_guard_unsafe_subdomains(pool, hsts_guard_index(pool, v, n),
+                                                         index);
     const char *out = "";
     int i;
 
@@ -118,6 +119,49 @@ START_TEST(case_insensitive_and_listed_once)
 }
 END_TEST
 
+START_TEST(wildcards_as_httpd_matches_them)
+{
+    static const char *const pattern[] = { "w?.a.test" };
+    static const char *const names[] = { "w1.a.test", "wx1.a.test", "x.y.a.test", "*.y.a.test" };
+    hsts_guard_vhost_t v[] = {
+        VH(apex, 1, 1, 1), VH(names, 0, 0, 0), VH(pattern, 1, 1, 0), VH(wild, 1, 0, 0),
+    };
+
+    /* "w?.a.test" serves w1 only; "*.a.test" has a failing certificate */
+    ck_assert_str_eq(unsafe_list(v, 4, 0), "wx1.a.test,x.y.a.test,*.y.a.test,*.a.test");
+    v[3].cert_ok = 1;     /* "*.a.test" matches any depth, as apr_fnmatch does, but a
+                             wildcard name is safe only under the same wildcard */
+    ck_assert_str_eq(unsafe_list(v, 4, 0), "*.y.a.test");
+}
+END_TEST
+
+/* Many vhosts: the index gives the same answer as for a few (and is
+ * linear; the time is measured in bench/, not here). */
+START_TEST(many_vhosts)
+{
+    enum { N = 5000 };
+    hsts_guard_vhost_t *v = apr_pcalloc(pool, sizeof(*v) * N);
+    hsts_guard_index_t *idx;
+    int i;
+
+    for (i = 0; i < N; i++) {
+        const char **names = apr_palloc(pool, sizeof(*names));
+
+        names[0] = i ? apr_psprintf(pool, "v%04d.a.test", i) : "a.test";
+        v[i].names = names;
+        v[i].n_names = 1;
+        v[i].is_tls = 1;
+        v[i].cert_ok = i != 4321;
+        v[i].pins_subdomains = 1;
+    }
+    idx = hsts_guard_index(pool, v, N);
+    ck_assert_int_eq(hsts_guard_unsafe_subdomains(pool, idx, 0)->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(hsts_guard_unsafe_subdomains(pool, idx, 0), 0,
+                                   const char *), "v4321.a.test");
+    ck_assert_int_eq(hsts_guard_unsafe_subdomains(pool, idx, 17)->nelts, 0);
+}
+END_TEST
+
 int main(void)
 {
     const TTest *const tests[] = {
@@ -129,6 +173,8 @@ int main(void)
         only_policies_with_include_subdomains_pin,
         other_domains_and_lookalikes_are_not_subdomains,
         case_insensitive_and_listed_once,
+        wildcards_as_httpd_matches_them,
+        many_vhosts,
     };
 
     return unit_main("guard", tests, UNIT_COUNT(tests));

@@ -102,6 +102,21 @@ START_TEST(withhold_and_details)
 }
 END_TEST
 
+START_TEST(warnings_kept_only_for_standing_problems)
+{
+    hsts_problems_t slot, copy;
+    hsts_problems_found_t found = { 0 };
+
+    memset(&slot, 0, sizeof(slot));
+    found.problems = BIT(HSTS_F_CERT_CHAIN_EXPIRING) | BIT(HSTS_F_HEADER_MISSING);
+    found.warnings = BIT(HSTS_F_CERT_CHAIN_EXPIRING) | BIT(HSTS_F_CERT_EXPIRED);
+    hsts_problems_publish(&slot, &found, T(0), NULL, NULL);
+    hsts_problems_read(&slot, &copy);
+    assert_findings(copy.problems, BIT(HSTS_F_CERT_CHAIN_EXPIRING));
+    assert_findings(copy.warnings, BIT(HSTS_F_CERT_CHAIN_EXPIRING));
+}
+END_TEST
+
 START_TEST(names_cut_at_a_name)
 {
     const char *names[40];
@@ -184,6 +199,7 @@ int main(void)
         first_seen_kept_while_standing,
         events_are_not_problems,
         withhold_and_details,
+        warnings_kept_only_for_standing_problems,
         names_cut_at_a_name,
         busy_writer_leaves_the_record,
         carried_over_by_vhost_name,

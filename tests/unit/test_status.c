@@ -140,6 +140,7 @@ static hsts_status_snapshot_t *hostile_snapshot(void)
     v[2].unsafe_subdomains = strings("plain.example.org", "x<y>.example.org");
     v[2].guard_withhold = 1;
     pr[1].code = HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS;
+    pr[1].severity = HSTS_SEVERITY_ERROR;
     pr[1].since = 0;                         /* unknown */
     pr[1].detail = "subdomains: plain.example.org x<y>.example.org";
     v[2].problems = pr + 1;
@@ -617,6 +618,7 @@ static const char metrics_expected[] =
     "hsts_audit_findings_total{code=\"redirects.http.no_redirect\",severity=\"warning\"} 0\n"
     "hsts_audit_findings_total{code=\"redirects.http.first_redirect.insecure\",severity=\"warning\"} 0\n"
     "hsts_audit_findings_total{code=\"redirects.downgrade\",severity=\"error\"} 0\n"
+    "hsts_audit_findings_total{code=\"redirects.https.target_cert_invalid\",severity=\"error\"} 0\n"
     "hsts_audit_findings_total{code=\"client_cert.missing\",severity=\"error\"} 2\n"
     "hsts_audit_findings_total{code=\"client_cert.expired\",severity=\"error\"} 0\n"
     "hsts_audit_findings_total{code=\"client_cert.not_yet_valid\",severity=\"error\"} 0\n"
@@ -635,7 +637,14 @@ static const char metrics_expected[] =
     "hsts_audit_server_cert_expiry_timestamp_seconds{vhost=\"www.example.org:443\"} 1793542500\n"
     "# HELP hsts_audit_server_cert_findings Findings of the certificate audit for the certificate the vhost serves; no series while there are none.\n"
     "# TYPE hsts_audit_server_cert_findings gauge\n"
-    "hsts_audit_server_cert_findings{vhost=\"www.example.org:443\"} 1\n";
+    "hsts_audit_server_cert_findings{vhost=\"www.example.org:443\"} 1\n"
+    "# HELP hsts_audit_problem 1 while a problem (cert.*, guard.*) stands on the vhost; the series goes when it clears.\n"
+    "# TYPE hsts_audit_problem gauge\n"
+    "hsts_audit_problem{vhost=\"www.example.org:443\",code=\"cert.expiring_soon\",severity=\"warning\"} 1\n"
+    "hsts_audit_problem{vhost=\"evil<script>\\\"?\\\\\\n.test:8443\",code=\"guard.subdomain_not_https\",severity=\"error\"} 1\n"
+    "# HELP hsts_audit_last_check_timestamp_seconds When the certificates of every vhost were last audited (startup or the watch), in seconds since the epoch.\n"
+    "# TYPE hsts_audit_last_check_timestamp_seconds gauge\n"
+    "hsts_audit_last_check_timestamp_seconds 1789999990\n";
 
 START_TEST(metrics_exact_output)
 {
