@@ -1,7 +1,8 @@
 /* Licensed under the Apache License, Version 2.0 (see LICENSE).
  *
  * fuzz_sts.c: libFuzzer target for the three Strict-Transport-Security
- * judges of include/hsts_sts.h (Chromium, Firefox, hstspreload).
+ * judges of include/hsts_sts.h (Chromium, Firefox, hstspreload), and the
+ * Location parsing of the redirect checks (the same bytes as a Location).
  *
  * The input is one field value, byte for byte (not NUL-terminated, any
  * bytes). Each judge runs on it and the documented invariants are checked;
@@ -135,10 +136,71 @@ static void check_audit(const char *value, size_t size)
     require(hsts_findings_format(f, buf, sizeof(buf)) >= strlen(buf));
 }
 
+/* target_cert_ok for the audit: the host it is given lies inside the
+ * Location, and is the host hsts_location_https_host() finds. */
+typedef struct {
+    const char *loc;
+    size_t size;
+    int calls;
+} target_check_t;
+
+static int target_probe(void *baton, const char *host, apr_size_t len)
+{
+    target_check_t *t = baton;
+    const char *h;
+    apr_size_t n;
+
+    require(within(host, len, t->loc, t->size));
+    require(hsts_location_https_host(t->loc, &h, &n) && h == host && n == len);
+    t->calls++;
+    return (int)(len % 3) - 1;                 /* -1, 0 or 1 */
+}
+
+/* The bytes as a Location (NUL-terminated copy: a header value is). */
+static void check_location(const char *data, size_t size)
+{
+    char *loc = malloc(size + 1);
+    hsts_audit_scope_t scope = { -1, 0, 0, 0 };
+    hsts_audit_response_t r;
+    target_check_t t;
+    const char *h = NULL;
+    apr_size_t n = 0;
+    size_t len;
+
+    require(loc != NULL);
+    memcpy(loc, data, size);
+    loc[size] = '\0';
+    len = strlen(loc);
+    if (hsts_location_https_host(loc, &h, &n)) {
+        char *copy = malloc(n + 1);
+
+        require(n > 0 && within(h, n, loc, len) && h >= loc + 8);
+        require(!memchr(h, '/', n) && !memchr(h, '?', n) && !memchr(h, '#', n));
+        require(copy != NULL);
+        memcpy(copy, h, n);
+        copy[n] = '\0';
+        require(strlen(copy) != n || hsts_location_is_https_same_host(loc, copy));
+        free(copy);
+    }
+    memset(&r, 0, sizeof(r));
+    memset(&t, 0, sizeof(t));
+    t.loc = loc;
+    t.size = len;
+    r.is_https = 1;
+    r.status = 302;
+    r.location = loc;
+    r.target_cert_ok = target_probe;
+    r.target_baton = &t;
+    (void)hsts_audit_response(&scope, &r, NULL);
+    require(t.calls <= 1);
+    free(loc);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *value = (const char *)data;
 
+    check_location(value, size);
     check_chromium(value, size);
     check_firefox(value, size);
     check_preload(value, size);
