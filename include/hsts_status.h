@@ -79,8 +79,9 @@ typedef struct hsts_status_vhost {
      *  HSTSGuard withhold stops this vhost's STS. */
     apr_array_header_t *unsafe_subdomains;
     int guard_withhold;
-    /** The vhost's current problems, errors first, then in table order; the
-     *  certificate's findings in cert are the current ones too. */
+    /** The vhost's current problems, errors first, then in table order, each
+     *  code at most once (?metrics has a series per code); the certificate's
+     *  findings in cert are the current ones too. */
     const hsts_status_problem_t *problems;
     apr_size_t n_problems;
 } hsts_status_vhost_t;

@@ -144,11 +144,11 @@ typedef struct {
     const char *warnings[HSTS_PRELOAD_MAX_ISSUES];
     int n_errors;                 /**< errors found (may exceed HSTS_PRELOAD_MAX_ISSUES) */
     int n_warnings;
-    /** The module's findings among the errors (the table's codes, not
+    /** The module's findings among the issues (the table's codes, not
      *  hstspreload's): HSTS_F_PRELOADABLE_INCLUDE_SUB_DOMAINS_MISSING,
-     *  _PRELOAD_MISSING, and _MAX_AGE_BELOW_1_YEAR for every max-age
-     *  requirement error (missing, zero, below the minimum); counted also
-     *  past HSTS_PRELOAD_MAX_ISSUES. */
+     *  _PRELOAD_MISSING, _MAX_AGE_BELOW_1_YEAR for every max-age
+     *  requirement error (missing, zero, below the minimum), and the warning
+     *  _MAX_AGE_OVER_10_YEARS; counted also past HSTS_PRELOAD_MAX_ISSUES. */
     hsts_findings_t findings;
 } hsts_preload_result_t;
 

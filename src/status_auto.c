@@ -91,35 +91,49 @@ static void auto_vhost_str(hsts_out_t *o, apr_size_t n, const char *key, const c
     HSTS_OUT_LIT(o, "\n");
 }
 
+/* The ?auto lines of a vhost's one-value fields of one group (the table
+ * in status_model.c). */
+static void auto_fields(hsts_out_t *o, apr_size_t n, const hsts_status_vhost_t *v,
+                        apr_time_t now, hsts_status_field_group_e group)
+{
+    int i;
+
+    for (i = 0; i < hsts_status_n_vhost_fields; i++) {
+        const hsts_status_field_t *f = hsts_status_vhost_fields + i;
+        hsts_status_value_t val = { 0 };
+
+        if (f->group != group || !f->auto_key) {
+            continue;
+        }
+        f->get(v, now, &val);
+        if (val.absent) {
+            continue;
+        }
+        if (f->kind == HSTS_FIELD_STR) {
+            auto_vhost_str(o, n, f->auto_key, val.str);
+        }
+        else if (f->kind == HSTS_FIELD_I64) {
+            auto_vhost_key(o, n, f->auto_key);
+            hsts_out_i64(o, val.i64);
+            HSTS_OUT_LIT(o, "\n");
+        }
+        else if (f->kind != HSTS_FIELD_STRS) {
+            auto_vhost_u64(o, n, f->auto_key, val.u64);
+        }
+    }
+}
+
 /* The lines of vhost row n (1-based). */
 static void auto_vhost(hsts_out_t *o, apr_size_t n, const hsts_status_vhost_t *v,
                        apr_time_t now)
 {
     int c;
 
-    auto_vhost_str(o, n, "Name", v->name);
-    auto_vhost_u64(o, n, "Tls", v->tls ? 1 : 0);
-    auto_vhost_u64(o, n, "MainServer", v->main_server ? 1 : 0);
-    auto_vhost_str(o, n, "Mode", v->mode);
-    auto_vhost_str(o, n, "Policy", v->policy);
-    auto_vhost_str(o, n, "SentPolicy", v->sent_policy);
+    auto_fields(o, n, v, now, HSTS_FIELDS_IDENTITY);
     for (c = 0; c < HSTS_C_COUNT; c++) {
         auto_vhost_u64(o, n, hsts_status_counter_names[c].auto_key, v->counters[c]);
     }
-    auto_vhost_u64(o, n, "Findings", hsts_status_sum_findings(v->findings, -1));
-    auto_vhost_u64(o, n, "Problems", v->n_problems);
-    if (v->cert && v->cert->not_after) {
-        auto_vhost_key(o, n, "CertDaysLeft");
-        hsts_out_i64(o, hsts_days_until(v->cert->not_after, now));
-        HSTS_OUT_LIT(o, "\n");
-    }
-    auto_vhost_u64(o, n, "GuardWithhold", v->guard_withhold ? 1 : 0);
-    auto_vhost_u64(o, n, "UnsafeSubdomains",
-                   v->unsafe_subdomains ? (apr_uint64_t)v->unsafe_subdomains->nelts : 0);
-    if (v->cert) {
-        auto_vhost_u64(o, n, "CertFindings",
-                       (apr_uint64_t)hsts_status_count_bits(v->cert->findings));
-    }
+    auto_fields(o, n, v, now, HSTS_FIELDS_SUMMARY);
 }
 
 void hsts_status_render_auto(const hsts_status_snapshot_t *snap, unsigned flags,

@@ -181,25 +181,53 @@ static void json_bool(hsts_out_t *o, int v)
     }
 }
 
+/* A vhost's one-value fields of the table (status_model.c), as
+ * "key":value pairs, each after a comma but the very first. */
+static void json_fields(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *v,
+                        apr_time_t now)
+{
+    int i, first = 1;
+
+    for (i = 0; i < hsts_status_n_vhost_fields; i++) {
+        const hsts_status_field_t *f = hsts_status_vhost_fields + i;
+        hsts_status_value_t val = { 0 };
+
+        if (!f->json_key) {
+            continue;
+        }
+        f->get(v, now, &val);
+        hsts_out_str(o, first ? "\"" : ",\"");
+        first = 0;
+        hsts_out_str(o, f->json_key);           /* static, [a-z_] */
+        HSTS_OUT_LIT(o, "\":");
+        if (val.absent) {
+            HSTS_OUT_LIT(o, "null");
+        }
+        else if (f->kind == HSTS_FIELD_STR) {
+            hsts_out_json(o, p, val.str);
+        }
+        else if (f->kind == HSTS_FIELD_STRS) {
+            json_string_array(o, p, val.strs);
+        }
+        else if (f->kind == HSTS_FIELD_BOOL) {
+            json_bool(o, val.u64 != 0);
+        }
+        else if (f->kind == HSTS_FIELD_U64) {
+            hsts_out_u64(o, val.u64);
+        }
+        else {
+            hsts_out_i64(o, val.i64);
+        }
+    }
+}
+
 static void json_vhost(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *v,
                        apr_time_t now)
 {
     int first = 1;
 
-    HSTS_OUT_LIT(o, "{\"name\":");
-    hsts_out_json(o, p, v->name ? v->name : "");
-    HSTS_OUT_LIT(o, ",\"aliases\":");
-    json_string_array(o, p, v->aliases);
-    HSTS_OUT_LIT(o, ",\"tls\":");
-    json_bool(o, v->tls);
-    HSTS_OUT_LIT(o, ",\"main_server\":");
-    json_bool(o, v->main_server);
-    HSTS_OUT_LIT(o, ",\"mode\":");
-    hsts_out_json(o, p, v->mode ? v->mode : "");
-    HSTS_OUT_LIT(o, ",\"policy\":");
-    hsts_out_json(o, p, v->policy);
-    HSTS_OUT_LIT(o, ",\"sent_policy\":");
-    hsts_out_json(o, p, v->sent_policy);
+    HSTS_OUT_LIT(o, "{");
+    json_fields(o, p, v, now);
     HSTS_OUT_LIT(o, ",\"counters\":");
     json_counters(o, v->counters);
     HSTS_OUT_LIT(o, ",\"findings\":");

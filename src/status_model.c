@@ -330,6 +330,107 @@ void hsts_status_problem_totals(const hsts_status_snapshot_t *snap,
     }
 }
 
+/* ---- the per-vhost fields -------------------------------------------------- */
+
+static void f_name(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *o)
+{
+    (void)now;
+    o->str = v->name ? v->name : "";
+}
+
+static void f_aliases(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *o)
+{
+    (void)now;
+    o->strs = v->aliases;
+}
+
+static void f_tls(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *o)
+{
+    (void)now;
+    o->u64 = v->tls != 0;
+}
+
+static void f_main(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *o)
+{
+    (void)now;
+    o->u64 = v->main_server != 0;
+}
+
+static void f_mode(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *o)
+{
+    (void)now;
+    o->str = v->mode ? v->mode : "";
+}
+
+static void f_policy(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *o)
+{
+    (void)now;
+    o->str = v->policy;
+}
+
+static void f_sent(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *o)
+{
+    (void)now;
+    o->str = v->sent_policy;
+}
+
+static void f_findings(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *o)
+{
+    (void)now;
+    o->u64 = hsts_status_sum_findings(v->findings, -1);
+}
+
+static void f_problems(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *o)
+{
+    (void)now;
+    o->u64 = v->n_problems;
+}
+
+static void f_days(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *o)
+{
+    o->absent = !v->cert || !v->cert->not_after;
+    o->i64 = o->absent ? 0 : hsts_days_until(v->cert->not_after, now);
+}
+
+static void f_withhold(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *o)
+{
+    (void)now;
+    o->u64 = v->guard_withhold != 0;
+}
+
+static void f_unsafe(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *o)
+{
+    (void)now;
+    o->u64 = v->unsafe_subdomains ? (apr_uint64_t)v->unsafe_subdomains->nelts : 0;
+}
+
+static void f_cert_findings(const hsts_status_vhost_t *v, apr_time_t now,
+                            hsts_status_value_t *o)
+{
+    (void)now;
+    o->absent = !v->cert;
+    o->u64 = v->cert ? (apr_uint64_t)hsts_status_count_bits(v->cert->findings) : 0;
+}
+
+const hsts_status_field_t hsts_status_vhost_fields[] = {
+    { HSTS_FIELDS_IDENTITY, "name", "Name", HSTS_FIELD_STR, f_name },
+    { HSTS_FIELDS_IDENTITY, "aliases", NULL, HSTS_FIELD_STRS, f_aliases },
+    { HSTS_FIELDS_IDENTITY, "tls", "Tls", HSTS_FIELD_BOOL, f_tls },
+    { HSTS_FIELDS_IDENTITY, "main_server", "MainServer", HSTS_FIELD_BOOL, f_main },
+    { HSTS_FIELDS_IDENTITY, "mode", "Mode", HSTS_FIELD_STR, f_mode },
+    { HSTS_FIELDS_IDENTITY, "policy", "Policy", HSTS_FIELD_STR, f_policy },
+    { HSTS_FIELDS_IDENTITY, "sent_policy", "SentPolicy", HSTS_FIELD_STR, f_sent },
+    { HSTS_FIELDS_SUMMARY, NULL, "Findings", HSTS_FIELD_U64, f_findings },
+    { HSTS_FIELDS_SUMMARY, NULL, "Problems", HSTS_FIELD_U64, f_problems },
+    { HSTS_FIELDS_SUMMARY, NULL, "CertDaysLeft", HSTS_FIELD_I64, f_days },
+    { HSTS_FIELDS_SUMMARY, NULL, "GuardWithhold", HSTS_FIELD_BOOL, f_withhold },
+    { HSTS_FIELDS_SUMMARY, NULL, "UnsafeSubdomains", HSTS_FIELD_U64, f_unsafe },
+    { HSTS_FIELDS_SUMMARY, NULL, "CertFindings", HSTS_FIELD_U64, f_cert_findings },
+};
+
+const int hsts_status_n_vhost_fields =
+    (int)(sizeof(hsts_status_vhost_fields) / sizeof(hsts_status_vhost_fields[0]));
+
 /* ---- rendering ------------------------------------------------------------ */
 
 void hsts_status_render(hsts_status_format_e format, const hsts_status_snapshot_t *snap,

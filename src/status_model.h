@@ -57,6 +57,42 @@ typedef struct {
 void hsts_status_problem_totals(const hsts_status_snapshot_t *snap,
                                 hsts_status_problem_totals_t *t);
 
+/* ---- the per-vhost fields of one value each --------------------------------
+ * One table drives ?json and ?auto (issue 14): a new field of a vhost is a
+ * row here, with its key in each format and how to read it from a row.
+ * Group IDENTITY comes first in both formats (?json then has the counters,
+ * findings, certificate, guard and problems objects; ?auto the counters,
+ * then group SUMMARY, which ?json has inside those objects). */
+typedef enum {
+    HSTS_FIELD_STR,          /* str; NULL: JSON null, ?auto "-" */
+    HSTS_FIELD_STRS,         /* strs, a JSON array (NULL: []) */
+    HSTS_FIELD_BOOL,         /* u64 0/1: JSON false/true, ?auto 0/1 */
+    HSTS_FIELD_U64,          /* u64 */
+    HSTS_FIELD_I64           /* i64 */
+} hsts_status_field_kind_e;
+
+typedef enum { HSTS_FIELDS_IDENTITY, HSTS_FIELDS_SUMMARY } hsts_status_field_group_e;
+
+typedef struct {
+    const char *str;
+    const apr_array_header_t *strs;
+    apr_uint64_t u64;
+    apr_int64_t i64;
+    int absent;              /* the field is left out for this row */
+} hsts_status_value_t;
+
+typedef struct {
+    hsts_status_field_group_e group;
+    const char *json_key;    /* NULL: not a top-level key of the vhost in ?json */
+    const char *auto_key;    /* NULL: not in ?auto */
+    hsts_status_field_kind_e kind;
+    void (*get)(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *out);
+} hsts_status_field_t;
+
+/* The table, in output order, and its length. */
+extern const hsts_status_field_t hsts_status_vhost_fields[];
+extern const int hsts_status_n_vhost_fields;
+
 /* A sub-pool of scratch, for per-row temporaries (cleared per row,
  * destroyed by the renderer). */
 apr_pool_t *hsts_status_row_pool(apr_pool_t *scratch);

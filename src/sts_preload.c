@@ -416,6 +416,7 @@ static void pl_require_max_age(hsts_preload_result_t *out,
     }
     else if (out->max_age > PRELOAD_TEN_YEARS) {
         pl_warning(out, CODE_OVER_10_YEARS);
+        out->findings |= HSTS_FINDING_BIT(HSTS_F_PRELOADABLE_MAX_AGE_OVER_10_YEARS);
     }
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <apr_cstr.h>
 #include <apr_general.h>
 #include <apr_pools.h>
 #include <apr_strings.h>
@@ -28,16 +29,27 @@
 /* tools/cmd_cert.c: `hsts-audit cert` (argv after the word "cert"). */
 int hsts_cli_cert(apr_pool_t *p, int argc, const char *const *argv);
 
+static const char header_usage[] =
+    "usage: hsts-audit header [--json] [--preload-policy bulk-1-year|bulk-18-weeks] VALUE\n"
+    "       hsts-audit header [--json] [--preload-policy ...] -   (the value from standard input)\n"
+    "\n"
+    "How browsers (Chromium, Firefox) and the hstspreload checker read a\n"
+    "Strict-Transport-Security value. A leading field name as curl -I prints it\n"
+    "(\"Strict-Transport-Security: \") is removed; from standard input one trailing\n"
+    "line break is removed too (echo adds it; a header value cannot hold one).\n"
+    "--preload-policy: the max-age hstspreload.org asks for preloading (default\n"
+    "bulk-1-year: 31536000 s; bulk-18-weeks: 10886400 s).\n"
+    "Exit status: 0 browsers accept the header, 1 they reject it, 2 usage error.\n";
+
 static const char usage_text[] =
-    "usage: hsts-audit header [--json] VALUE\n"
-    "       hsts-audit header [--json] -          (the value from standard input)\n"
+    "usage: hsts-audit header [--json] [--preload-policy POLICY] VALUE\n"
+    "       hsts-audit header [--json] [--preload-policy POLICY] -   (from standard input)\n"
     "       hsts-audit cert --host NAME [--host NAME ...] [--ca-file FILE]\n"
     "                       [--warn-days N] [--json] CHAIN.pem\n"
     "       hsts-audit --help | --version\n"
     "\n"
     "header: how browsers (Chromium, Firefox) and the hstspreload checker read a\n"
-    "Strict-Transport-Security value, byte for byte as given (use printf '%s', not\n"
-    "echo, when piping: a trailing newline is part of the value).\n"
+    "Strict-Transport-Security value (hsts-audit header --help).\n"
     "Exit status: 0 browsers accept the header, 1 they reject it, 2 usage error.\n"
     "\n"
     "cert: audits a served certificate chain (PEM, leaf first) for those host names\n"
@@ -52,7 +64,10 @@ typedef struct {
     hsts_sts_policy_t chromium;
     hsts_sts_firefox_t firefox;
     hsts_preload_result_t parse;      /* hstspreload ParseHeaderString */
-    hsts_preload_result_t preload;    /* hstspreload PreloadableHeaderString */
+    hsts_preload_result_t preload;    /* hstspreload PreloadableHeaderString (or Eligible,
+                                         bulk-18-weeks) */
+    hsts_preload_result_t removable;  /* hstspreload RemovableHeaderString */
+    const char *input_note;           /* what was removed from the input, or NULL */
     hsts_findings_t findings;
     int valid;
     int preload_ready;
@@ -105,7 +120,8 @@ static void find_divergences(apr_pool_t *p, verdicts_t *v)
     }
 }
 
-static void judge(apr_pool_t *p, const char *value, apr_size_t len, verdicts_t *v)
+static void judge(apr_pool_t *p, const char *value, apr_size_t len,
+                  hsts_preload_policy_e policy, verdicts_t *v)
 {
     memset(v, 0, sizeof(*v));
     v->value = value;
@@ -114,7 +130,8 @@ static void judge(apr_pool_t *p, const char *value, apr_size_t len, verdicts_t *
     v->valid = v->chromium.verdict == HSTS_STS_VALID;
     hsts_sts_parse_firefox(value, len, &v->firefox);
     hsts_preload_check(value, len, HSTS_PRELOAD_PARSE_ONLY, &v->parse);
-    hsts_preload_check(value, len, HSTS_PRELOAD_BULK_1_YEAR, &v->preload);
+    hsts_preload_check(value, len, policy, &v->preload);
+    hsts_preload_check(value, len, HSTS_PRELOAD_REMOVABLE, &v->removable);
     v->preload_ready = v->valid && v->preload.n_errors == 0;
     v->divergences = apr_array_make(p, 4, sizeof(const char *));
     find_divergences(p, v);
@@ -178,9 +195,17 @@ static void print_json(apr_pool_t *p, const verdicts_t *v)
     int np = v->parse.n_errors < HSTS_PRELOAD_MAX_ISSUES ? v->parse.n_errors : HSTS_PRELOAD_MAX_ISSUES;
     int nw = v->parse.n_warnings < HSTS_PRELOAD_MAX_ISSUES ? v->parse.n_warnings : HSTS_PRELOAD_MAX_ISSUES;
     int ne = v->preload.n_errors < HSTS_PRELOAD_MAX_ISSUES ? v->preload.n_errors : HSTS_PRELOAD_MAX_ISSUES;
+    int nwp = v->preload.n_warnings < HSTS_PRELOAD_MAX_ISSUES ? v->preload.n_warnings
+                                                              : HSTS_PRELOAD_MAX_ISSUES;
+    int nr = v->removable.n_errors < HSTS_PRELOAD_MAX_ISSUES ? v->removable.n_errors
+                                                             : HSTS_PRELOAD_MAX_ISSUES;
 
-    printf("{\"header\": %s, \"valid\": %s, ", hsts_json_string(p, v->value, v->len),
-           json_bool(v->valid));
+    printf("{\"header\": %s, ", hsts_json_string(p, v->value, v->len));
+    if (v->input_note) {
+        printf("\"input_note\": %s, ", hsts_json_string(p, v->input_note,
+                                                        strlen(v->input_note)));
+    }
+    printf("\"valid\": %s, ", json_bool(v->valid));
     printf("\"verdict\": %s, ", v->valid ? "\"valid\""
            : apr_psprintf(p, "\"%s\"", hsts_sts_verdict_code(v->chromium.verdict)));
     if (v->valid) {
@@ -209,6 +234,10 @@ static void print_json(apr_pool_t *p, const verdicts_t *v)
     print_json_strings(p, v->parse.warnings, nw);
     printf(", \"preloadable_errors\": ");
     print_json_strings(p, v->preload.errors, ne);
+    printf(", \"preloadable_warnings\": ");
+    print_json_strings(p, v->preload.warnings, nwp);
+    printf(", \"removable_errors\": ");
+    print_json_strings(p, v->removable.errors, nr);
     printf("}}\n");
 }
 
@@ -237,6 +266,9 @@ static void print_text(apr_pool_t *p, const verdicts_t *v)
     int i;
 
     printf("Header:       %s\n", hsts_json_string(p, v->value, v->len));
+    if (v->input_note) {
+        printf("Note:         %s\n", v->input_note);
+    }
     if (v->valid) {
         printf("Chromium:     accepted: stores max-age %" APR_UINT64_T_FMT " s (%" APR_UINT64_T_FMT
                " days)%s\n", v->chromium.max_age, v->chromium.max_age / 86400,
@@ -304,16 +336,74 @@ static int read_stdin(apr_pool_t *p, const char **value, apr_size_t *len)
     return 1;
 }
 
+#define FIELD_NAME "Strict-Transport-Security:"
+
+/* What curl -I and a copy from a browser add to a value: the field name
+ * ("Strict-Transport-Security:" and the white space after it), and, from
+ * standard input, the line break echo adds. Removes them and says so. */
+static void trim_input(apr_pool_t *p, const char **value, apr_size_t *len, int from_stdin,
+                       const char **note)
+{
+    const char *v = *value;
+    apr_size_t n = *len, name = sizeof(FIELD_NAME) - 1;
+    const char *said = NULL;
+
+    if (from_stdin && n && v[n - 1] == '\n') {
+        n -= (n >= 2 && v[n - 2] == '\r') ? 2 : 1;
+        said = "one trailing line break removed (echo adds it; a header value cannot hold one)";
+    }
+    if (n >= name && !apr_cstr_casecmpn(v, FIELD_NAME, name)) {
+        v += name;
+        n -= name;
+        while (n && (*v == ' ' || *v == '\t')) {
+            v++;
+            n--;
+        }
+        said = said ? apr_pstrcat(p, "the field name Strict-Transport-Security: and ", said,
+                                  NULL)
+                    : "the field name Strict-Transport-Security: removed";
+    }
+    *value = v;
+    *len = n;
+    *note = said;
+}
+
+static int parse_policy(const char *name, hsts_preload_policy_e *policy)
+{
+    if (!strcmp(name, "bulk-1-year")) {
+        *policy = HSTS_PRELOAD_BULK_1_YEAR;
+    }
+    else if (!strcmp(name, "bulk-18-weeks")) {
+        *policy = HSTS_PRELOAD_BULK_18_WEEKS;
+    }
+    else {
+        return 0;
+    }
+    return 1;
+}
+
 static int cmd_header(apr_pool_t *p, int argc, const char *const *argv)
 {
-    const char *value = NULL;
+    hsts_preload_policy_e policy = HSTS_PRELOAD_BULK_1_YEAR;
+    const char *value = NULL, *note = NULL;
     apr_size_t len = 0;
-    int json = 0, i, have = 0;
+    int json = 0, i, have = 0, from_stdin = 0;
     verdicts_t v;
 
     for (i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             json = 1;
+        }
+        else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(header_usage, stdout);
+            return EXIT_ACCEPTED;
+        }
+        else if (!strcmp(argv[i], "--preload-policy")) {
+            if (i + 1 >= argc || !parse_policy(argv[++i], &policy)) {
+                fprintf(stderr, "hsts-audit header: --preload-policy takes bulk-1-year or "
+                        "bulk-18-weeks\n%s", header_usage);
+                return EXIT_USAGE;
+            }
         }
         else if (!strcmp(argv[i], "--") && i + 1 < argc && !have) {
             value = argv[++i];
@@ -321,18 +411,18 @@ static int cmd_header(apr_pool_t *p, int argc, const char *const *argv)
             have = 1;
         }
         else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            fprintf(stderr, "hsts-audit header: unknown option %s\n%s", argv[i], usage_text);
+            fprintf(stderr, "hsts-audit header: unknown option %s\n%s", argv[i], header_usage);
             return EXIT_USAGE;
         }
         else if (have) {
-            fprintf(stderr, "hsts-audit header: one value only (quote it)\n%s", usage_text);
+            fprintf(stderr, "hsts-audit header: one value only (quote it)\n%s", header_usage);
             return EXIT_USAGE;
         }
         else if (!strcmp(argv[i], "-")) {
             if (!read_stdin(p, &value, &len)) {
                 return EXIT_USAGE;
             }
-            have = 1;
+            have = from_stdin = 1;
         }
         else {
             value = argv[i];
@@ -341,10 +431,12 @@ static int cmd_header(apr_pool_t *p, int argc, const char *const *argv)
         }
     }
     if (!have) {
-        fprintf(stderr, "hsts-audit header: which value? \n%s", usage_text);
+        fprintf(stderr, "hsts-audit header: which value? \n%s", header_usage);
         return EXIT_USAGE;
     }
-    judge(p, value, len, &v);
+    trim_input(p, &value, &len, from_stdin, &note);
+    judge(p, value, len, policy, &v);
+    v.input_note = note;
     if (json) {
         print_json(p, &v);
     }

@@ -99,12 +99,84 @@ def test_stdin_byte_for_byte():
     rc, out, _ = run_cli("header", "--json", "-", stdin=b"max-age=5; includeSubDomains")
     doc = json.loads(out)
     assert (rc, doc["valid"], doc["max_age"], doc["include_subdomains"]) == (0, True, 5, True)
-    # a trailing newline is part of the value: Chromium does not trim LF
-    rc, out, err = run_cli("header", "--json", "-", stdin=b"max-age=5\n")
-    assert rc == 1
-    assert json.loads(out)["valid"] is False
-    rc, out, err = run_cli("header", "-", stdin=b"max-age=5\n")
+    assert "input_note" not in doc
+    # a line break anywhere else is part of the value: Chromium does not trim LF
+    rc, out, err = run_cli("header", "--json", "-", stdin=b"max-age=5\n\n")
+    assert rc == 1 and json.loads(out)["valid"] is False
+    rc, out, err = run_cli("header", "--json", "-", stdin=b"max-age=5\n; includeSubDomains")
+    assert rc == 1 and json.loads(out)["valid"] is False
+    # on the command line a value is taken as typed
+    rc, out, err = run_cli("header", "max-age=5\n")
     assert rc == 1 and "line break" in err
+
+
+ECHO_NOTE = "one trailing line break removed (echo adds it; a header value cannot hold one)"
+
+
+@pytest.mark.parametrize("stdin", [b"max-age=31536000\n", b"max-age=31536000\r\n"],
+                         ids=["LF", "CRLF"])
+def test_stdin_drops_the_line_break_echo_adds(stdin):
+    """`echo 'max-age=31536000' | hsts-audit header -` (issue 15: it said REJECTED)."""
+    rc, out, _ = run_cli("header", "--json", "-", stdin=stdin)
+    doc = json.loads(out)
+    assert rc == 0
+    assert (doc["header"], doc["valid"], doc["max_age"]) == ("max-age=31536000", True, 31536000)
+    assert doc["input_note"] == ECHO_NOTE
+    rc, out, _ = run_cli("header", "-", stdin=stdin)
+    assert rc == 0 and "Note:         " + ECHO_NOTE + "\n" in out
+
+
+@pytest.mark.parametrize("pasted, via_stdin", [
+    ("Strict-Transport-Security: max-age=63072000; includeSubDomains; preload", False),
+    ("strict-transport-security:max-age=63072000; includeSubDomains; preload", False),
+    ("Strict-Transport-Security: max-age=63072000; includeSubDomains; preload\r\n", True),
+], ids=["curl-I", "lower-case-no-space", "stdin-with-CRLF"])
+def test_pasted_field_name_is_removed(pasted, via_stdin):
+    """A line pasted from `curl -I` (issue 15: it said "invalid token")."""
+    if via_stdin:
+        rc, out, _ = run_cli("header", "--json", "-", stdin=pasted.encode())
+    else:
+        rc, out, _ = run_cli("header", "--json", pasted)
+    doc = json.loads(out)
+    assert rc == 0
+    assert doc["header"] == "max-age=63072000; includeSubDomains; preload"
+    assert doc["preload_ready"] is True
+    assert doc["input_note"] == ("the field name Strict-Transport-Security: and " + ECHO_NOTE
+                                 if via_stdin else
+                                 "the field name Strict-Transport-Security: removed")
+
+
+def test_header_help():
+    rc, out, err = run_cli("header", "--help")
+    assert rc == 0 and err == ""
+    assert out.startswith("usage: hsts-audit header [--json] [--preload-policy "
+                          "bulk-1-year|bulk-18-weeks] VALUE\n")
+    rc, out, err = run_cli("header", "--preload-policy", "bulk-2-years", "max-age=1")
+    assert rc == 2 and "--preload-policy takes bulk-1-year or bulk-18-weeks" in err
+
+
+@pytest.mark.parametrize("value, policy, preloadable, warnings, removable", [
+    ("max-age=10886400; includeSubDomains; preload", "bulk-18-weeks", [], [],
+     ["header.removable.contains.preload"]),
+    ("max-age=10886400; includeSubDomains; preload", "bulk-1-year",
+     ["header.preloadable.max_age.below_1_year"], [], ["header.removable.contains.preload"]),
+    ("max-age=315360001; includeSubDomains; preload", "bulk-1-year", [],
+     ["header.preloadable.max_age.over_10_years"], ["header.removable.contains.preload"]),
+    ("max-age=31536000", "bulk-1-year",
+     ["header.preloadable.include_sub_domains.missing", "header.preloadable.preload.missing"],
+     [], []),
+    ("includeSubDomains", "bulk-1-year",
+     ["header.preloadable.preload.missing", "header.preloadable.max_age.missing"], [],
+     ["header.removable.missing.max_age"]),
+], ids=["18w-eligible", "18w-not-1y", "over-10y", "removable", "no-max-age"])
+def test_hstspreload_checks(value, policy, preloadable, warnings, removable):
+    """The hstspreload checker's exact codes for PreloadableHeader (bulk-1-year) or
+    EligibleHeader (bulk-18-weeks) and RemovableHeader (issue 15)."""
+    rc, out, _ = run_cli("header", "--json", "--preload-policy", policy, value)
+    h = json.loads(out)["hstspreload"]
+    assert h["preloadable_errors"] == preloadable
+    assert h["preloadable_warnings"] == warnings
+    assert h["removable_errors"] == removable
 
 
 def test_stdin_binary_and_large():

@@ -171,10 +171,13 @@ static hsts_status_snapshot_t *snapshot(src_t *s, apr_pool_t *p)
             hsts_status_problem_t *pr;
             size_t j;
 
+            unsigned first = u8(s);
+
+            /* as the glue makes them: valid codes, each once per vhost */
             v[i].n_problems = u8(s) % 4;
             v[i].problems = pr = apr_pcalloc(p, sizeof(*pr) * (v[i].n_problems + 1));
             for (j = 0; j < v[i].n_problems; j++) {
-                pr[j].code = (hsts_finding_e)(u8(s) % HSTS_F_COUNT);  /* the glue's codes are valid */
+                pr[j].code = (hsts_finding_e)((first + j) % HSTS_F_COUNT);
                 pr[j].severity = u8(s) & 1 ? HSTS_SEVERITY_ERROR : HSTS_SEVERITY_WARNING;
                 pr[j].since = u8(s) & 1 ? when(s) : 0;
                 pr[j].detail = str(s, p, 1);

@@ -69,6 +69,7 @@ START_TEST(table_has_the_contract_codes)
         "header.include_sub_domains.below_configured",
         "header.over_http", "header.preloadable.include_sub_domains.missing",
         "header.preloadable.preload.missing", "header.preloadable.max_age.below_1_year",
+        "header.preloadable.max_age.over_10_years",
         "header.preload.divergent", "redirects.http.no_redirect",
         "redirects.http.first_redirect.insecure", "redirects.downgrade",
         "redirects.https.target_cert_invalid", "cert.expired",
@@ -258,6 +259,22 @@ static hsts_findings_t judge_isd(const char *value, int isd_configured)
     r.first_len = strlen(value);
     return hsts_audit_response(&scope, &r, NULL);
 }
+
+START_TEST(preloadable_over_10_years)
+{
+    hsts_sts_policy_t first;
+
+    /* hstspreload's warning, when the header carries preload (0.2) */
+    static const char over[] = "max-age=315360001; includeSubDomains; preload";
+    static const char ten[] = "max-age=315360000; includeSubDomains; preload";
+    static const char no_preload[] = "max-age=315360001; includeSubDomains";
+
+    assert_findings(hsts_audit_header(over, strlen(over), &first),
+                    BIT(HSTS_F_PRELOADABLE_MAX_AGE_OVER_10_YEARS));
+    assert_findings(hsts_audit_header(ten, strlen(ten), &first), 0);
+    assert_findings(hsts_audit_header(no_preload, strlen(no_preload), &first), 0);
+}
+END_TEST
 
 START_TEST(include_subdomains_below_configured)
 {
@@ -527,6 +544,7 @@ int main(void)
         location_https_host,
         redirect_target_certificate,
         include_subdomains_below_configured,
+        preloadable_over_10_years,
         audit_header_for_cli,
         stats_count,
         stats_rate_limit,

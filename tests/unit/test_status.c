@@ -116,6 +116,7 @@ static hsts_status_snapshot_t *hostile_snapshot(void)
     v[0].tls = 1;
     v[0].mode = "add";
     v[0].policy = "max-age=31536000; includeSubDomains";
+    v[0].sent_policy = "max-age=63072000";      /* a kept "Header always set" */
     v[0].counters[HSTS_C_REQUESTS_HTTPS] = 12;
     v[0].counters[HSTS_C_STS_ADDED] = 11;
     v[0].counters[HSTS_C_CLIENT_CERT_REJECTED_496] = 2;
@@ -464,6 +465,7 @@ START_TEST(json_has_the_contract_keys)
     assert_contains(json, "\"vhosts\":[\n{\"name\":\"www.example.org:443\","
                           "\"aliases\":[\"example.org\",\"*.example.org\"],\"tls\":true,"
                           "\"main_server\":false,\"mode\":\"add\",\"policy\":\"max-age=31536000; includeSubDomains\","
+                          "\"sent_policy\":\"max-age=63072000\","
                           "\"counters\":{\"requests_https\":12,");
     assert_contains(json, "\"certificate\":{\"subject\":\"CN=www.example.org\","
                           "\"issuer\":\"CN=Example CA, O=\\\"Quote\\\" & <Co>\","
@@ -471,7 +473,8 @@ START_TEST(json_has_the_contract_keys)
     assert_contains(json, "\"days_left\":41,\"names\":[\"www.example.org\",\"example.org\"],"
                           "\"chain_complete\":true,\"findings\":[\"cert.expiring_soon\"]}");
     assert_contains(json, "\"name\":\"www.example.org:80\",\"aliases\":[],\"tls\":false,"
-                          "\"main_server\":false,\"mode\":\"report\",\"policy\":null,");
+                          "\"main_server\":false,\"mode\":\"report\",\"policy\":null,"
+                          "\"sent_policy\":null,");
     assert_contains(json, "\"certificate\":null,\"guard\":{\"withhold\":false,"
                           "\"unsafe_subdomains\":[]},\"problems\":[]}");
     assert_contains(json, "\"guard\":{\"withhold\":true,\"unsafe_subdomains\":"
@@ -610,10 +613,12 @@ static const char metrics_expected[] =
     "hsts_audit_findings_total{code=\"header.invalid.token\",severity=\"error\"} 0\n"
     "hsts_audit_findings_total{code=\"header.max_age.zero\",severity=\"warning\"} 0\n"
     "hsts_audit_findings_total{code=\"header.max_age.below_configured\",severity=\"warning\"} 0\n"
+    "hsts_audit_findings_total{code=\"header.include_sub_domains.below_configured\",severity=\"warning\"} 0\n"
     "hsts_audit_findings_total{code=\"header.over_http\",severity=\"warning\"} 0\n"
     "hsts_audit_findings_total{code=\"header.preloadable.include_sub_domains.missing\",severity=\"error\"} 0\n"
     "hsts_audit_findings_total{code=\"header.preloadable.preload.missing\",severity=\"error\"} 0\n"
     "hsts_audit_findings_total{code=\"header.preloadable.max_age.below_1_year\",severity=\"error\"} 0\n"
+    "hsts_audit_findings_total{code=\"header.preloadable.max_age.over_10_years\",severity=\"warning\"} 0\n"
     "hsts_audit_findings_total{code=\"header.preload.divergent\",severity=\"warning\"} 0\n"
     "hsts_audit_findings_total{code=\"redirects.http.no_redirect\",severity=\"warning\"} 0\n"
     "hsts_audit_findings_total{code=\"redirects.http.first_redirect.insecure\",severity=\"warning\"} 0\n"
@@ -738,6 +743,8 @@ START_TEST(auto_lines)
     assert_contains(a, "\nHstsAuditVhost.1.Name: www.example.org:443\n");
     assert_contains(a, "\nHstsAuditVhost.1.Policy: max-age=31536000; includeSubDomains\n");
     assert_contains(a, "\nHstsAuditVhost.2.Policy: -\n");
+    assert_contains(a, "\nHstsAuditVhost.1.SentPolicy: max-age=63072000\n");
+    assert_contains(a, "\nHstsAuditVhost.2.SentPolicy: -\n");
     assert_contains(a, "\nHstsAuditVhost.1.CertDaysLeft: 41\n");
     assert_contains(a, "\nHstsAuditVhost.3.Name: evil<script>\"?\\?.test:8443\n");
     assert_contains(a, "\nHstsAuditGuardWithhold: 1\nHstsAuditGuardUnsafeSubdomains: 1\n");
