@@ -808,6 +808,12 @@ static void html_vhost(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *
     else {
         HSTS_OUT_LIT(o, "<i>none</i>");
     }
+    /* what left the server, where it is not the configured policy */
+    if (v->sent_policy && (!v->policy || strcmp(v->sent_policy, v->policy))) {
+        HSTS_OUT_LIT(o, "<br><span class=\"warning\">sent: ");
+        hsts_out_html(o, p, v->sent_policy);
+        HSTS_OUT_LIT(o, "</span>");
+    }
     HSTS_OUT_LIT(o, "</td><td>");
     html_vhost_status(o, v);
     HSTS_OUT_LIT(o, "</td><td>");

@@ -593,8 +593,11 @@ START_TEST(html_shows_everything)
                              "<th>Virtual host</th><th>TLS</th><th>Mode</th><th>Policy</th>"
                              "<th>Status</th><th>Certificate</th><th>HTTPS responses</th>"
                              "<th>HTTP responses</th><th>Findings</th></tr></thead>\n");
+    /* beside the configured policy, the value that left the server (a kept
+     * "Header always set" here) */
     ck_assert_contains(html, "<tbody><tr class=\"v\"><td>www.example.org:443</td><td>yes</td>"
-                             "<td>add</td><td>max-age=31536000; includeSubDomains</td>"
+                             "<td>add</td><td>max-age=31536000; includeSubDomains"
+                             "<br><span class=\"warning\">sent: max-age=63072000</span></td>"
                              "<td><span class=\"warning\">1 problem</span></td>"
                              "<td><span class=\"warning\">41 days left</span></td>"
                              "<td class=\"n\">12</td><td class=\"n\">0</td><td class=\"n\">6</td></tr>\n"
