@@ -7,7 +7,9 @@
 # certificate (496), with a self-signed one (495) and with a valid one (200),
 # resumed sessions of the valid one (TLS 1.3 ticket, TLS 1.2 session cache), TRACE,
 # and plain HTTP into the require scope (496); HTTPS over HTTP/1.1 and HTTP/2,
-# plain HTTP/1.1.
+# plain HTTP/1.1; an HTTPS redirect to a host served here with a certificate that
+# does not cover it (redirects.https.target_cert_invalid); and runs of the watch
+# (HSTSCertCheckInterval 10s: the last pass waits for one).
 #
 #   bench/memcheck.sh [-r REPEAT (3)] [-o VALGRIND_LOG]
 #
@@ -62,6 +64,9 @@ LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
     Header always set Strict-Transport-Security "max-age=31536000"
 </Location>
 Redirect 302 /downgrade http://localhost/elsewhere
+Redirect 302 /elsewhere-tls https://notcovered.test/
+HSTSCertCheckInterval 10s
+LogLevel warn hsts_audit:info
 SSLVerifyClient optional
 SSLVerifyDepth 2
 <Location /mtls>
@@ -88,7 +93,7 @@ get() { # proto url [curl options]
     curl -sk -o /dev/null -w '%{http_code} ' --max-time 120 \
         --resolve "localhost:$port:127.0.0.1" --resolve "localhost:$plain:127.0.0.1" "$@" || echo -n "ERR "
 }
-paths=(/index.html /invalid /multi /report /downgrade /nothere "/hsts-status" "/hsts-status?json"
+paths=(/index.html /invalid /multi /report /downgrade /elsewhere-tls /nothere "/hsts-status" "/hsts-status?json"
        "/hsts-status?auto" "/hsts-status?metrics" "/hsts-status?refresh=5")
 echo "requests (status codes):"
 for ((i = 1; i <= REPEAT; i++)); do
@@ -119,6 +124,15 @@ for ((i = 1; i <= REPEAT; i++)); do
     done
     echo
 done
+# a run of the watch (every 10 s) under valgrind, then the pages that show it
+for ((t = 0; t < 60; t++)); do
+    grep -q "HSTS00053" "$root/logs/error.log" 2>/dev/null && break
+    sleep 1
+done
+grep -q "HSTS00053" "$root/logs/error.log" || echo "(no run of the watch seen)"
+get --http1.1 "https://localhost:$port/hsts-status?json"
+get --http1.1 "https://localhost:$port/hsts-status"
+echo
 # Let httpd finish closing the clients' connections before it stops: mod_ssl
 # drops its reference to a connection's client certificate when it shuts the
 # TLS connection down, not when httpd tears down one still open at exit (then

@@ -3,7 +3,13 @@
 # the DevTools protocol (tests/e2e/cdp.py, Page.captureScreenshot):
 #
 #   docs/images/status-page.png      the demo's HTML status page (/hsts-status), after a
-#                                    few requests (a replaced header, a 404, a redirect)
+#                                    few requests (a replaced header, a 404, a redirect),
+#                                    in a 1,280-pixel-wide window (status-page-1920.png: 1,920)
+#   docs/images/status-1-vhost-{1280,1920}.png, status-400-vhosts-{1280,1920}.png
+#                                    the page of a made-up server with 1 and with 400 vhosts
+#                                    (docs/render_status_sample.c: an expired certificate,
+#                                    a vhost HSTSGuard withholds STS from, a backend's
+#                                    weaker header; the top of the page for 400)
 #   docs/images/client-cert-495.png  the module's 495 page, as Chromium shows it when it
 #                                    presents a revoked client certificate
 #                                    (HSTSClientCert require)
@@ -16,6 +22,10 @@
 # comes from one more httpd made with the integration harness
 # (tests/common/pki.py: its PKI has a revoked client certificate and a CRL).
 # Everything else lives in a temp dir that is removed at the end.
+#
+# Every status page is also checked in the browser: it must fit the window without
+# horizontal scrolling (document.documentElement.scrollWidth <= window.innerWidth) at
+# 1,280 and 1,920 pixels; the script fails otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -29,6 +39,7 @@ for tool in "${CHROMIUM:-chromium}" certutil pk12util; do
     fi
 done
 [ -f .libs/mod_hsts_audit.so ] || make >/dev/null
+[ -f .libs/libhstscore.a ] || make >/dev/null
 
 mkdir -p "$out"
 work=$(mktemp -d "${HSTS_TEST_TMPDIR:-/tmp}/hsts-shots-XXXXXX")
@@ -57,6 +68,15 @@ http_port=$(echo "$ports" | sed -n 1p)
 https_port=$(echo "$ports" | sed -n 2p)
 [ -n "$https_port" ] || { echo "no HTTPS port in demo/run/httpd.conf" >&2; exit 1; }
 
+echo ">> rendering the made-up pages (docs/render_status_sample.c)"
+# shellcheck disable=SC2046
+${CC:-cc} -O1 -Wall -Wextra -I"$top/include" $(pkg-config --cflags apr-1 apr-util-1) \
+    "$top/docs/render_status_sample.c" "$top/.libs/libhstscore.a" \
+    $(pkg-config --libs apr-1 apr-util-1) -o "$work/render_status_sample"
+"$work/render_status_sample" 1 >"$work/status-1-vhost.html"
+"$work/render_status_sample" 400 >"$work/status-400-vhosts.html"
+chmod 644 "$work"/*.html
+
 echo ">> taking the screenshots (Chromium $("${CHROMIUM:-chromium}" --version 2>/dev/null | awk '{print $2}'))"
 HSTS_TEST_TMPDIR="$work" PYTHONDONTWRITEBYTECODE=1 \
     "$py" - "$top" "$out" "$work" "$http_port" "$https_port" <<'PY'
@@ -82,6 +102,25 @@ def check(cond, what):
         sys.exit("screenshots.sh: " + what)
 
 
+def fits(page, width, what):
+    """No horizontal scrolling in a window `width` pixels wide."""
+    page.send("Emulation.setDeviceMetricsOverride",
+              {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False})
+    sw = page.evaluate("document.documentElement.scrollWidth")
+    iw = page.evaluate("window.innerWidth")
+    check(sw <= iw, "%s scrolls horizontally at %d px: scrollWidth %s > innerWidth %s"
+          % (what, width, sw, iw))
+    print("   %s fits %d px (scrollWidth %d, innerWidth %d)" % (what, width, sw, iw))
+
+
+def shoot(page, name, width, height=None):
+    """A screenshot at `width`: the whole page, or its top `height` pixels."""
+    fits(page, width, name)
+    path = out / name
+    page.screenshot(path, width=width, height=height or 900, full_page=height is None)
+    print("   %s" % path)
+
+
 # 1. the demo's status page, after some traffic
 demo_ca = top / "demo" / "run" / "pki" / "ca.pem"
 with cdp.Browser(work / "chromium-demo", ca_pem=demo_ca, host_rules=RULES) as b:
@@ -96,8 +135,18 @@ with cdp.Browser(work / "chromium-demo", ca_pem=demo_ca, host_rules=RULES) as b:
     check(nav.final_status == 200, "status page: %r" % (nav.summary(),))
     check(page.evaluate("document.contentType") == "text/html",
           "the status page is not HTML")
-    page.screenshot(out / "status-page.png", width=1280, height=900)
-    print("   %s" % (out / "status-page.png"))
+    shoot(page, "status-page.png", 1280)
+    shoot(page, "status-page-1920.png", 1920)
+
+# 1b. made-up servers: 1 vhost, 400 vhosts (the top of the page; the whole
+#     page is checked for horizontal scrolling)
+with cdp.Browser(work / "chromium-sample") as b:
+    page = b.new_page(network=False)
+    for stem, height in (("status-1-vhost", None), ("status-400-vhosts", 1500)):
+        nav = page.navigate((work / (stem + ".html")).as_uri())
+        check(nav.error_text is None, "%s: %s" % (stem, nav.error_text))
+        for width in (1280, 1920):
+            shoot(page, "%s-%d.png" % (stem, width), width, height)
 
 # 2. a 495: one more httpd with HSTSClientCert require; Chromium presents the
 #    harness's revoked client certificate (an expired one it would not even offer)

@@ -149,6 +149,8 @@ def inv(code):
     return {R: (code, "none", "-"), A: (code, "replaced", YEAR), E: (code, "replaced", YEAR)}
 
 
+ISD = "header.include_sub_domains.below_configured"
+
 SINGLE = {
     "no-sts": ((), {}, {
         R: ("header.missing", "none", "-"),
@@ -158,15 +160,16 @@ SINGLE = {
         R: ("ok", "none", YEAR),
         A: ("ok", "kept", YEAR),
         E: ("ok", "kept", YEAR)}),
+    # a valid value without includeSubDomains where the policy has it (0.2)
     "valid-2y-capped": (("max-age=63072000",), {}, {
-        R: ("ok", "none", YEAR),
-        A: ("ok", "kept", YEAR),
-        E: ("ok", "replaced", YEAR)}),
+        R: (ISD, "none", YEAR),
+        A: (ISD, "kept", YEAR),
+        E: (ISD, "replaced", YEAR)}),
     "valid-huge-clamped": (("max-age=99999999999999999999999",), {}, {
         # Chromium clamps, hstspreload's ParseUint fails: the two disagree
-        R: ("header.preload.divergent", "none", YEAR),
-        A: ("header.preload.divergent", "kept", YEAR),
-        E: ("header.preload.divergent", "replaced", YEAR)}),
+        R: (ISD + ",header.preload.divergent", "none", YEAR),
+        A: (ISD + ",header.preload.divergent", "kept", YEAR),
+        E: (ISD + ",header.preload.divergent", "replaced", YEAR)}),
     "valid-full-preload": ((PRELOAD_POLICY,), {}, {
         R: ("ok", "none", YEAR),
         A: ("ok", "kept", YEAR),
@@ -187,23 +190,24 @@ SINGLE = {
         A: ("header.max_age.zero", "kept", "0"),
         E: ("header.max_age.zero", "replaced", YEAR)}),
     "below-configured": (("max-age=600",), {}, {
-        R: ("header.max_age.below_configured", "none", "600"),
-        A: ("header.max_age.below_configured", "kept", "600"),
-        E: ("header.max_age.below_configured", "replaced", YEAR)}),
+        R: ("header.max_age.below_configured," + ISD, "none", "600"),
+        A: ("header.max_age.below_configured," + ISD, "kept", "600"),
+        E: ("header.max_age.below_configured," + ISD, "replaced", YEAR)}),
     "preload-short-no-isd": (("max-age=600; preload",), {}, {
-        m: ("header.max_age.below_configured,header.preloadable.include_sub_domains.missing,"
-            "header.preloadable.max_age.below_1_year", a, ma)
+        m: ("header.max_age.below_configured," + ISD + ",header.preloadable.include_sub_domains."
+            "missing,header.preloadable.max_age.below_1_year", a, ma)
         for m, a, ma in ((R, "none", "600"), (A, "kept", "600"), (E, "replaced", YEAR))}),
     "preload-no-isd": (("max-age=31536000; preload",), {}, {
-        m: ("header.preloadable.include_sub_domains.missing", a, YEAR)
+        m: (ISD + ",header.preloadable.include_sub_domains.missing", a, YEAR)
         for m, a in ((R, "none"), (A, "kept"), (E, "replaced"))}),
     "divergent-quoted": (('max-age="31536000"',), {}, {
-        m: ("header.preload.divergent", a, YEAR)
+        m: (ISD + ",header.preload.divergent", a, YEAR)
         for m, a in ((R, "none"), (A, "kept"), (E, "replaced"))}),
     "divergent-spaces": (("max-age = 100",), {}, {
-        R: ("header.max_age.below_configured,header.preload.divergent", "none", "100"),
-        A: ("header.max_age.below_configured,header.preload.divergent", "kept", "100"),
-        E: ("header.max_age.below_configured,header.preload.divergent", "replaced", YEAR)}),
+        R: ("header.max_age.below_configured," + ISD + ",header.preload.divergent", "none", "100"),
+        A: ("header.max_age.below_configured," + ISD + ",header.preload.divergent", "kept", "100"),
+        E: ("header.max_age.below_configured," + ISD + ",header.preload.divergent", "replaced",
+            YEAR)}),
     "divergent-repeated": (("max-age=1; max-age=1",), {},
                            inv("header.invalid.repeated_directive,header.preload.divergent")),
     "downgrade-302": ((), {"status": 302, "location": "http://hsts.test/next"}, {
@@ -287,7 +291,7 @@ def test_cgi_merges_two_lines_into_one_invalid_field(servers, mode):
 MULTI = {
     "two-policies": ((POLICY, POLICY), "header.multiple", YEAR),
     "short-then-policy": (("max-age=600", POLICY),
-                          "header.multiple,header.max_age.below_configured", "600"),
+                          "header.multiple,header.max_age.below_configured," + ISD, "600"),
     "invalid-then-policy": (("max-age=abc", POLICY),
                             "header.multiple,header.invalid.max_age", "-"),
     "policy-then-invalid": ((POLICY, "max-age=abc"), "header.multiple", YEAR),
@@ -333,7 +337,7 @@ def test_mode_off_scope_sets_no_notes(servers):
      "header.max_age.below_configured,header.preloadable.preload.missing,"
      "header.preloadable.max_age.below_1_year", "kept", "600"),
     (("max-age=31536000; preload",),
-     "header.preloadable.include_sub_domains.missing", "kept", YEAR),
+     ISD + ",header.preloadable.include_sub_domains.missing", "kept", YEAR),
 ], ids=["none", "full", "no-preload", "short-no-preload", "no-isd"])
 def test_preload_vhost(servers, prefix, values, audit, action, max_age, http2):
     s = servers("preload")

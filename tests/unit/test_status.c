@@ -370,51 +370,184 @@ START_TEST(html_shows_everything)
      * browser errors and fix; a problem's row counts vhosts, not responses */
     assert_contains(html, "<dt>Problems now: 2 (1 error, 1 warning); certificates last "
                           "checked 2026-09-21T14:13:10Z</dt>");
-    assert_contains(html, "<h2>Needs attention</h2>\n<table>\n<tr><th>Problem</th>");
+    /* problems and events counted apart */
+    assert_contains(html, "<dt>Findings on responses (events): 6 (6 errors, 0 warnings); "
+                          "in the last hour: 2</dt>");
+    assert_contains(html, "<h2>Needs attention</h2>\n<table class=\"w attn\">\n<tr><th>Problem</th>"
+                          "<th>Virtual host</th><th>Since</th><th>What</th>"
+                          "<th>Browsers show</th><th>Fix</th></tr>\n<tr><td>");
+    /* each entry: code, vhost, since, what with the host names it touches,
+     * browsers, fix; the guard's are the unsafe subdomains */
     assert_contains(html, ">guard.subdomain_not_https</a></td><td>evil&lt;script&gt;&quot;"
-                          "\\x01\\\\x0a.test:8443</td><td>?</td>");
-    assert_contains(html, "(subdomains: plain.example.org x&lt;y&gt;.example.org)</td>");
+                          "\\x01\\\\x0a.test:8443</td><td>?</td><td>includeSubDomains pins");
+    assert_contains(html, "(subdomains: plain.example.org x&lt;y&gt;.example.org)<div class=\"h\">"
+                          "Host names: plain.example.org, x&lt;y&gt;.example.org</div></td>"
+                          "<td>NET::ERR_CERT_* or ERR_CONNECTION_REFUSED on the subdomain, "
+                          "with no way to click through</td><td>serve the subdomain over HTTPS "
+                          "with a good certificate before sending includeSubDomains</td></tr>\n");
     assert_contains(html, ">cert.expiring_soon</a></td><td>www.example.org:443</td>"
-                          "<td>2026-09-21T14:11:40Z</td>");
+                          "<td>2026-09-21T14:11:40Z</td><td>the server certificate expires "
+                          "within HSTSCertWarnDays (not after 2026-11-01T14:15:00Z, 41 days left)"
+                          "<div class=\"h\">Host names: www.example.org, example.org, "
+                          "*.example.org</div></td><td>NET::ERR_CERT_DATE_INVALID / "
+                          "SEC_ERROR_EXPIRED_CERTIFICATE (once it has expired)</td>"
+                          "<td>renew the certificate now</td></tr>\n");
+    /* the events of the last hour, one row per vhost and code, with the Host
+     * as sent (escaped); client_cert.* stays in the Mutual TLS table */
+    assert_contains(html, "<tr class=\"ev\"><td><a class=\"error\" href=\"#f-header.invalid.syntax\">"
+                          "header.invalid.syntax</a></td><td>www.example.org:443</td>"
+                          "<td>2026-09-21T14:13:15Z</td><td>On 1 response in the last hour, "
+                          "the last at 2026-09-21T14:13:15Z: browsers ignore this "
+                          "Strict-Transport-Security header: malformed directive or quoted-string"
+                          "<div class=\"h\">Host names (as sent): &lt;script&gt;&quot;\\x01</div>"
+                          "</td><td>&ndash;</td><td>send ");
+    assert_contains(html, "<tr class=\"ev\"><td><a class=\"warning\" href=\"#f-header.multiple\">");
+    assert_lacks(html, "<tr class=\"ev\"><td><a class=\"error\" href=\"#f-client_cert.missing\">");
+    /* errors first: problem errors, event errors, problem warnings, event warnings */
     ck_assert(strstr(html, ">guard.subdomain_not_https</a></td><td>evil")
+              < strstr(html, "<tr class=\"ev\"><td><a class=\"error\" href=\"#f-header.invalid.syntax"));
+    ck_assert(strstr(html, "<tr class=\"ev\"><td><a class=\"error\" href=\"#f-header.invalid.syntax")
               < strstr(html, ">cert.expiring_soon</a></td><td>www.example.org:443"));
-    ck_assert(strstr(html, "<h2>Needs attention</h2>") < strstr(html, "<h2>Totals</h2>"));
+    ck_assert(strstr(html, ">cert.expiring_soon</a></td><td>www.example.org:443")
+              < strstr(html, "<tr class=\"ev\"><td><a class=\"warning\" href=\"#f-header.multiple"));
+    /* the page's order: attention, vhosts, then the tables of before */
+    ck_assert(strstr(html, "<h2>Needs attention</h2>") < strstr(html, "<h2>Virtual hosts</h2>"));
+    ck_assert(strstr(html, "<h2>Virtual hosts</h2>") < strstr(html, "<h2>Totals</h2>"));
+    ck_assert(strstr(html, "<h2>Totals</h2>") < strstr(html, "<h2>Findings</h2>"));
+    ck_assert(strstr(html, "<h2>Findings</h2>") < strstr(html, "<h2>Mutual TLS rejections</h2>"));
+    ck_assert(strstr(html, "<h2>Mutual TLS rejections</h2>") < strstr(html, "<h2>Recent findings"));
+    assert_lacks(html, "<script");                 /* no JavaScript, and nothing raw */
+    assert_contains(html, "<style>\n");
     assert_contains(html, "<td class=\"n\">1 vhost now</td>");
     assert_contains(html, "mod_hsts_audit 9.8.7");
     assert_contains(html, "Apache/2.4 (Test)");
     assert_contains(html, "<h2>Totals</h2>");
-    assert_contains(html, "<h2>Virtual hosts</h2>");
-    assert_contains(html, "www.example.org:443");
-    assert_contains(html, "example.org, *.example.org");          /* aliases */
-    assert_contains(html, "max-age=31536000; includeSubDomains");  /* policy */
-    assert_contains(html, "<td>add</td>");                         /* mode */
-    /* the certificate: subject, issuer, not-after, days left, findings with the
-     * browser errors and the fix */
-    assert_contains(html, "Subject: CN=www.example.org");
-    assert_contains(html, "Not after: 2026-11-01T14:15:00Z (41 days left)");
-    assert_contains(html, "(41 days left)");
-    assert_contains(html, "Chain: complete");
-    assert_contains(html, ">cert.expiring_soon</a>");
-    assert_contains(html, "NET::ERR_CERT_DATE_INVALID");
-    assert_contains(html, "Fix: ");
-    assert_contains(html, "<i>not audited</i>");                  /* TLS, no cert */
-    /* findings legend with browser errors and fix; per-vhost counts */
+    /* the vhosts: a compact row each (name, TLS, mode, policy, status,
+     * certificate days, HTTPS/HTTP responses, findings), the details in a
+     * full-width row below it */
+    assert_contains(html, "<h2>Virtual hosts</h2>\n<table class=\"w vh\">\n<thead><tr>"
+                          "<th>Virtual host</th><th>TLS</th><th>Mode</th><th>Policy</th>"
+                          "<th>Status</th><th>Certificate</th><th>HTTPS responses</th>"
+                          "<th>HTTP responses</th><th>Findings</th></tr></thead>\n");
+    /* beside the configured policy, the value that left the server (a kept
+     * "Header always set" here) */
+    assert_contains(html, "<tbody><tr class=\"v\"><td>www.example.org:443</td><td>yes</td>"
+                          "<td>add</td><td>max-age=31536000; includeSubDomains"
+                          "<br><span class=\"warning\">sent: max-age=63072000</span></td>"
+                          "<td><span class=\"warning\">1 problem</span></td>"
+                          "<td><span class=\"warning\">41 days left</span></td>"
+                          "<td class=\"n\">12</td><td class=\"n\">0</td><td class=\"n\">6</td></tr>\n"
+                          "<tr class=\"d\"><td colspan=\"9\">\n"
+                          "<div>Aliases: example.org, *.example.org</div>\n"
+                          "<div>Certificate: Subject: CN=www.example.org &middot; Issuer: "
+                          "CN=Example CA, O=&quot;Quote&quot; &amp; &lt;Co&gt; &middot; "
+                          "Not after: 2026-11-01T14:15:00Z (41 days left) &middot; "
+                          "Names: www.example.org, example.org &middot; Chain: complete</div>\n"
+                          "<div class=\"x\"><a class=\"warning\" href=\"#f-cert.expiring_soon\">"
+                          "cert.expiring_soon</a>: the server certificate expires within "
+                          "HSTSCertWarnDays. Browsers show: NET::ERR_CERT_DATE_INVALID / "
+                          "SEC_ERROR_EXPIRED_CERTIFICATE (once it has expired). "
+                          "Fix: renew the certificate now</div>\n"
+                          "<div>Counters: HTTPS responses&nbsp;12 &middot; HTTP responses&nbsp;0 "
+                          "&middot; STS added&nbsp;11 &middot; STS kept&nbsp;0 &middot; "
+                          "STS replaced&nbsp;0 &middot; STS removed&nbsp;0 &middot; "
+                          "STS withheld&nbsp;0 &middot; Rejected 495&nbsp;0 &middot; "
+                          "Rejected 496&nbsp;2</div>\n"
+                          "<div>Findings on responses: <a class=\"error\" "
+                          "href=\"#f-header.invalid.syntax\">header.invalid.syntax</a>&nbsp;&times;4, "
+                          "<a class=\"error\" href=\"#f-client_cert.missing\">"
+                          "client_cert.missing</a>&nbsp;&times;2</div>\n</td></tr>\n</tbody>\n");
+    /* a plain vhost: "ok", no certificate, no aliases line */
+    assert_contains(html, "<tbody><tr class=\"v\"><td>www.example.org:80</td><td>no</td>"
+                          "<td>report</td><td><i>none</i></td><td><span class=\"ok\">ok</span>"
+                          "</td><td>&ndash;</td><td class=\"n\">0</td><td class=\"n\">3</td>"
+                          "<td class=\"n\">0</td></tr>\n<tr class=\"d\"><td colspan=\"9\">\n"
+                          "<div>Counters: HTTPS responses&nbsp;0 &middot; HTTP responses&nbsp;3 ");
+    /* the hostile one: escaped in both rows; withheld; the guard's details */
+    assert_contains(html, "<tbody><tr class=\"v\"><td>evil&lt;script&gt;&quot;\\x01\\\\x0a"
+                          ".test:8443</td><td>yes</td><td>enforce</td><td>max-age=1</td>"
+                          "<td><span class=\"error\">STS withheld</span>, <span class=\"error\">"
+                          "1 problem</span></td><td><i>not audited</i></td>");
+    assert_contains(html, "<div>Aliases: &lt;script&gt;&quot;\\x01</div>\n"
+                          "<div>Certificate: <i>not audited</i></div>\n"
+                          "<div>Guard: <span class=\"error\">STS withheld by HSTSGuard: no STS "
+                          "is sent until the risk is fixed</span></div>\n"
+                          "<div>Subdomains includeSubDomains pins that are not served safely: "
+                          "plain.example.org, x&lt;y&gt;.example.org</div>\n"
+                          "<div class=\"x\"><a class=\"error\" href=\"#f-guard.subdomain_not_https\">"
+                          "guard.subdomain_not_https</a>: includeSubDomains pins a subdomain");
     assert_contains(html, "id=\"f-header.invalid.syntax\"");
     assert_contains(html, "id=\"f-cert.expiring_soon\"");
-    assert_contains(html, ">header.invalid.syntax</a>&nbsp;&times;4");
-    /* mutual TLS by reason */
+    assert_contains(html, "id=\"f-guard.subdomain_not_https\"");
     assert_contains(html, "<h2>Mutual TLS rejections</h2>");
     assert_contains(html, ">client_cert.missing</a></td><td class=\"n\">2</td>");
-    /* the guard */
-    assert_contains(html, "withheld by HSTSGuard");
-    assert_contains(html, ">guard.subdomain_not_https</a>: plain.example.org, "
-                          "x&lt;y&gt;.example.org<br>");
-    assert_contains(html, "id=\"f-guard.subdomain_not_https\"");
-    /* the ring */
     assert_contains(html, "Recent findings (2 of at most 64, newest first)");
     assert_contains(html, "<td>2026-09-21T14:13:15Z</td>");
     assert_contains(html, ">header.multiple</a>, <a class=\"error\" "
                           "href=\"#f-header.invalid.syntax\">header.invalid.syntax</a>");
+}
+END_TEST
+
+/* "Needs attention" takes the events of the last hour from the ring: one
+ * row per vhost and code with the count, the first and the last time and at
+ * most three Host values (then an ellipsis); older entries are left out;
+ * with no problem and no such event, "Nothing needs attention." */
+START_TEST(html_attention_events_of_the_last_hour)
+{
+    hsts_status_snapshot_t *snap = hostile_snapshot();
+    hsts_status_vhost_t *v = apr_pmemdup(pool, snap->vhosts, 3 * sizeof(*v));
+    hsts_status_recent_t *r = apr_pcalloc(pool, 6 * sizeof(*r));
+    static const char *const hosts[] = { "a.test", "b.test", "a.test", "c.test",
+                                         "d.test", "old.test" };
+    const char *html;
+    int i;
+
+    for (i = 0; i < 6; i++) {
+        r[i].time = T0 - apr_time_from_sec(i < 5 ? 600 * i : 3601);
+        r[i].vhost = i == 1 ? "other:443" : "www.example.org:443";
+        r[i].host = hosts[i];
+        r[i].path = "/";
+        r[i].findings = HSTS_FINDING_BIT(HSTS_F_HEADER_MAX_AGE_BELOW_CONFIGURED);
+    }
+    r[1].findings |= HSTS_FINDING_BIT(HSTS_F_CLIENT_CERT_REVOKED);
+    for (i = 0; i < 3; i++) {
+        v[i].n_problems = 0;
+    }
+    snap->vhosts = v;
+    snap->recent = r;
+    snap->n_recent = 6;
+    html = render(HSTS_STATUS_HTML, snap, 0, 0);
+    assert_format(fmtcheck_no_controls, html);
+    assert_contains(html, "; in the last hour: 5</dt>");
+    assert_contains(html, "<tr class=\"ev\"><td><a class=\"warning\" "
+                          "href=\"#f-header.max_age.below_configured\">header.max_age.below_configured"
+                          "</a></td><td>www.example.org:443</td><td>2026-09-21T13:33:20Z</td>"
+                          "<td>On 4 responses in the last hour, the last at 2026-09-21T14:13:20Z: ");
+    assert_contains(html, "<div class=\"h\">Host names (as sent): a.test, c.test, d.test</div>");
+    assert_contains(html, "<tr class=\"ev\"><td><a class=\"warning\" "
+                          "href=\"#f-header.max_age.below_configured\">header.max_age.below_configured"
+                          "</a></td><td>other:443</td><td>2026-09-21T14:03:20Z</td>"
+                          "<td>On 1 response in the last hour, the last at 2026-09-21T14:03:20Z: ");
+    assert_lacks(html, "old.test</div>");
+    assert_lacks(html, "<tr class=\"ev\"><td><a class=\"error\" href=\"#f-client_cert.revoked\">");
+
+    /* a fourth distinct Host: the list ends with an ellipsis */
+    r[4].host = "e.test";
+    r[2].host = HOSTILE;
+    html = render(HSTS_STATUS_HTML, snap, 0, 0);
+    assert_contains(html, "Host names (as sent): a.test, &lt;script&gt;&quot;\\x01, c.test, "
+                          "&hellip;</div>");
+
+    snap->n_recent = 0;
+    html = render(HSTS_STATUS_HTML, snap, 0, 0);
+    assert_contains(html, "<h2>Needs attention</h2>\n<p>Nothing needs attention.</p>\n"
+                          "<h2>Virtual hosts</h2>");
+    assert_contains(html, "; in the last hour: 0</dt>");
+
+    r[0].time = T0 - apr_time_from_sec(3601);     /* only older entries */
+    snap->n_recent = 1;
+    assert_contains(render(HSTS_STATUS_HTML, snap, 0, 0),
+                    "<h2>Needs attention</h2>\n<p>Nothing needs attention.</p>\n");
 }
 END_TEST
 
@@ -429,6 +562,7 @@ START_TEST(html_section_for_mod_status)
     assert_contains(html, "<h2>HSTS audit (mod_hsts_audit 9.8.7)</h2>");
     assert_contains(html, "<table");
     assert_contains(html, "header.invalid.syntax &times;4");
+    assert_contains(html, ". Findings on responses (events): 6 (6 errors, 0 warnings): ");
     assert_lacks(notable, "<table");
     assert_contains(notable, "<dt>HTTPS responses: 12</dt>");
     assert_format(fmtcheck_no_controls, html);
@@ -774,6 +908,7 @@ int main(void)
         snapshot_from_stats,
         html_escapes_request_data,
         html_shows_everything,
+        html_attention_events_of_the_last_hour,
         html_section_for_mod_status,
         json_is_valid_and_escaped,
         json_has_the_contract_keys,
