@@ -275,7 +275,7 @@ for n in $COUNTS; do
         [ -n "$warnings" ] && echo "  module lines at warn or above in full's last start: $warnings"
         if [ "$WATCH" -gt 0 ] && [[ " $VARIANTS " == *" full "* ]]; then
             watch_runs "full-$n-$c" "$port" "$n" "$c" >> "$raw"
-            echo "  the watch (HSTSCertCheckInterval 10s), $WATCH runs after the first:"
+            echo "  the watch (HSTSCertCheckInterval 10s): runs 2 to $((WATCH + 1)) after the start"
             awk -F'\t' -v n="$n" -v c="$c" '$1 == n && $2 == c && $3 == "watch" {
                 printf "    run %d: audited %d vhosts, %.3f s CPU (watch thread), %.3f s elapsed; server CPU %.3f s per run\n",
                     $4, $5, $6, $7, $8 }' "$raw"
