@@ -11,7 +11,8 @@
 #        (make fuzz-smoke): a crash or a failed check fails the smoke
 # bench  bench/throughput.sh, one round of 1 s per variant and tool;
 #        bench/instructions.sh with 200 requests (callgrind); bench/handshakes.sh,
-#        one round of 1 s per case with P-256 keys
+#        one round of 1 s per case with P-256 keys; bench/watch_cycle.sh with 20
+#        vhosts with distinct certificates, one run and one run of the watch
 # soak   scripts/soak.sh on the event MPM: 5 s of wrk with 32 connections, 2
 #        graceful restarts under load, 20 requests per hostile case
 # Needs what `make fuzz`, `make bench` and `make soak` need (root, clang,
@@ -29,7 +30,8 @@ for part in "${parts[@]}"; do
     fuzz)  make fuzz-smoke ;;
     bench) bench/throughput.sh -r 1 -d 1 -c 8
            bench/instructions.sh -n 200
-           bench/handshakes.sh -r 1 -d 1 -k ec ;;
+           bench/handshakes.sh -r 1 -d 1 -k ec
+           bench/watch_cycle.sh -n 20 -c distinct -r 1 -w 1 ;;
     soak)  scripts/soak.sh -M event -d 5 -c 32 -g 2 -i 1 -n 20 ;;
     *)     echo "$0: unknown part $part (fuzz, bench, soak)" >&2; exit 2 ;;
     esac
