@@ -68,8 +68,9 @@ typedef struct hsts_srv_conf {
                                     ones (the current ones are in the shared area) */
     X509 *served_leaf;           /* the certificate mod_ssl serves (a reference), or NULL */
     STACK_OF(X509) *served_chain;/* and the chain after it (references), or NULL */
-    apr_array_header_t *cert_files; /* SSLCertificateFile paths of the vhost (const char *),
-                                    which the watch compares with served_leaf, or NULL */
+    apr_array_header_t *cert_files; /* the vhost's SSLCertificateFile entries
+                                    (hsts_cert_file_t), which the watch compares with
+                                    served_leaf, or NULL */
     int cert_file_unreadable_logged; /* the watch said it cannot read one (its thread only) */
     int is_tls;                  /* mod_ssl set up an SSL_CTX for this vhost */
     int stapling;                /* SSLUseStapling on for it (read from the configuration
@@ -167,6 +168,17 @@ void hsts_targets_build(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s_main
 int hsts_target_cert_ok(void *baton, const char *host, apr_size_t len);
 
 /* mod_hsts_watch.c: the watch (design.md section 5a). */
+/* One SSLCertificateFile of a vhost as the watch last found it; written by
+ * the watchdog's thread only (each process has its own copy). */
+typedef struct {
+    const char *path;
+    apr_time_t mtime;            /* what apr_stat said at the last comparison */
+    apr_off_t size;
+    apr_ino_t inode;
+    apr_dev_t device;
+    int seen;                    /* those are known */
+    int verdict;                 /* 1 it starts with the served leaf, 0 with another, -1 unreadable */
+} hsts_cert_file_t;
 /* Put a round's problems into the shared area (first-seen times kept) and
  * set the time of the last check; log: one line per problem that appeared
  * (HSTS00048) or cleared (HSTS00049) and per withhold change (HSTS00050). */

@@ -26,6 +26,7 @@
 
 #include "hsts_duration.h"
 
+#include <string.h>
 #include <time.h>
 
 #define WATCH_NAME "mod_hsts_audit-watch"
@@ -159,7 +160,10 @@ static void collect_cert_files(apr_pool_t *p, const ap_directive_t *d,
             const char *path = ap_server_root_relative(p, hsts_tree_arg(p, d));
 
             if (path) {
-                APR_ARRAY_PUSH(into, const char *) = path;
+                hsts_cert_file_t *f = apr_array_push(into);
+
+                memset(f, 0, sizeof(*f));
+                f->path = path;
             }
         }
         else if (hsts_tree_is_conditional(d)) {
@@ -173,7 +177,7 @@ static void collect_cert_files(apr_pool_t *p, const ap_directive_t *d,
  * certificates mod_md provides has none: it is not compared. */
 static void note_cert_files(apr_pool_t *p, server_rec *s_main)
 {
-    apr_array_header_t *main_files = apr_array_make(p, 2, sizeof(const char *));
+    apr_array_header_t *main_files = apr_array_make(p, 2, sizeof(hsts_cert_file_t));
     const ap_directive_t *d;
     server_rec *s;
 
@@ -190,12 +194,13 @@ static void note_cert_files(apr_pool_t *p, server_rec *s_main)
         if (!sc->is_tls || !sc->served_leaf) {
             continue;
         }
-        sc->cert_files = apr_array_make(p, 2, sizeof(const char *));
+        sc->cert_files = apr_array_make(p, 2, sizeof(hsts_cert_file_t));
         if (node) {
             collect_cert_files(p, node->first_child, sc->cert_files);
         }
         if (!sc->cert_files->nelts) {
-            sc->cert_files = main_files;
+            /* a copy: each vhost keeps its own verdicts */
+            sc->cert_files = apr_array_copy(p, main_files);
         }
     }
 }
@@ -227,6 +232,31 @@ static X509 *file_leaf(apr_pool_t *p, apr_hash_t *files, const char *path, const
     return leaf;
 }
 
+/* 1 when the file starts with the served leaf, 0 with another, -1 when it
+ * cannot be read (*err). A file whose size, times and inode are those of
+ * the last comparison keeps that verdict: a run reads only what changed. */
+static int file_verdict(apr_pool_t *p, apr_hash_t *files, hsts_cert_file_t *f,
+                        X509 *served, const char **err)
+{
+    apr_finfo_t fi;
+    apr_status_t rv = apr_stat(&fi, f->path, APR_FINFO_MTIME | APR_FINFO_SIZE
+                               | APR_FINFO_INODE | APR_FINFO_DEV, p);
+    X509 *leaf;
+
+    if (rv == APR_SUCCESS && f->seen && fi.mtime == f->mtime && fi.size == f->size
+        && fi.inode == f->inode && fi.device == f->device) {
+        return f->verdict;
+    }
+    leaf = file_leaf(p, files, f->path, err);
+    f->verdict = !leaf ? -1 : !X509_cmp(leaf, served);
+    f->seen = rv == APR_SUCCESS && leaf;
+    f->mtime = rv == APR_SUCCESS ? fi.mtime : 0;
+    f->size = rv == APR_SUCCESS ? fi.size : 0;
+    f->inode = rv == APR_SUCCESS ? fi.inode : 0;
+    f->device = rv == APR_SUCCESS ? fi.device : 0;
+    return f->verdict;
+}
+
 /* Whether none of the vhost's certificate files starts with the served
  * leaf any more: a renewal on disk that the server has not loaded. Files
  * the server's user cannot read are left out (logged once per vhost,
@@ -237,10 +267,11 @@ static int reload_pending(apr_pool_t *p, apr_hash_t *files, server_rec *s, hsts_
     int i, compared = 0;
 
     for (i = 0; sc->cert_files && i < sc->cert_files->nelts; i++) {
-        const char *path = APR_ARRAY_IDX(sc->cert_files, i, const char *), *err = NULL;
-        X509 *leaf = file_leaf(p, files, path, &err);
+        hsts_cert_file_t *f = &APR_ARRAY_IDX(sc->cert_files, i, hsts_cert_file_t);
+        const char *err = NULL;
+        int verdict = file_verdict(p, files, f, sc->served_leaf, &err);
 
-        if (!leaf) {
+        if (verdict < 0) {
             if (!sc->cert_file_unreadable_logged) {
                 sc->cert_file_unreadable_logged = 1;
                 /* err names the file (a path from the configuration) */
@@ -248,12 +279,12 @@ static int reload_pending(apr_pool_t *p, apr_hash_t *files, server_rec *s, hsts_
                              "mod_hsts_audit: the watch cannot read a certificate file of "
                              "vhost %s (%s), so cert.reload_pending is not checked for it. "
                              "Fix: let the server's User read the certificate file (not "
-                             "the key)", sc->name, err ? err : path);
+                             "the key)", sc->name, err ? err : f->path);
             }
             continue;
         }
         compared = 1;
-        if (!X509_cmp(leaf, sc->served_leaf)) {
+        if (verdict == 1) {
             return 0;
         }
     }
