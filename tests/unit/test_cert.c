@@ -1373,6 +1373,13 @@ START_TEST(load_chain_errors)
 }
 END_TEST
 
+/* The CA bundle configure chose exists on this machine (not so when the
+ * RPM spec's Fedora path is built on Debian). */
+static int default_bundle_here(void)
+{
+    return access(hsts_cert_default_ca_file(), R_OK) == 0;
+}
+
 START_TEST(store_load)
 {
     const char *roots = apr_pstrcat(pool, pem_of(root.cert), pem_of(root_sha1.cert),
@@ -1396,15 +1403,23 @@ START_TEST(store_load)
     assert_findings(r.findings, 0);
     X509_STORE_free(s);
 
-    /* the system CA bundle loads (our test root is not in it) */
+    /* the system CA bundle loads (our test root is not in it); a build for
+     * another system (the RPM spec's Fedora path, built on Debian) says
+     * which file it lacks */
     s = hsts_cert_store_load(pool, NULL, &err);
-    ck_assert_ptr_nonnull(s);
-    in = audit_in(s, A_HOSTS, 3, 30);
-    in.trusted_public = 1;
-    ck_assert_int_eq(hsts_cert_audit(pool, leaf, chain, &in, &r), APR_SUCCESS);
-    assert_findings(r.findings, BIT(UNTRUSTED));
-    ck_assert_int_eq(r.public_root, 0);       /* not anchored: no public-root rules */
-    X509_STORE_free(s);
+    if (!default_bundle_here()) {
+        ck_assert_ptr_null(s);
+        assert_contains(err, hsts_cert_default_ca_file());
+    }
+    else {
+        ck_assert_ptr_nonnull(s);
+        in = audit_in(s, A_HOSTS, 3, 30);
+        in.trusted_public = 1;
+        ck_assert_int_eq(hsts_cert_audit(pool, leaf, chain, &in, &r), APR_SUCCESS);
+        assert_findings(r.findings, BIT(UNTRUSTED));
+        ck_assert_int_eq(r.public_root, 0);   /* not anchored: no public-root rules */
+        X509_STORE_free(s);
+    }
 
     /* errors, as for the chain */
     path = apr_pstrcat(pool, tmpdir, "/nothere.pem", NULL);
@@ -1453,16 +1468,23 @@ START_TEST(default_roots_ignore_openssl_cert_dir)
     ck_assert_int_eq(hsts_cert_audit(pool, snakeoil, NULL, &in, &r), APR_SUCCESS);
     assert_findings(r.findings, 0);
     X509_STORE_free(s);
-    /* the audit's default roots do not */
+    /* the audit's default roots do not (where the configured bundle is here;
+     * elsewhere they do not load at all: never the hashed directory) */
     s = hsts_cert_store_load(pool, NULL, &err);
-    ck_assert_ptr_nonnull(s);
-    in = audit_in(s, h, 1, 30);
-    in.trusted_public = 1;
-    ck_assert_int_eq(hsts_cert_audit(pool, snakeoil, NULL, &in, &r), APR_SUCCESS);
-    assert_findings(r.findings, BIT(UNTRUSTED));
-    ck_assert_int_eq(r.verify_error, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
     ck_assert_str_eq(hsts_cert_default_ca_file(), HSTS_TEST_CA_BUNDLE);
-    X509_STORE_free(s);
+    if (!default_bundle_here()) {
+        ck_assert_ptr_null(s);
+        assert_contains(err, hsts_cert_default_ca_file());
+    }
+    else {
+        ck_assert_ptr_nonnull(s);
+        in = audit_in(s, h, 1, 30);
+        in.trusted_public = 1;
+        ck_assert_int_eq(hsts_cert_audit(pool, snakeoil, NULL, &in, &r), APR_SUCCESS);
+        assert_findings(r.findings, BIT(UNTRUSTED));
+        ck_assert_int_eq(r.verify_error, X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT);
+        X509_STORE_free(s);
+    }
     unsetenv("SSL_CERT_DIR");
     unsetenv("SSL_CERT_FILE");
     X509_free(snakeoil);
