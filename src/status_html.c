@@ -762,17 +762,52 @@ static void html_vhost_cert_cell(hsts_out_t *o, const hsts_status_vhost_t *v, ap
 
 /* The row under the compact one: aliases, certificate, guard, every
  * counter, the findings on responses. */
+/* The lines of the field table (status_model.c) that have an HTML label,
+ * "Label: value"; a field with nothing to say (absent, an empty list, NULL)
+ * has no line. */
+static void html_detail_fields(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *v,
+                               apr_time_t now)
+{
+    int i;
+
+    for (i = 0; i < hsts_status_n_vhost_fields; i++) {
+        const hsts_status_field_t *f = hsts_status_vhost_fields + i;
+        hsts_status_value_t val = { 0 };
+
+        if (!f->html_label) {
+            continue;
+        }
+        f->get(v, now, &val);
+        if (val.absent || (f->kind == HSTS_FIELD_STRS && (!val.strs || !val.strs->nelts))
+            || (f->kind == HSTS_FIELD_STR && !val.str)) {
+            continue;
+        }
+        HSTS_OUT_LIT(o, "<div>");
+        hsts_out_str(o, f->html_label);          /* static text */
+        HSTS_OUT_LIT(o, ": ");
+        if (f->kind == HSTS_FIELD_STRS) {
+            html_names(o, p, val.strs);
+        }
+        else if (f->kind == HSTS_FIELD_STR) {
+            hsts_out_html(o, p, val.str);
+        }
+        else if (f->kind == HSTS_FIELD_I64) {
+            hsts_out_i64(o, val.i64);
+        }
+        else {
+            hsts_out_u64(o, val.u64);
+        }
+        HSTS_OUT_LIT(o, "</div>\n");
+    }
+}
+
 static void html_vhost_details(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *v,
                                apr_time_t now)
 {
     int c;
 
     HSTS_OUT_LIT(o, "<tr class=\"d\"><td colspan=\"9\">\n");
-    if (v->aliases && v->aliases->nelts) {
-        HSTS_OUT_LIT(o, "<div>Aliases: ");
-        html_names(o, p, v->aliases);
-        HSTS_OUT_LIT(o, "</div>\n");
-    }
+    html_detail_fields(o, p, v, now);
     html_certificate(o, p, v, now);
     html_guard(o, p, v);
     HSTS_OUT_LIT(o, "<div>Counters: ");

@@ -413,19 +413,19 @@ static void f_cert_findings(const hsts_status_vhost_t *v, apr_time_t now,
 }
 
 const hsts_status_field_t hsts_status_vhost_fields[] = {
-    { HSTS_FIELDS_IDENTITY, "name", "Name", HSTS_FIELD_STR, f_name },
-    { HSTS_FIELDS_IDENTITY, "aliases", NULL, HSTS_FIELD_STRS, f_aliases },
-    { HSTS_FIELDS_IDENTITY, "tls", "Tls", HSTS_FIELD_BOOL, f_tls },
-    { HSTS_FIELDS_IDENTITY, "main_server", "MainServer", HSTS_FIELD_BOOL, f_main },
-    { HSTS_FIELDS_IDENTITY, "mode", "Mode", HSTS_FIELD_STR, f_mode },
-    { HSTS_FIELDS_IDENTITY, "policy", "Policy", HSTS_FIELD_STR, f_policy },
-    { HSTS_FIELDS_IDENTITY, "sent_policy", "SentPolicy", HSTS_FIELD_STR, f_sent },
-    { HSTS_FIELDS_SUMMARY, NULL, "Findings", HSTS_FIELD_U64, f_findings },
-    { HSTS_FIELDS_SUMMARY, NULL, "Problems", HSTS_FIELD_U64, f_problems },
-    { HSTS_FIELDS_SUMMARY, NULL, "CertDaysLeft", HSTS_FIELD_I64, f_days },
-    { HSTS_FIELDS_SUMMARY, NULL, "GuardWithhold", HSTS_FIELD_BOOL, f_withhold },
-    { HSTS_FIELDS_SUMMARY, NULL, "UnsafeSubdomains", HSTS_FIELD_U64, f_unsafe },
-    { HSTS_FIELDS_SUMMARY, NULL, "CertFindings", HSTS_FIELD_U64, f_cert_findings },
+    { HSTS_FIELDS_IDENTITY, "name", "Name", NULL, HSTS_FIELD_STR, f_name },
+    { HSTS_FIELDS_IDENTITY, "aliases", NULL, "Aliases", HSTS_FIELD_STRS, f_aliases },
+    { HSTS_FIELDS_IDENTITY, "tls", "Tls", NULL, HSTS_FIELD_BOOL, f_tls },
+    { HSTS_FIELDS_IDENTITY, "main_server", "MainServer", NULL, HSTS_FIELD_BOOL, f_main },
+    { HSTS_FIELDS_IDENTITY, "mode", "Mode", NULL, HSTS_FIELD_STR, f_mode },
+    { HSTS_FIELDS_IDENTITY, "policy", "Policy", NULL, HSTS_FIELD_STR, f_policy },
+    { HSTS_FIELDS_IDENTITY, "sent_policy", "SentPolicy", NULL, HSTS_FIELD_STR, f_sent },
+    { HSTS_FIELDS_SUMMARY, NULL, "Findings", NULL, HSTS_FIELD_U64, f_findings },
+    { HSTS_FIELDS_SUMMARY, NULL, "Problems", NULL, HSTS_FIELD_U64, f_problems },
+    { HSTS_FIELDS_SUMMARY, NULL, "CertDaysLeft", NULL, HSTS_FIELD_I64, f_days },
+    { HSTS_FIELDS_SUMMARY, NULL, "GuardWithhold", NULL, HSTS_FIELD_BOOL, f_withhold },
+    { HSTS_FIELDS_SUMMARY, NULL, "UnsafeSubdomains", NULL, HSTS_FIELD_U64, f_unsafe },
+    { HSTS_FIELDS_SUMMARY, NULL, "CertFindings", NULL, HSTS_FIELD_U64, f_cert_findings },
 };
 
 const int hsts_status_n_vhost_fields =

@@ -58,8 +58,10 @@ void hsts_status_problem_totals(const hsts_status_snapshot_t *snap,
                                 hsts_status_problem_totals_t *t);
 
 /* ---- the per-vhost fields of one value each --------------------------------
- * One table drives ?json and ?auto (issue 14): a new field of a vhost is a
- * row here, with its key in each format and how to read it from a row.
+ * One table drives ?json, ?auto and the HTML details (issue 14): a new field
+ * of a vhost is a row here, with its key in each format and how to read it
+ * from a row. (?metrics keeps its own short list: what a server exposes is
+ * bounded by what the shipped rules and dashboard use, issue 17.)
  * Group IDENTITY comes first in both formats (?json then has the counters,
  * findings, certificate, guard and problems objects; ?auto the counters,
  * then group SUMMARY, which ?json has inside those objects). */
@@ -85,6 +87,8 @@ typedef struct {
     hsts_status_field_group_e group;
     const char *json_key;    /* NULL: not a top-level key of the vhost in ?json */
     const char *auto_key;    /* NULL: not in ?auto */
+    const char *html_label;  /* a line of the vhost's details in HTML, or NULL (the
+                                compact row or a section of its own shows it) */
     hsts_status_field_kind_e kind;
     void (*get)(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *out);
 } hsts_status_field_t;

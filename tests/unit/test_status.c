@@ -18,6 +18,7 @@
 
 #include "hsts_status.h"
 #include "hsts_duration.h"
+#include "status_model.h"
 #include "output_sink.h"
 #include "status_formats.h"
 
@@ -898,9 +899,42 @@ START_TEST(auto_lines)
 }
 END_TEST
 
+/* One table of a vhost's fields drives ?json, ?auto and the HTML details
+ * (issue 14): every row shows up in each format it names, so a new field is
+ * one row in src/status_model.c. */
+START_TEST(field_table_drives_the_formats)
+{
+    hsts_status_snapshot_t *snap = hostile_snapshot();
+    const char *json = render(HSTS_STATUS_JSON, snap, 0, 0);
+    const char *a = render(HSTS_STATUS_AUTO, snap, 0, 0);
+    const char *html = render(HSTS_STATUS_HTML, snap, 0, 0);
+    int i, html_rows = 0;
+
+    for (i = 0; i < hsts_status_n_vhost_fields; i++) {
+        const hsts_status_field_t *f = hsts_status_vhost_fields + i;
+        hsts_status_value_t val = { 0 };
+
+        f->get(&snap->vhosts[0], snap->now, &val);
+        if (f->json_key) {
+            assert_contains(json, apr_psprintf(pool, "\"%s\":", f->json_key));
+        }
+        if (f->auto_key && !val.absent) {
+            assert_contains(a, apr_psprintf(pool, "\nHstsAuditVhost.1.%s: ", f->auto_key));
+        }
+        if (f->html_label) {
+            assert_contains(html, apr_psprintf(pool, "<div>%s: ", f->html_label));
+            html_rows++;
+        }
+    }
+    ck_assert_int_eq(html_rows, 1);                 /* today: Aliases */
+    assert_contains(html, "<div>Aliases: example.org, *.example.org</div>");
+}
+END_TEST
+
 int main(void)
 {
     const TTest *const tests[] = {
+        field_table_drives_the_formats,
         json_checker_self_test,
         query_parsing,
         names_and_types,
