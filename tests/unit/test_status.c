@@ -361,6 +361,28 @@ START_TEST(html_escapes_request_data)
 }
 END_TEST
 
+/* The value a vhost last sent comes from a response: a backend's header the
+ * module kept may be valid and still carry markup and control bytes in an
+ * unknown directive's quoted value. Escaped in every format. */
+START_TEST(sent_policy_is_escaped)
+{
+    hsts_status_snapshot_t *snap = hostile_snapshot();
+    hsts_status_vhost_t *v = apr_pmemdup(pool, snap->vhosts, 3 * sizeof(*v));
+    const char *html, *json, *a;
+
+    v[0].sent_policy = "max-age=1; x=\"" HOSTILE "\"";
+    snap->vhosts = v;
+    html = render(HSTS_STATUS_HTML, snap, 0, 0);
+    json = render(HSTS_STATUS_JSON, snap, 0, 0);
+    a = render(HSTS_STATUS_AUTO, snap, 0, 0);
+    assert_format(fmtcheck_no_controls, html);
+    assert_lacks(html, "<script");
+    assert_contains(html, "sent: max-age=1; x=&quot;&lt;script&gt;&quot;\\x01&quot;</span>");
+    assert_contains(json, "\"sent_policy\":\"max-age=1; x=\\\"<script>\\\"\\u0001\\\"\",");
+    assert_contains(a, "\nHstsAuditVhost.1.SentPolicy: max-age=1; x=\"<script>\"?\"\n");
+}
+END_TEST
+
 START_TEST(html_shows_everything)
 {
     const char *html = render(HSTS_STATUS_HTML, hostile_snapshot(), 0, 15);
@@ -935,6 +957,7 @@ int main(void)
 {
     const TTest *const tests[] = {
         field_table_drives_the_formats,
+        sent_policy_is_escaped,
         json_checker_self_test,
         query_parsing,
         names_and_types,
