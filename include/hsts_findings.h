@@ -58,6 +58,7 @@ typedef enum {
     HSTS_F_CERT_ISSUER_DISTRUSTED,       /* (0.2) */
     HSTS_F_CERT_RELOAD_PENDING,
     HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS,
+    HSTS_F_RAMP_HELD,                    /* (0.2) */
     HSTS_F_CLIENT_CERT_MISSING,
     HSTS_F_CLIENT_CERT_EXPIRED,
     HSTS_F_CLIENT_CERT_NOT_YET_VALID,
@@ -83,6 +84,7 @@ typedef enum {
     HSTS_CAT_REDIRECTS,          /**< redirects.*: a response's redirect (Location) */
     HSTS_CAT_CERT,               /**< cert.*: a vhost's certificate */
     HSTS_CAT_GUARD,              /**< guard.*: the lock-out guard */
+    HSTS_CAT_RAMP,               /**< ramp.*: the max-age ramp (HSTSMaxAgeRamp) */
     HSTS_CAT_CLIENT_CERT         /**< client_cert.*: mutual TLS */
 } hsts_finding_category_e;
 

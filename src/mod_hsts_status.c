@@ -89,6 +89,18 @@ static const hsts_status_cert_t *vhost_certificate(apr_pool_t *p, const hsts_srv
     return c;
 }
 
+/* What held the ramp, for ramp.held's detail. */
+static const char *ramp_held_detail(apr_pool_t *p, const hsts_status_ramp_t *ramp)
+{
+    char codes[512];
+
+    if (!ramp || !ramp->held_by) {
+        return NULL;
+    }
+    hsts_findings_format(ramp->held_by, codes, sizeof(codes));
+    return apr_pstrcat(p, "held by: ", codes, NULL);
+}
+
 /* The current problems of a vhost (errors first), and its guard verdict. */
 static void vhost_problems(apr_pool_t *p, const hsts_srv_conf *sc, const hsts_problems_t *cur,
                            apr_time_t now, hsts_status_vhost_t *row)
@@ -122,11 +134,34 @@ static void vhost_problems(apr_pool_t *p, const hsts_srv_conf *sc, const hsts_pr
             pr->since = cur->since[f];
             pr->detail = f == HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS
                 ? apr_pstrcat(p, "subdomains: ", cur->unsafe, NULL)
+                : f == HSTS_F_RAMP_HELD ? ramp_held_detail(p, row->ramp)
                 : hsts_certs_detail(p, sc->cert, (hsts_finding_e)f, cur->verify_error, now);
             row->n_problems++;
         }
     }
     row->problems = list;
+}
+
+/* The vhost's max-age ramp as the formats show it, or NULL. */
+static const hsts_status_ramp_t *vhost_ramp(apr_pool_t *p, const hsts_srv_conf *sc)
+{
+    hsts_status_ramp_t *row;
+    hsts_ramp_state_t st;
+
+    if (!sc->ramp || !hsts_srv_ramp_state(sc, &st)) {
+        return NULL;
+    }
+    row = apr_pcalloc(p, sizeof(*row));
+    row->steps = sc->ramp->steps;
+    row->n_steps = sc->ramp->n_steps;
+    row->step = hsts_ramp_index_for(sc->ramp, st.max_age);
+    row->max_age = sc->ramp->steps[row->step];
+    row->since = st.since;
+    row->next_max_age = row->step + 1 < row->n_steps ? row->steps[row->step + 1] : -1;
+    row->next_at = hsts_ramp_next_at(sc->ramp, sc->ramp_hold, &st);
+    row->held_at = st.held_at;
+    row->held_by = st.held_by;
+    return row;
 }
 
 /* One vhost's row. */
@@ -142,7 +177,14 @@ static void vhost_row(request_rec *r, const hsts_runtime *rt, server_rec *s, apr
     row->tls = sc->is_tls;
     row->main_server = !s->is_virtual;
     row->mode = hsts_mode_name(dc ? (int)dc->effective_mode : HSTS_MODE_REPORT);
+    row->ramp = vhost_ramp(r->pool, sc);
     row->policy = dc ? dc->policy : NULL;
+    if (dc && dc->policy && row->ramp) {
+        hsts_conf_policy_t pol;
+
+        hsts_conf_policy_at(dc, row->ramp->step, &pol);
+        row->policy = pol.policy;
+    }
     {
         char sent[HSTS_SENT_LEN];
 

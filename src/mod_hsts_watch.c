@@ -51,7 +51,7 @@ int hsts_srv_withhold(const hsts_srv_conf *sc)
 
 static hsts_findings_t round_problems(const hsts_audit_round_t *r)
 {
-    hsts_findings_t set = r->cert ? r->cert->findings : 0;
+    hsts_findings_t set = (r->cert ? r->cert->findings : 0) | r->extra;
 
     if (r->unsafe && r->unsafe->nelts) {
         set |= HSTS_FINDING_BIT(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS);
@@ -64,6 +64,9 @@ static const char *problem_detail(apr_pool_t *p, const hsts_audit_round_t *r,
 {
     if (f == HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS) {
         return apr_pstrcat(p, "subdomains: ", apr_array_pstrcat(p, r->unsafe, ' '), NULL);
+    }
+    if (f == HSTS_F_RAMP_HELD) {
+        return r->held_by ? apr_pstrcat(p, "held by: ", r->held_by, NULL) : NULL;
     }
     return hsts_certs_detail(p, r->cert, f, NULL, now);
 }
@@ -326,6 +329,7 @@ static void watch_run(server_rec *s_main, apr_pool_t *p)
         audited++;
     }
     hsts_certs_guard(p, s_main, round, n, 0);
+    hsts_ramp_round(s_main, p, round, n, now);
     hsts_watch_publish(s_main, p, round, n, now, 1);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s_main, HSTSLOGNO(00053)
                  "mod_hsts_audit: the watch audited %d TLS vhosts in %.3f s of CPU "
