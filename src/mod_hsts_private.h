@@ -66,6 +66,11 @@ typedef struct hsts_srv_conf {
     const char *state_dir;       /* HSTSStateDir (main server; absolute), or NULL (=
                                     hsts_audit under ServerRoot) */
     int self_check;              /* HSTSSelfCheck 0/1, or HSTS_UNSET (design.md 5c) */
+    /* The self-check (mod_hsts_selfcheck.c), set at startup: */
+    int self_checks;             /* this vhost checks itself in the watch */
+    int self_check_www;          /* ...and www.<ServerName> too: this server serves it */
+    apr_array_header_t *self_check_map; /* curl --connect-to entries (const char *):
+                                    every name this server serves, to its own address */
     /* The ramp (mod_hsts_ramp.c), set at startup: */
     const hsts_ramp_t *ramp;     /* the vhost's HSTSMaxAgeRamp (its defaults' record,
                                     mode not off), or NULL */
@@ -162,7 +167,12 @@ typedef struct {
     apr_array_header_t *unsafe;     /* guard.subdomain_not_https names (const char *) */
     int withhold;                   /* HSTSGuard withhold stops the vhost's STS */
     hsts_findings_t extra;          /* problems of the self-check and the ramp */
+    hsts_findings_t extra_errors;   /* those of extra that are errors this time, and */
+    hsts_findings_t extra_warnings; /* those that are warnings (else: the table's) */
     const char *held_by;            /* ramp.held: the codes that held it, or NULL */
+    hsts_preload_verdict_e preload; /* the self-check's verdict */
+    apr_time_t self_checked;        /* when it ran (0: not this round: keep the last) */
+    const char *self_check;         /* its details ("code detail" lines), or NULL */
 } hsts_audit_round_t;
 /* The served chain of s audited again at `now` (from p), NULL when s serves none. */
 hsts_cert_report_t *hsts_certs_audit_served(apr_pool_t *p, server_rec *s, apr_time_t now);
@@ -227,6 +237,15 @@ void hsts_ramp_round(server_rec *s_main, apr_pool_t *p, hsts_audit_round_t *roun
 int hsts_srv_ramp_step(const hsts_srv_conf *sc, const hsts_ramp_t *ramp);
 /* A consistent copy of sc's ramp state; 0 when it has none. */
 int hsts_srv_ramp_state(const hsts_srv_conf *sc, hsts_ramp_state_t *out);
+
+/* mod_hsts_selfcheck.c: the self-check and preload standing (design.md 5c). */
+/* post_config: which vhosts check themselves, and the map to this server's
+ * own addresses. */
+void hsts_selfcheck_start(apr_pool_t *pconf, server_rec *s_main);
+/* Each watch run, before the ramp: the self-check of each such vhost into
+ * its round entry (problems with hstspreload's severities, the verdict). */
+void hsts_selfcheck_round(server_rec *s_main, apr_pool_t *p, hsts_audit_round_t *round,
+                          int n, apr_time_t now);
 
 /* mod_hsts_status.c: the hsts-audit-status handler and the mod_status section. */
 void hsts_status_register_hooks(apr_pool_t *p);

@@ -360,19 +360,21 @@ static apr_status_t save_state(apr_pool_t *p, const hsts_srv_conf *sc,
 static hsts_findings_t what_is_wrong(hsts_srv_conf *sc, const hsts_audit_round_t *r)
 {
     hsts_stats_set_t *set = hsts_stats_set(sc->rt->stats, sc->vhost_index);
-    hsts_findings_t wrong = 0, problems;
+    hsts_findings_t wrong = r->extra_errors, problems, warnings;
     int f, i;
 
-    problems = (r->cert ? r->cert->findings & ~r->cert->warnings : 0) | r->extra;
+    problems = (r->cert ? r->cert->findings : 0) | r->extra;
+    warnings = (r->cert ? r->cert->warnings : 0) | r->extra_warnings;
     if (r->unsafe && r->unsafe->nelts) {
         problems |= HSTS_FINDING_BIT(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS);
     }
     for (f = 0; f < HSTS_F_COUNT; f++) {
-        if ((problems & HSTS_FINDING_BIT(f)) && f != HSTS_F_RAMP_HELD
+        if ((problems & ~warnings & HSTS_FINDING_BIT(f))
             && hsts_finding_info((hsts_finding_e)f)->severity == HSTS_SEVERITY_ERROR) {
             wrong |= HSTS_FINDING_BIT(f);
         }
     }
+    wrong &= ~HSTS_FINDING_BIT(HSTS_F_RAMP_HELD);
     for (i = 0; i < N_RAMP_EVENTS; i++) {
         apr_uint64_t count = set->findings[ramp_events[i]];
 

@@ -311,7 +311,8 @@ static void html_preload(hsts_out_t *o, apr_pool_t *p, const hsts_status_preload
     }
     HSTS_OUT_LIT(o, "; checked ");
     html_time_or_unknown(o, pr->checked_at);
-    HSTS_OUT_LIT(o, "</div>\n");
+    HSTS_OUT_LIT(o, " by this server over loopback, as hstspreload.org checks (DNS and "
+                    "anything in front of this server are not seen)</div>\n");
 }
 
 static void html_counter_headers(hsts_out_t *o)
