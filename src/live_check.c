@@ -93,7 +93,7 @@ static int check_https(live_ctx_t *c, hsts_live_result_t *out, STACK_OF(X509) **
         out->https_verified = 1;
         return 1;
     }
-    why = out->https.error;
+    why = c->verify_error = out->https.error;
     if (live_fetch(c, url, LIVE_CERTINFO, &out->https, chain)) {
         add_item(out, "domain.tls.invalid_cert_chain", E, HSP,
                  apr_psprintf(p, "%s: %s", url, why), NULL);
@@ -335,7 +335,7 @@ static void check_https_redirects(live_ctx_t *c, hsts_live_result_t *out)
     if (!out->https_verified) {
         memset(&failed, 0, sizeof(failed));
         failed.url = url;
-        failed.error = "the certificate chain does not verify";
+        failed.error = c->verify_error;
         walk_redirects(c, out, url, &failed, out->https_chain);
         return;
     }

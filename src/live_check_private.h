@@ -18,6 +18,7 @@ typedef struct {
     struct curl_slist *connect_to;   /**< CURLOPT_CONNECT_TO (likewise) */
     const char *ca_file;             /**< the roots curl verifies with (never NULL) */
     long timeout_ms;
+    const char *verify_error;        /**< why https://NAME/ did not verify, or NULL */
 } live_ctx_t;
 
 /** live_fetch() flags */
