@@ -75,7 +75,8 @@ static int check_name(hsts_live_result_t *out)
     if (!code) {
         return 1;
     }
-    add_item(out, code, E, HSP | PRE, apr_psprintf(out->items->pool,
+    /* not preload-only: nothing else can be checked */
+    add_item(out, code, E, HSP, apr_psprintf(out->items->pool,
              "'%s' is not a domain name hstspreload accepts", out->name),
              "check a registered domain name: letters, digits, '-' and '.', no IP address");
     out->status = HSTS_LIVE_BAD_NAME;
