@@ -51,6 +51,8 @@
  *     never reported)               error: the name cannot be preloaded
  *   header.parse.*, header.preloadable.* (those not in the table)
  *                                   hstspreload's header codes (hsts_preload_check)
+ *   tls.obsolete_cipher_suite       warning: TLS 1.2 or older with a suite other than
+ *                                   ECDHE + AES-GCM or ChaCha20-Poly1305
  *   redirects.http.does_not_exist   warning: http://NAME/ does not answer (the
  *                                   HTTP checks stop there)
  *   redirects.http.useless_header   warning: http://NAME/ sends STS
@@ -71,7 +73,7 @@
  *   header.go   EligibleHeaderString (hsts_preload_check, src/sts_preload.c)
  *   redirects.go preloadableHTTPRedirectsURL, preloadableHTTPSRedirectsURL,
  *               preloadableRedirectChain, preloadableRedirects, checkHSTSOverHTTP
- *   tls.go      checkSHA1 (tls.obsolete_cipher_suite is not checked)
+ *   tls.go      checkSHA1, checkCipherSuite (tls.obsolete_cipher_suite)
  */
 #ifndef HSTS_LIVE_CHECK_H
 #define HSTS_LIVE_CHECK_H
@@ -157,6 +159,10 @@ typedef struct {
     const char *location;
     int sts_count;               /**< Strict-Transport-Security fields in it */
     const char *sts;             /**< the first one's value (raw, trimmed), NULL when none */
+    /** https: the protocol and cipher suite negotiated, OpenSSL's names
+     *  ("TLSv1.3", "TLS_AES_128_GCM_SHA256"); NULL otherwise */
+    const char *tls_version;
+    const char *tls_cipher;
 } hsts_live_response_t;
 
 /** What the check found. */
@@ -248,6 +254,15 @@ int hsts_live_url_parts(apr_pool_t *p, const char *url, const char **scheme, con
  * ("domain.format.public_suffix" for a name without a dot.)
  */
 const char *hsts_live_domain_format(const char *name);
+
+/**
+ * hstspreload's checkCipherSuite: modern when the protocol is TLS 1.3, or
+ * TLS 1.2 with ECDHE-(ECDSA|RSA) and AES-128/256-GCM or ChaCha20-Poly1305.
+ * @param version  OpenSSL's protocol name ("TLSv1.2", "TLSv1.3"), may be NULL
+ * @param cipher   OpenSSL's suite name ("ECDHE-RSA-AES128-GCM-SHA256"), may be NULL
+ * @return 1 modern, 0 obsolete (tls.obsolete_cipher_suite), also for NULLs
+ */
+int hsts_live_cipher_modern(const char *version, const char *cipher);
 
 /**
  * Recompute out->preloadable, n_errors and n_warnings from out->items

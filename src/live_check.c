@@ -8,6 +8,7 @@
  *   check_https     domain.go getResponse (verified, then unverified:
  *                   domain.tls.invalid_cert_chain / domain.tls.cannot_connect)
  *   check_sha1      tls.go checkChain / checkSHA1
+ *   check_cipher    tls.go checkCipherSuite
  *   check_response  response.go checkSingleHeader + EligibleResponse (header.go
  *                   EligibleHeaderString via hsts_preload_check)
  *   check_http      redirects.go checkHSTSOverHTTP + preloadableHTTPRedirectsURL
@@ -141,6 +142,20 @@ static void check_sha1(hsts_live_result_t *out, STACK_OF(X509) *chain)
                  NULL);
         return;
     }
+}
+
+static void check_cipher(hsts_live_result_t *out)
+{
+    const hsts_live_response_t *r = &out->https;
+
+    if (hsts_live_cipher_modern(r->tls_version, r->tls_cipher)) {
+        return;
+    }
+    add_item(out, "tls.obsolete_cipher_suite", W, HSP, apr_psprintf(out->items->pool,
+             "%s negotiated %s with %s", r->url, r->tls_version ? r->tls_version : "?",
+             r->tls_cipher ? r->tls_cipher : "?"),
+             "offer TLS 1.3, or TLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305 "
+             "(SSLProtocol, SSLCipherSuite)");
 }
 
 /* checkSingleHeader, then the header's preload requirements. Returns whether
@@ -474,6 +489,7 @@ apr_status_t hsts_live_check(apr_pool_t *p, const char *name, const hsts_live_op
         apr_pool_cleanup_register(p, chain, chain_cleanup, apr_pool_cleanup_null);
     }
     check_sha1(out, chain);
+    check_cipher(out);
     resp_errors = check_response(out, policy);
     check_http(&c, out, !resp_errors);
     check_https_redirects(&c, out);

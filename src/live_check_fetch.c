@@ -13,6 +13,7 @@
 #include <apr_lib.h>
 #include <apr_strings.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #define STS_NAME "strict-transport-security"
 
@@ -61,7 +62,10 @@ apr_status_t live_ctx_init(live_ctx_t *c, apr_pool_t *p, const hsts_live_options
 typedef struct {
     apr_pool_t *p;
     hsts_live_response_t *r;
+    CURL *h;
 } header_baton_t;
+
+static void tls_params(CURL *h, apr_pool_t *p, hsts_live_response_t *r);
 
 /* One header line (CURLOPT_HEADERFUNCTION): a status line starts a new
  * response (1xx interim responses are forgotten); count and keep the STS
@@ -73,6 +77,7 @@ static size_t on_header(char *line, size_t size, size_t n, void *data)
     const char *v, *e;
 
     if (len >= 5 && !strncmp(line, "HTTP/", 5)) {
+        tls_params(b->h, b->p, b->r);   /* the connection is attached during the transfer */
         b->r->sts_count = 0;
         b->r->sts = NULL;
         return len;
@@ -174,6 +179,22 @@ static STACK_OF(X509) *served_chain(CURL *h)
     return sk;
 }
 
+/* The negotiated protocol and suite (CURLINFO_TLS_SSL_PTR: the OpenSSL
+ * SSL of the connection; only while the transfer has it, so it is asked
+ * from the header callback). */
+static void tls_params(CURL *h, apr_pool_t *p, hsts_live_response_t *r)
+{
+    struct curl_tlssessioninfo *ti = NULL;
+    const SSL *ssl;
+
+    if (r->tls_version || curl_easy_getinfo(h, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK || !ti
+        || ti->backend != CURLSSLBACKEND_OPENSSL || !(ssl = ti->internals)) {
+        return;
+    }
+    r->tls_version = apr_pstrdup(p, SSL_get_version(ssl));
+    r->tls_cipher = apr_pstrdup(p, SSL_get_cipher_name(ssl));
+}
+
 /* Go's client follows these (net/http client.go redirectBehavior). */
 static int is_redirect(long status)
 {
@@ -200,6 +221,7 @@ int live_fetch(live_ctx_t *c, const char *url, int flags, hsts_live_response_t *
     errbuf[0] = '\0';
     b.p = c->p;
     b.r = r;
+    b.h = h;
     set_options(h, c, url, flags, errbuf, &b);
     rc = curl_easy_perform(h);
     if (rc != CURLE_OK) {

@@ -128,6 +128,34 @@ const char *hsts_live_domain_format(const char *name)
     return NULL;
 }
 
+int hsts_live_cipher_modern(const char *version, const char *cipher)
+{
+    /* Go's tls.TLS_ECDHE_{ECDSA,RSA}_WITH_{AES_128_GCM_SHA256,AES_256_GCM_SHA384,
+     * CHACHA20_POLY1305} under OpenSSL's names */
+    static const char *const modern[] = {
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305"
+    };
+    size_t i;
+
+    if (!version || !cipher) {
+        return 0;
+    }
+    if (!strcmp(version, "TLSv1.3")) {
+        return 1;
+    }
+    if (strcmp(version, "TLSv1.2")) {
+        return 0;
+    }
+    for (i = 0; i < sizeof(modern) / sizeof(modern[0]); i++) {
+        if (!strcmp(cipher, modern[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 hsts_severity_e hsts_live_effective_severity(const hsts_live_item_t *item, int preload)
 {
     if (item->preload_only && !preload) {

@@ -49,7 +49,19 @@ SITES = {
                      False),
     "sha1.test": (SET_STS + "    SSLCipherSuite DEFAULT:@SECLEVEL=0\n",
                   "    Redirect permanent / https://sha1.test/\n", "sha1", False),
+    # its HTTPS vhost is the only one on port @PORT0@ (OLD_CIPHER_VHOST)
+    "oldcipher.test": (None, "    Redirect permanent / https://oldcipher.test/\n", "good",
+                       False),
 }
+
+# TLS 1.2 with a CBC suite (the protocol and suites of an SNI vhost are the
+# port's first vhost's, so it has a port of its own)
+OLD_CIPHER_VHOST = ("<VirtualHost 127.0.0.1:@PORT0@>\n    ServerName oldcipher.test\n"
+                    "    SSLEngine on\n    SSLCertificateFile \"%s\"\n"
+                    "    SSLCertificateKeyFile \"%s\"\n"
+                    "    SSLProtocol -all +TLSv1.2\n"
+                    "    SSLCipherSuite ECDHE-ECDSA-AES128-SHA\n" + SET_STS
+                    + "</VirtualHost>\n")
 
 # what a follow of https://NAME/ says when its chain does not verify (hstspreload's
 # Go client verifies every hop): the http:// walk, the first hop, the https:// walk
@@ -68,6 +80,7 @@ EXPECTED = {
     "wwwnotls.test": ["domain.www.no_tls"],
     "expired.test": BAD_CHAIN + ["cert.expired"],
     "nochain.test": BAD_CHAIN + ["cert.chain_incomplete"],
+    "oldcipher.test": ["tls.obsolete_cipher_suite"],
     "sha1.test": BAD_CHAIN[:1] + ["domain.tls.sha1"] + BAD_CHAIN[1:] + ["cert.weak_signature"],
 }
 
@@ -98,13 +111,16 @@ def vhosts(certs):
     for name, (https, http, kind, www) in SITES.items():
         key, chain = certs[kind]
         alias = "    ServerAlias www.%s\n" % name if www is True else ""
-        out.append("<VirtualHost 127.0.0.1:@HTTPS_PORT@>\n    ServerName %s\n%s"
-                   "    SSLEngine on\n    SSLCertificateFile \"%s\"\n"
-                   "    SSLCertificateKeyFile \"%s\"\n%s</VirtualHost>\n"
-                   % (name, alias, chain, key, https))
+        if https is None:
+            https_vhost = OLD_CIPHER_VHOST % (chain, key)
+        else:
+            https_vhost = ("<VirtualHost 127.0.0.1:@HTTPS_PORT@>\n    ServerName %s\n%s"
+                           "    SSLEngine on\n    SSLCertificateFile \"%s\"\n"
+                           "    SSLCertificateKeyFile \"%s\"\n%s</VirtualHost>\n"
+                           % (name, alias, chain, key, https))
+        out.append(https_vhost)
         out.append("<VirtualHost 127.0.0.1:@HTTP_PORT@>\n    ServerName %s\n%s%s"
-                   "</VirtualHost>\n" % (name, alias.replace("ServerAlias", "ServerAlias"),
-                                         http))
+                   "</VirtualHost>\n" % (name, alias, http))
     return "".join(out)
 
 
@@ -114,7 +130,7 @@ def server(module_httpd_factory, pki, tmp_path_factory):
     d.chmod(0o755)
     names = [n for n in SITES] + ["www." + n for n in SITES]
     certs = {k: issue(pki, d, k, names) for k in ("good", "expired", "nochain", "sha1")}
-    return module_httpd_factory.start(vhosts(certs), with_module=False)
+    return module_httpd_factory.start(vhosts(certs), with_module=False, extra_ports=1)
 
 
 CLOSED = free_port()      # nothing listens here: a host that refuses connections
@@ -126,7 +142,8 @@ def mapping(server, name):
     www = SITES.get(name, (None, None, None, False))[3]
     www_port = {True: server.https_port, "plain": server.http_port}.get(www, CLOSED)
     args = []
-    for host, port, to in ((name, 443, server.https_port), (name, 80, server.http_port),
+    https_port = server.extra_ports[0] if name == "oldcipher.test" else server.https_port
+    for host, port, to in ((name, 443, https_port), (name, 80, server.http_port),
                            ("www." + name, 443, www_port),
                            ("www." + name, 80, server.http_port if www else CLOSED)):
         args += ["--connect-to", "%s:%d:127.0.0.1:%d" % (host, port, to)]
@@ -165,6 +182,12 @@ def test_clean_preloadable_site(server, pki):
 def test_each_misconfiguration(server, pki, name):
     rc, doc = check_json(server, pki, name, "--preload")
     assert [c["code"] for c in doc["checks"]] == EXPECTED[name]
+    if name == "oldcipher.test":      # hstspreload's only warning here: preloadable
+        assert rc == 0 and doc["preloadable"] is True and doc["warnings"] == 1
+        assert doc["checks"][0]["severity"] == "warning"
+        assert doc["checks"][0]["detail"] == ("https://oldcipher.test/ negotiated TLSv1.2 "
+                                              "with ECDHE-ECDSA-AES128-SHA")
+        return
     assert rc == 1
     assert doc["preloadable"] is False
     for c in doc["checks"]:

@@ -191,6 +191,21 @@ START_TEST(table_codes)
 }
 END_TEST
 
+/* tls.go checkCipherSuite */
+START_TEST(cipher_suites)
+{
+    ck_assert(hsts_live_cipher_modern("TLSv1.3", "TLS_AES_128_GCM_SHA256"));
+    ck_assert(hsts_live_cipher_modern("TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256"));
+    ck_assert(hsts_live_cipher_modern("TLSv1.2", "ECDHE-RSA-AES256-GCM-SHA384"));
+    ck_assert(hsts_live_cipher_modern("TLSv1.2", "ECDHE-ECDSA-CHACHA20-POLY1305"));
+    ck_assert(!hsts_live_cipher_modern("TLSv1.2", "ECDHE-ECDSA-AES128-SHA"));
+    ck_assert(!hsts_live_cipher_modern("TLSv1.2", "AES128-GCM-SHA256"));      /* no ECDHE */
+    ck_assert(!hsts_live_cipher_modern("TLSv1.2", "DHE-RSA-AES128-GCM-SHA256"));
+    ck_assert(!hsts_live_cipher_modern("TLSv1.1", "ECDHE-RSA-AES128-GCM-SHA256"));
+    ck_assert(!hsts_live_cipher_modern(NULL, NULL));
+}
+END_TEST
+
 /* A name that fails the format checks is not fetched: no network here. */
 START_TEST(bad_name_is_not_fetched)
 {
@@ -217,6 +232,7 @@ int main(void)
         verdict_and_counts,
         effective_severity,
         table_codes,
+        cipher_suites,
         bad_name_is_not_fetched,
     };
     int rc;
