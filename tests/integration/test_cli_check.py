@@ -9,9 +9,11 @@ administrator would write them.
 
 import datetime
 import json
+import socketserver
 
 import pytest
 
+from common.backend import BackgroundServer
 from common.cli import run_cli
 from common.pki import SERVER_LEAF_EXT, SUBJECT_O, new_csr
 from common.ports import free_port
@@ -53,6 +55,44 @@ SITES = {
     "oldcipher.test": (None, "    Redirect permanent / https://oldcipher.test/\n", "good",
                        False),
 }
+
+# A hostile server for hostile.test: plain HTTP straight from HostileServer (no
+# httpd in between: control bytes reach curl as sent), HTTPS through httpd's
+# mod_proxy to another one (httpd refuses control bytes from a backend, so
+# markup only there).
+HOSTILE_LOCATION = b"http://hostile.test/<script>\x1b[31m\x07?a=\"b\""
+HOSTILE_STS = b'max-age=31536000; x="<script>\x1b[2J"'
+HOSTILE_TLS_LOCATION = b"https://hostile.test/<script>?a=\"b\""
+HOSTILE_TLS_STS = b'max-age=31536000; x="</script><b>"'
+
+
+class HostileServer(BackgroundServer):
+    """Answers every request with status, a redirect to location and STS sts."""
+
+    def __init__(self, status, location, sts):
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass
+                self.wfile.write(b"HTTP/1.1 %d Moved\r\nLocation: %s\r\n"
+                                 b"Strict-Transport-Security: %s\r\n"
+                                 b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+                                 % (status, location, sts))
+
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.port = free_port()
+        self.serve(Server(("127.0.0.1", self.port), Handler))
+
+
+def hostile_vhosts(key, chain, port):
+    return ("<VirtualHost 127.0.0.1:@HTTPS_PORT@>\n    ServerName hostile.test\n"
+            "    SSLEngine on\n    SSLCertificateFile \"%s\"\n"
+            "    SSLCertificateKeyFile \"%s\"\n"
+            "    ProxyPass / http://127.0.0.1:%d/\n</VirtualHost>\n" % (chain, key, port))
+
 
 # TLS 1.2 with a CBC suite (the protocol and suites of an SNI vhost are the
 # port's first vhost's, so it has a port of its own)
@@ -106,7 +146,7 @@ def issue(pki, d, kind, names):
     return key, chain
 
 
-def vhosts(certs):
+def vhosts(certs, hostile_port):
     out = []
     for name, (https, http, kind, www) in SITES.items():
         key, chain = certs[kind]
@@ -121,6 +161,7 @@ def vhosts(certs):
         out.append(https_vhost)
         out.append("<VirtualHost 127.0.0.1:@HTTP_PORT@>\n    ServerName %s\n%s%s"
                    "</VirtualHost>\n" % (name, alias, http))
+    out.append(hostile_vhosts(*certs["good"], hostile_port))
     return "".join(out)
 
 
@@ -128,9 +169,16 @@ def vhosts(certs):
 def server(module_httpd_factory, pki, tmp_path_factory):
     d = tmp_path_factory.mktemp("check-certs")
     d.chmod(0o755)
-    names = [n for n in SITES] + ["www." + n for n in SITES]
+    names = [n for n in SITES] + ["www." + n for n in SITES] + ["hostile.test"]
     certs = {k: issue(pki, d, k, names) for k in ("good", "expired", "nochain", "sha1")}
-    return module_httpd_factory.start(vhosts(certs), with_module=False, extra_ports=1)
+    hostile = [HostileServer(302, HOSTILE_TLS_LOCATION, HOSTILE_TLS_STS),
+               HostileServer(301, HOSTILE_LOCATION, HOSTILE_STS)]
+    httpd = module_httpd_factory.start(vhosts(certs, hostile[0].port), with_module=False,
+                                       extra_ports=1)
+    httpd.hostile_http_port = hostile[1].port
+    yield httpd
+    for h in hostile:
+        h.stop()
 
 
 CLOSED = free_port()      # nothing listens here: a host that refuses connections
@@ -143,7 +191,8 @@ def mapping(server, name):
     www_port = {True: server.https_port, "plain": server.http_port}.get(www, CLOSED)
     args = []
     https_port = server.extra_ports[0] if name == "oldcipher.test" else server.https_port
-    for host, port, to in ((name, 443, https_port), (name, 80, server.http_port),
+    http_port = server.hostile_http_port if name == "hostile.test" else server.http_port
+    for host, port, to in ((name, 443, https_port), (name, 80, http_port),
                            ("www." + name, 443, www_port),
                            ("www." + name, 80, server.http_port if www else CLOSED)):
         args += ["--connect-to", "%s:%d:127.0.0.1:%d" % (host, port, to)]
@@ -255,6 +304,31 @@ def test_refused_connection_exits_3(server, pki):
                          "--connect-to", "refused.test:443:127.0.0.1:%d" % CLOSED)
     assert rc == 3
     assert out.splitlines()[1].startswith("Verdict: CANNOT CONNECT to https://refused.test/: ")
+
+
+def test_hostile_server_text_is_escaped(server, pki):
+    """Markup and control bytes from the network (Location, STS) never reach the
+    terminal raw, and --json stays valid JSON with them escaped."""
+    rc, out, err = check(server, pki, "hostile.test", "--preload")
+    assert rc == 1 and err == ""
+    assert not [c for c in out if ord(c) < 0x20 and c != "\n"], out
+    assert "HTTPS:   302, Strict-Transport-Security: " + HOSTILE_TLS_STS.decode() in out
+    assert "  warning redirects.http.useless_header: " in out
+    rc, out, err = check(server, pki, "hostile.test", "--preload", "--json")
+    assert rc == 1
+    assert not [c for c in out if ord(c) < 0x20 and c != "\n"]
+    doc = json.loads(out)
+    assert doc["https"]["sts"] == doc["header"]["header"] == HOSTILE_TLS_STS.decode()
+    assert [c["code"] for c in doc["checks"]] == [
+        "header.preloadable.include_sub_domains.missing", "header.preloadable.preload.missing",
+        "header.parse.unknown_directive", "redirects.http.useless_header",
+        "redirects.follow_error", "redirects.http.first_redirect.insecure",
+        "redirects.too_many"]
+    # curl refuses the control bytes of the http:// Location: a follow error
+    # whose detail has them, escaped by the JSON encoder
+    assert doc["http_chain"] == [HOSTILE_LOCATION.decode()]
+    assert HOSTILE_LOCATION.decode() in doc["checks"][4]["detail"]
+    assert doc["https_chain"] == [HOSTILE_TLS_LOCATION.decode()] * 4
 
 
 @pytest.mark.parametrize("args", [[], ["a.test", "b.test"], ["--bogus", "a.test"],
