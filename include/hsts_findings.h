@@ -66,6 +66,18 @@ typedef enum {
     HSTS_F_CLIENT_CERT_UNTRUSTED,
     HSTS_F_CLIENT_CERT_INVALID,
     HSTS_F_CLIENT_CERT_EXPIRING_SOON,
+    /* (0.2) the self-check / hsts-audit check (design.md section 5c): the
+     * hstspreload checker's own codes and meanings (include/hsts_live_check.h) */
+    HSTS_F_RESPONSE_NO_HEADER,
+    HSTS_F_RESPONSE_MULTIPLE_HEADERS,
+    HSTS_F_REDIRECTS_HTTP_FIRST_REDIRECT_NO_HSTS,
+    HSTS_F_REDIRECTS_HTTP_WWW_FIRST,
+    HSTS_F_REDIRECTS_INSECURE_INITIAL,
+    HSTS_F_REDIRECTS_INSECURE_SUBSEQUENT,
+    HSTS_F_REDIRECTS_TOO_MANY,
+    HSTS_F_DOMAIN_WWW_NO_TLS,
+    HSTS_F_DOMAIN_TLS_INVALID_CERT_CHAIN,
+    HSTS_F_DOMAIN_TLS_SHA1,
     HSTS_F_COUNT
 } hsts_finding_e;
 
@@ -85,7 +97,11 @@ typedef enum {
     HSTS_CAT_CERT,               /**< cert.*: a vhost's certificate */
     HSTS_CAT_GUARD,              /**< guard.*: the lock-out guard */
     HSTS_CAT_RAMP,               /**< ramp.*: the max-age ramp (HSTSMaxAgeRamp) */
-    HSTS_CAT_CLIENT_CERT         /**< client_cert.*: mutual TLS */
+    HSTS_CAT_CLIENT_CERT,        /**< client_cert.*: mutual TLS */
+    /** (0.2) the self-check (design.md section 5c) and `hsts-audit check`:
+     *  hstspreload's response.*, redirects.* and domain.* codes judged over
+     *  the network (include/hsts_live_check.h) */
+    HSTS_CAT_PRELOAD
 } hsts_finding_category_e;
 
 /** One row of the table. All strings are static. */

@@ -30,7 +30,8 @@ ensure_packages() {
 
 # Packages needed to build the module.
 BUILD_PACKAGES=(build-essential autoconf automake libtool pkg-config apache2-dev
-                apache2-ssl-dev libssl-dev libapr1-dev libaprutil1-dev)
+                apache2-ssl-dev libssl-dev libapr1-dev libaprutil1-dev
+                libcurl4-openssl-dev)
 # Packages needed to run it (demo and integration tests).
 RUN_PACKAGES=(apache2 openssl curl ca-certificates)
 # Packages needed by the test suite on top of those.

@@ -231,6 +231,48 @@ static const hsts_finding_info_t findings[HSTS_F_COUNT] = {
       "mutual TLS: the client certificate expires within HSTSCertWarnDays",
       "issue the client a new certificate before it expires",
       NULL },
+    /* (0.2) The self-check (design.md section 5c): chromium/hstspreload's
+     * codes, with its severities (all errors: each blocks preloading). */
+    { HSTS_F_RESPONSE_NO_HEADER, "response.no_header", HSTS_CAT_PRELOAD, E,
+      "the first HTTPS response of the site has no Strict-Transport-Security field: browsers get no HSTS policy and hstspreload refuses the domain",
+      "send Strict-Transport-Security on every HTTPS response of the bare domain, redirects included (HSTSMode add or enforce)",
+      NULL },
+    { HSTS_F_RESPONSE_MULTIPLE_HEADERS, "response.multiple_headers", HSTS_CAT_PRELOAD, E,
+      "the first HTTPS response carries more than one Strict-Transport-Security field: hstspreload refuses the domain",
+      "send one field: remove the Header line or application code that adds a second one (HSTSMode enforce replaces them)",
+      NULL },
+    { HSTS_F_REDIRECTS_HTTP_FIRST_REDIRECT_NO_HSTS, "redirects.http.first_redirect.no_hsts", HSTS_CAT_PRELOAD, E,
+      "the https:// page that http:// first redirects to does not serve a preloadable Strict-Transport-Security field",
+      "send the preload header (max-age of at least a year, includeSubDomains, preload) on that redirect target too",
+      NULL },
+    { HSTS_F_REDIRECTS_HTTP_WWW_FIRST, "redirects.http.www_first", HSTS_CAT_PRELOAD, E,
+      "http://NAME/ redirects to www.NAME first: browsers never record the HSTS policy of the bare domain",
+      "redirect http://NAME/ to https://NAME/ first, then to https://www.NAME/ from there",
+      NULL },
+    { HSTS_F_REDIRECTS_INSECURE_INITIAL, "redirects.insecure.initial", HSTS_CAT_PRELOAD, E,
+      "https://NAME/ redirects to an http:// URL: visitors are sent back to plain HTTP",
+      "make every redirect of the HTTPS site point to an https:// URL",
+      NULL },
+    { HSTS_F_REDIRECTS_INSECURE_SUBSEQUENT, "redirects.insecure.subsequent", HSTS_CAT_PRELOAD, E,
+      "a later hop of the redirect chain goes to an http:// URL",
+      "make every redirect after the first point to an https:// URL",
+      NULL },
+    { HSTS_F_REDIRECTS_TOO_MANY, "redirects.too_many", HSTS_CAT_PRELOAD, E,
+      "more than 3 redirects from the start URL",
+      "redirect in at most 3 hops (http://NAME/ -> https://NAME/ -> https://www.NAME/ is 2)",
+      NULL },
+    { HSTS_F_DOMAIN_WWW_NO_TLS, "domain.www.no_tls", HSTS_CAT_PRELOAD, E,
+      "www.NAME accepts connections on port 443 but not a valid HTTPS connection: preloading with includeSubDomains would lock visitors out of it",
+      "serve www.NAME over HTTPS with a certificate that covers it (add it to the certificate's subjectAltName)",
+      "NET::ERR_CERT_COMMON_NAME_INVALID / SSL_ERROR_BAD_CERT_DOMAIN, or a connection error" },
+    { HSTS_F_DOMAIN_TLS_INVALID_CERT_CHAIN, "domain.tls.invalid_cert_chain", HSTS_CAT_PRELOAD, E,
+      "https://NAME/ serves a certificate chain that does not verify (incomplete, untrusted, expired or for another name)",
+      "serve the full chain (leaf and intermediates, SSLCertificateFile) of a valid certificate from a public CA for NAME",
+      "NET::ERR_CERT_AUTHORITY_INVALID / SEC_ERROR_UNKNOWN_ISSUER, NET::ERR_CERT_DATE_INVALID / SEC_ERROR_EXPIRED_CERTIFICATE" },
+    { HSTS_F_DOMAIN_TLS_SHA1, "domain.tls.sha1", HSTS_CAT_PRELOAD, E,
+      "a certificate of the verified chain (root excepted) is signed with SHA-1",
+      "get a certificate (and intermediates) signed with SHA-256",
+      "NET::ERR_CERT_WEAK_SIGNATURE_ALGORITHM / SEC_ERROR_CERT_SIGNATURE_ALGORITHM_DISABLED" },
 };
 
 #undef W
@@ -330,7 +372,7 @@ int hsts_finding_is_problem(hsts_finding_e id)
     const hsts_finding_info_t *info = hsts_finding_info(id);
 
     return info && (info->category == HSTS_CAT_CERT || info->category == HSTS_CAT_GUARD
-                    || info->category == HSTS_CAT_RAMP);
+                    || info->category == HSTS_CAT_RAMP || info->category == HSTS_CAT_PRELOAD);
 }
 
 hsts_findings_t hsts_problem_codes(void)

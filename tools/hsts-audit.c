@@ -27,6 +27,12 @@
 #define EXIT_USAGE 2
 
 /* tools/cmd_cert.c: `hsts-audit cert` (argv after the word "cert"). */
+/* tools/cmd_check.c: `hsts-audit check` (argv after the word "check"). */
+int hsts_cli_check(apr_pool_t *p, int argc, const char *const *argv);
+/* For tools/cmd_check.c: the object `header --json` prints for one value,
+ * without the newline. */
+void hsts_cli_header_json(apr_pool_t *p, const char *value, apr_size_t len,
+                          hsts_preload_policy_e policy);
 int hsts_cli_cert(apr_pool_t *p, int argc, const char *const *argv);
 
 static const char header_usage[] =
@@ -46,6 +52,9 @@ static const char usage_text[] =
     "       hsts-audit header [--json] [--preload-policy POLICY] -   (from standard input)\n"
     "       hsts-audit cert --host NAME [--host NAME ...] [--ca-file FILE]\n"
     "                       [--warn-days N] [--json] CHAIN.pem\n"
+    "       hsts-audit check URL|DOMAIN [--preload] [--preload-policy POLICY]\n"
+    "                        [--ca-file FILE [--ca-public]] [--resolve HOST:PORT:ADDR]...\n"
+    "                        [--connect-to HOST:PORT:ADDR:PORT]... [--json]\n"
     "       hsts-audit --help | --version\n"
     "\n"
     "header: how browsers (Chromium, Firefox) and the hstspreload checker read a\n"
@@ -55,7 +64,12 @@ static const char usage_text[] =
     "cert: audits a served certificate chain (PEM, leaf first) for those host names\n"
     "as the module does at startup: expiry, name coverage, chain completeness\n"
     "against --ca-file or the system store, weak signatures (hsts-audit cert --help).\n"
-    "Exit status: 0 no error finding, 1 at least one, 2 usage error or unreadable input.\n";
+    "Exit status: 0 no error finding, 1 at least one, 2 usage error or unreadable input.\n"
+    "\n"
+    "check: asks a server over the network what a browser and hstspreload.org would\n"
+    "ask: the served chain, the first HTTPS response's header, the http:// redirects,\n"
+    "the www. host; with --preload, hstspreload's verdict (hsts-audit check --help).\n"
+    "Exit status: 0 nothing wrong, 1 an error finding, 2 usage error, 3 cannot connect.\n";
 
 /* Everything the three judges say about one value. */
 typedef struct {
@@ -238,7 +252,16 @@ static void print_json(apr_pool_t *p, const verdicts_t *v)
     print_json_strings(p, v->preload.warnings, nwp);
     printf(", \"removable_errors\": ");
     print_json_strings(p, v->removable.errors, nr);
-    printf("}}\n");
+    printf("}}");
+}
+
+void hsts_cli_header_json(apr_pool_t *p, const char *value, apr_size_t len,
+                          hsts_preload_policy_e policy)
+{
+    verdicts_t v;
+
+    judge(p, value, len, policy, &v);
+    print_json(p, &v);
 }
 
 static void print_findings_text(hsts_findings_t set)
@@ -439,6 +462,7 @@ static int cmd_header(apr_pool_t *p, int argc, const char *const *argv)
     v.input_note = note;
     if (json) {
         print_json(p, &v);
+        fputc('\n', stdout);
     }
     else {
         print_text(p, &v);
@@ -465,6 +489,9 @@ static int dispatch(apr_pool_t *p, int argc, const char *const *argv)
     }
     if (!strcmp(argv[1], "cert")) {
         return hsts_cli_cert(p, argc - 2, argv + 2);
+    }
+    if (!strcmp(argv[1], "check")) {
+        return hsts_cli_check(p, argc - 2, argv + 2);
     }
     fprintf(stderr, "hsts-audit: unknown command '%s'\n%s", argv[1], usage_text);
     return EXIT_USAGE;

@@ -618,7 +618,8 @@ START_TEST(json_has_the_contract_keys)
                           "\"client_cert_rejected_495\":0,\"client_cert_rejected_496\":2}");
     assert_contains(json, "\"findings\":{\"header.missing\":0,");
     assert_contains(json, "\"header.invalid.syntax\":4,");
-    assert_contains(json, "\"client_cert.expiring_soon\":0}");
+    assert_contains(json, "\"client_cert.expiring_soon\":0,");
+    assert_contains(json, "\"domain.tls.sha1\":0}");
     assert_contains(json, "\"vhosts\":[\n{\"name\":\"www.example.org:443\","
                           "\"aliases\":[\"example.org\",\"*.example.org\"],\"tls\":true,"
                           "\"main_server\":false,\"mode\":\"add\",\"policy\":\"max-age=31536000; includeSubDomains\","
@@ -788,6 +789,16 @@ static const char metrics_expected[] =
     "hsts_audit_findings_total{code=\"client_cert.untrusted\",severity=\"error\"} 0\n"
     "hsts_audit_findings_total{code=\"client_cert.invalid\",severity=\"error\"} 0\n"
     "hsts_audit_findings_total{code=\"client_cert.expiring_soon\",severity=\"warning\"} 0\n"
+    "hsts_audit_findings_total{code=\"response.no_header\",severity=\"error\"} 0\n"
+    "hsts_audit_findings_total{code=\"response.multiple_headers\",severity=\"error\"} 0\n"
+    "hsts_audit_findings_total{code=\"redirects.http.first_redirect.no_hsts\",severity=\"error\"} 0\n"
+    "hsts_audit_findings_total{code=\"redirects.http.www_first\",severity=\"error\"} 0\n"
+    "hsts_audit_findings_total{code=\"redirects.insecure.initial\",severity=\"error\"} 0\n"
+    "hsts_audit_findings_total{code=\"redirects.insecure.subsequent\",severity=\"error\"} 0\n"
+    "hsts_audit_findings_total{code=\"redirects.too_many\",severity=\"error\"} 0\n"
+    "hsts_audit_findings_total{code=\"domain.www.no_tls\",severity=\"error\"} 0\n"
+    "hsts_audit_findings_total{code=\"domain.tls.invalid_cert_chain\",severity=\"error\"} 0\n"
+    "hsts_audit_findings_total{code=\"domain.tls.sha1\",severity=\"error\"} 0\n"
     "# HELP hsts_audit_guard_withhold 1 while HSTSGuard withhold stops the vhost's Strict-Transport-Security (a lock-out risk stands); no series otherwise.\n"
     "# TYPE hsts_audit_guard_withhold gauge\n"
     "hsts_audit_guard_withhold{vhost=\"evil<script>\\\"?\\\\\\n.test:8443\"} 1\n"
