@@ -286,8 +286,10 @@ void hsts_ramp_start(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s_main)
         hsts_srv_conf *sc = hsts_srv_conf_of(s);
         hsts_ramp_state_t st;
 
+        /* only TLS vhosts send STS: a plain-HTTP vhost (or the main
+         * server without TLS) that inherits the ramp has nothing to ramp */
         sc->ramp = ramp_of(s);
-        if (!sc->ramp || !sc->vhost_index) {
+        if (!sc->ramp || !sc->vhost_index || !sc->is_tls) {
             sc->ramp = NULL;
             continue;
         }

@@ -19,6 +19,20 @@ COUNTERS = ("requests_https", "requests_http", "sts_added", "sts_kept", "sts_rep
             "client_cert_rejected_496")
 
 
+# The problem codes (design.md section 4): cert.*, guard.*, ramp.held and the
+# self-check's hstspreload codes; they stand and clear, and are never counted
+# per response as the events are.
+SELF_CHECK_CODES = ("response.no_header", "response.multiple_headers",
+                    "redirects.http.first_redirect.no_hsts", "redirects.http.www_first",
+                    "redirects.insecure.initial", "redirects.insecure.subsequent",
+                    "redirects.too_many", "domain.www.no_tls", "domain.tls.invalid_cert_chain",
+                    "domain.tls.sha1")
+
+
+def is_problem_code(code):
+    return code.startswith(("cert.", "guard.", "ramp.")) or code in SELF_CHECK_CODES
+
+
 def status_page(server, query="", path="/hsts-status", **kw):
     """GET the status page (`query` without "?"); asserts a 200. kw go to
     server.get (e.g. insecure=True, cacert=None)."""

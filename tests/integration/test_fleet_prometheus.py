@@ -6,14 +6,15 @@ prometheus/hsts_audit.rules.yml, unchanged:
   clean     the test PKI's good certificate (a year left)
   expiring  a certificate with 5 days left: HstsAuditCertificateExpiringCritical
   withheld  a chain without its intermediate under HSTSGuard withhold
+  ramped    HSTSMaxAgeRamp 20s 1y with preload, whose plain-HTTP vhost does not
+            redirect: the self-check finds it at risk (redirects.http.no_redirect),
+            which holds the ramp
 
 Through Prometheus's HTTP API: the rules load and evaluate without error, the
 expiring vhost raises the critical expiry alert (and no other expiry alert),
 the clean server raises none. Then every query of the shipped dashboard,
 grafana/hsts_audit.json, with its variables substituted, returns data from
-this Prometheus. Series of design.md section 7 that this build does not
-expose yet (PENDING) are named in the test: their queries are required to
-return data as soon as the module exposes them.
+this Prometheus, the ramp and preload panels included.
 
 Prometheus listens on 127.0.0.1 on a probed free port, with its own config
 and data directory in the run's temp dir, scrapes every second, and is
@@ -40,9 +41,6 @@ RULES = REPO / "prometheus" / "hsts_audit.rules.yml"
 DASHBOARD = REPO / "grafana" / "hsts_audit.json"
 PROMETHEUS = os.environ.get("PROMETHEUS", "/usr/bin/prometheus")
 
-# Series of design.md section 7 (0.2) that the module does not expose yet.
-PENDING = ("hsts_audit_problem", "hsts_audit_ramp_max_age_seconds",
-           "hsts_audit_preload_eligible", "hsts_audit_last_check_timestamp_seconds")
 
 # The panels of design.md section 10, in the dashboard's order.
 PANELS = ["Servers reporting", "Certificates expiring within 14 days", "Error problems",
@@ -161,6 +159,10 @@ def fleet(module_httpd_factory, tmp_root, pki):
         "withheld": f.start(chainless=True,
                             hsts_global="HSTSMaxAge 1y\nHSTSGuard withhold\n",
                             https_body=STATUS_LOCATION),
+        "ramped": f.start(hsts_global="HSTSCertCheckInterval 10s\n",
+                          https_body=STATUS_LOCATION + "    HSTSMaxAgeRamp 20s 1y\n"
+                          "    HSTSIncludeSubDomains On\n    HSTSPreload On\n",
+                          allow_errors=(r"HSTS0004[89]: ", r"HSTS0006[0-9]: ")),
     }
     prom = Prometheus(tmp_root / ("prometheus-%d" % os.getpid()),
                       [instance(s) for s in servers.values()], pki.ca_bundle)
@@ -338,17 +340,31 @@ def test_dashboard_variables_and_queries_return_data(fleet):
     assert {https_name(s) for s in servers.values()} <= set(vhosts)
     assert "hsts.test:%d" % clean.http_port in vhosts
 
-    names = set(prom.api("label/__name__/values"))
-    empty, pending = [], []
+    # the ramped server: its ramp from startup, its preload standing after the
+    # watch's first run (at risk: its plain-HTTP vhost does not redirect)
+    ramped = servers["ramped"]
+
+    def preload_scraped():
+        res = prom.api("query", query='hsts_audit_preload_eligible{vhost="%s"}'
+                       % https_name(ramped))["result"]
+        return res and res[0]["value"][1] == "0"
+
+    prom.wait_for("the preload standing scraped", preload_scraped)
+    res = prom.api("query", query="hsts_audit_ramp_max_age_seconds")["result"]
+    assert [(r["metric"]["instance"], r["metric"]["vhost"], r["value"][1]) for r in res] == [
+        (instance(ramped), https_name(ramped), "20")]
+    time.sleep(2)
+    empty = []
     for p, t in targets_of(dash):
-        uses_pending = [n for n in PENDING if re.search(r"\b%s\b" % n, t["expr"])]
-        if uses_pending and not set(uses_pending) <= names:
-            # not exposed by this build yet: the query must at least run
-            returns_data(prom, t)
-            pending.append((p["title"], t["refId"]))
-            continue
         if not returns_data(prom, t):
             empty.append((p["title"], t["refId"], t["expr"]))
     assert empty == [], empty
-    # exactly the queries on the series the module does not expose yet
-    assert pending == [("Ramp: max-age served", "A"), ("Preload standing", "A")], pending
+    # the self-check's error holds the ramp: both alerts are on their way
+    problems = prom.api("query", query='hsts_audit_problem{instance="%s"}'
+                        % instance(ramped))["result"]
+    codes = {r["metric"]["code"] for r in problems}
+    assert {"redirects.http.no_redirect", "ramp.held"} <= codes, codes
+    active = {(a["labels"]["alertname"], a["labels"].get("vhost")) for a in alerts(prom)
+              if a["labels"].get("instance") == instance(ramped)}
+    assert {("HstsAuditPreloadAtRisk", https_name(ramped)),
+            ("HstsAuditRampHeld", https_name(ramped))} <= active, active
