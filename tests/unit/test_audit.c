@@ -36,7 +36,7 @@ START_TEST(table_is_complete_and_consistent)
         /* the category is the code's first word */
         {
             static const char *const words[] = { "header.", "redirects.", "cert.", "guard.",
-                                                 "client_cert." };
+                                                 "ramp.", "client_cert." };
 
             ck_assert_int_ge(f->category, HSTS_CAT_HEADER);
             ck_assert_int_le(f->category, HSTS_CAT_CLIENT_CERT);
@@ -77,7 +77,7 @@ START_TEST(table_has_the_contract_codes)
         "cert.chain_incomplete", "cert.untrusted", "cert.weak_signature",
         "cert.chain_expiring", "cert.weak_key", "cert.server_auth_missing",
         "cert.validity_too_long", "cert.ct_insufficient", "cert.must_staple_unstapled",
-        "cert.issuer_distrusted", "cert.reload_pending", "guard.subdomain_not_https", "client_cert.missing", "client_cert.expired",
+        "cert.issuer_distrusted", "cert.reload_pending", "ramp.held", "guard.subdomain_not_https", "client_cert.missing", "client_cert.expired",
         "client_cert.not_yet_valid", "client_cert.revoked", "client_cert.untrusted",
         "client_cert.invalid", "client_cert.expiring_soon"
     };

@@ -633,9 +633,11 @@ START_TEST(json_has_the_contract_keys)
                           "\"main_server\":false,\"mode\":\"report\",\"policy\":null,"
                           "\"sent_policy\":null,");
     assert_contains(json, "\"certificate\":null,\"guard\":{\"withhold\":false,"
-                          "\"unsafe_subdomains\":[]},\"problems\":[]}");
+                          "\"unsafe_subdomains\":[]},\"ramp\":null,\"preload\":null,"
+                          "\"problems\":[]}");
     assert_contains(json, "\"guard\":{\"withhold\":true,\"unsafe_subdomains\":"
-                          "[\"plain.example.org\",\"x<y>.example.org\"]},\"problems\":[{");
+                          "[\"plain.example.org\",\"x<y>.example.org\"]},\"ramp\":null,"
+                          "\"preload\":null,\"problems\":[{");
     assert_contains(json, "\"recent_capacity\":64,\"last_check\":\"2026-09-21T14:13:10Z\",\n"
                           "\"problems\":[{\"vhost\":\"www.example.org:443\","
                           "\"code\":\"cert.expiring_soon\",\"severity\":\"warning\","
@@ -800,7 +802,7 @@ static const char metrics_expected[] =
     "# HELP hsts_audit_server_cert_findings Findings of the certificate audit for the certificate the vhost serves; no series while there are none.\n"
     "# TYPE hsts_audit_server_cert_findings gauge\n"
     "hsts_audit_server_cert_findings{vhost=\"www.example.org:443\"} 1\n"
-    "# HELP hsts_audit_problem 1 while a problem (cert.*, guard.*) stands on the vhost; the series goes when it clears.\n"
+    "# HELP hsts_audit_problem 1 while a problem (cert.*, guard.*, ramp.held, the self-check's) stands on the vhost; the series goes when it clears.\n"
     "# TYPE hsts_audit_problem gauge\n"
     "hsts_audit_problem{vhost=\"www.example.org:443\",code=\"cert.expiring_soon\",severity=\"warning\"} 1\n"
     "hsts_audit_problem{vhost=\"evil<script>\\\"?\\\\\\n.test:8443\",code=\"guard.subdomain_not_https\",severity=\"error\"} 1\n"
