@@ -21,6 +21,7 @@ PACKAGING_DEBIAN_FILES = \
 	debian/changelog debian/control debian/copyright debian/rules \
 	debian/source/format \
 	debian/hsts_audit.load debian/libapache2-mod-hsts-audit.apache2 \
+	debian/libapache2-mod-hsts-audit.postinst debian/libapache2-mod-hsts-audit.postrm \
 	debian/libapache2-mod-hsts-audit.docs \
 	debian/tests/control debian/tests/module-loads
 PACKAGING_RPM_FILES = \

@@ -7,6 +7,8 @@
 #        scripts/test-packaging.sh deb          the .deb, built from the tarball, and lintian
 #        scripts/test-packaging.sh install DIR  install DIR/libapache2-mod-hsts-audit_*.deb, check, purge
 #        scripts/test-packaging.sh rpm-spec [SPEC [VERSION]]   rpmspec -P and the spec's promises
+#        scripts/test-packaging.sh rpm          rpm-spec, then rpmbuild -bb on the tarball (dist first
+#                                               when $HSTS_PKG_WORK has none)
 #        (all also runs rpmbuild -bb on the tarball when rpmbuild is installed)
 #
 # Everything is built in a copy of the tree under $HSTS_PKG_WORK (default: a new
@@ -279,6 +281,21 @@ do_deb() {
     grep -q 'apache2_invoke enmod' <<<"$postinst" && grep -qw 'hsts_audit' <<<"$postinst" \
         && ok "postinst enables the module (dh_apache2 snippet)" \
         || fail "postinst does not run apache2_invoke enmod hsts_audit"
+    # HSTSMaxAgeRamp's state directory: made by postinst for www-data, deleted on purge,
+    # and named by the shipped snippet.
+    grep -q "^STATE_DIR=$DEB_STATE_DIR\$" <<<"$postinst" && grep -q 'chown www-data:www-data "\$STATE_DIR"' <<<"$postinst" \
+        && grep -q 'chmod 0750 "\$STATE_DIR"' <<<"$postinst" \
+        && ok "postinst makes $DEB_STATE_DIR, www-data:www-data 0750" \
+        || fail "postinst does not make $DEB_STATE_DIR owned by www-data, mode 0750"
+    local postrm
+    postrm=$(dpkg-deb -I "$deb" postrm 2>/dev/null || true)
+    grep -q "^STATE_DIR=$DEB_STATE_DIR\$" <<<"$postrm" && grep -q 'rm -rf "\$STATE_DIR"' <<<"$postrm" \
+        && ok "postrm deletes $DEB_STATE_DIR on purge" || fail "postrm does not delete $DEB_STATE_DIR on purge"
+    local snippet
+    snippet=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO ./etc/apache2/mods-available/hsts_audit.conf)
+    grep -qxE "[[:space:]]*HSTSStateDir $DEB_STATE_DIR" <<<"$snippet" \
+        && ok "the shipped hsts_audit.conf sets HSTSStateDir $DEB_STATE_DIR" \
+        || fail "the shipped hsts_audit.conf does not set HSTSStateDir $DEB_STATE_DIR"
 
     if command -v lintian >/dev/null; then
         local changes out
@@ -292,6 +309,9 @@ do_deb() {
 }
 
 # ---- install / configtest / purge ---------------------------------------------------
+# HSTSStateDir as the packages set it (packaging/hsts_audit.conf, the spec's %install).
+DEB_STATE_DIR=/var/lib/apache2/hsts_audit
+RPM_STATE_DIR=/var/lib/httpd/hsts_audit
 APACHE_STATE_DIRS="/etc/apache2 /var/lib/apache2"
 SITE=hsts-audit-pkgtest
 SITE_FILE=/etc/apache2/sites-available/$SITE.conf
@@ -398,6 +418,28 @@ EOF
     fi
     a2dissite -q "$SITE" >/dev/null; rm -f "$SITE_FILE"
 
+    # HSTSMaxAgeRamp's state directory, and the snippet that names it
+    out=$(stat -c '%U:%G %a %F' "$DEB_STATE_DIR" 2>&1)
+    [ "$out" = "www-data:www-data 750 directory" ] && ok "$DEB_STATE_DIR: $out" \
+        || fail "$DEB_STATE_DIR should be a directory, www-data:www-data 750: $out"
+    grep -qxE "[[:space:]]*HSTSStateDir $DEB_STATE_DIR" /etc/apache2/mods-enabled/hsts_audit.conf \
+        && ok "mods-enabled/hsts_audit.conf sets HSTSStateDir $DEB_STATE_DIR" \
+        || fail "mods-enabled/hsts_audit.conf does not set HSTSStateDir $DEB_STATE_DIR"
+    cat >"$SITE_FILE" <<'EOF'
+<VirtualHost *:443>
+    ServerName hsts-audit-pkgtest.test
+    SSLEngine on
+    SSLCertificateFile /etc/ssl/certs/ssl-cert-snakeoil.pem
+    SSLCertificateKeyFile /etc/ssl/private/ssl-cert-snakeoil.key
+    HSTSMaxAgeRamp 5m 1d 1w 30d 1y
+</VirtualHost>
+EOF
+    a2ensite -q "$SITE" >/dev/null
+    out=$(apache2ctl configtest 2>&1) \
+        && ok "apache2ctl configtest with HSTSMaxAgeRamp 5m 1d 1w 30d 1y: $(printf '%s' "$out" | tail -n1)" \
+        || fail "apache2ctl configtest with HSTSMaxAgeRamp: $out"
+    a2dissite -q "$SITE" >/dev/null; rm -f "$SITE_FILE"
+
     out=$(hsts-audit --version 2>&1) && ok "hsts-audit --version: $out" || fail "hsts-audit --version: $out"
     out=$(man -w hsts-audit 2>&1) && ok "man -w hsts-audit: $out" || fail "man -w hsts-audit: $out"
 
@@ -407,13 +449,24 @@ EOF
         else printf '%s\n' "$out" >&2; fail "debian/tests/module-loads"; fi
     fi
 
+    # Remove keeps the ramp's state (a reinstallation resumes every ramp), purge deletes it.
+    local state=$DEB_STATE_DIR/ramp-hsts-audit-pkgtest.test_443.state
+    runuser -u www-data -- sh -c "printf 'max_age 86400\\n' >'$state'"
+    if DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq "$PKG" >"$WORK/remove.log" 2>&1; then
+        ok "apt-get remove $PKG"
+    else
+        cat "$WORK/remove.log" >&2; fail "apt-get remove"
+    fi
+    [ -f "$state" ] && ok "remove keeps $DEB_STATE_DIR and its state files" \
+        || fail "remove deleted $state"
+
     # Purge: everything the package put on the system goes.
     if purge_package; then ok "apt-get purge $PKG"; else cat "$WORK/purge.log" >&2; fail "apt-get purge"; fi
     local f left=""
     for f in /usr/lib/apache2/modules/mod_hsts_audit.so /etc/apache2/mods-available/hsts_audit.load \
              /etc/apache2/mods-available/hsts_audit.conf /etc/apache2/mods-enabled/hsts_audit.load \
              /etc/apache2/mods-enabled/hsts_audit.conf /usr/bin/hsts-audit /usr/share/doc/$PKG \
-             /usr/share/mod-hsts-audit; do
+             /usr/share/mod-hsts-audit "$DEB_STATE_DIR"; do
         [ -e "$f" ] || [ -L "$f" ] && left="$left $f"
     done
     [ -z "$left" ] && ok "nothing of the package is left after purge" || fail "left after purge:$left"
@@ -467,7 +520,9 @@ do_rpm_spec() {
     local want
     for want in 'Requires:       httpd-mmn = 20120211x8664' '--with-apxs=/usr/bin/apxs' \
                 '/usr/lib64/httpd/modules/mod_hsts_audit.so' \
-                '/etc/httpd/conf.modules.d/10-hsts_audit.conf' '/etc/httpd/conf.d/hsts_audit.conf'; do
+                '/etc/httpd/conf.modules.d/10-hsts_audit.conf' '/etc/httpd/conf.d/hsts_audit.conf' \
+                "%dir %attr(0750,apache,apache) $RPM_STATE_DIR" "install -d -m 0750 " \
+                'Requires(pre):  httpd-filesystem'; do
         printf '%s\n' "$parsed" | grep -qF -- "$want" && ok "parsed spec has: $want" \
             || fail "parsed spec lacks: $want"
     done
@@ -509,6 +564,23 @@ do_rpmbuild() {
             grep -qxF "$f" <<<"$list" || fail "$f is not in $(basename "$rpm")"
         done
         if grep -q '\.la$' <<<"$list"; then fail "a libtool .la is in $(basename "$rpm")"; fi
+        # HSTSMaxAgeRamp's state directory (owned by apache, 0750) and the snippet naming it
+        local dirline
+        dirline=$(rpm -qlvp "$rpm" 2>/dev/null | awk -v d="$RPM_STATE_DIR" '$NF == d {print $1, $3, $4}')
+        [ "$dirline" = "drwxr-x--- apache apache" ] && ok "$(basename "$rpm"): $RPM_STATE_DIR $dirline" \
+            || fail "$RPM_STATE_DIR in $(basename "$rpm") should be drwxr-x--- apache apache: '$dirline'"
+        if command -v rpm2archive >/dev/null; then
+            local snippet
+            snippet=$(rpm2archive - <"$rpm" | tar -xzO ./etc/httpd/conf.d/hsts_audit.conf)
+            grep -qxE "[[:space:]]*HSTSStateDir $RPM_STATE_DIR" <<<"$snippet" \
+                && ok "the rpm's hsts_audit.conf sets HSTSStateDir $RPM_STATE_DIR" \
+                || fail "the rpm's hsts_audit.conf does not set HSTSStateDir $RPM_STATE_DIR"
+            if grep -qE "^[[:space:]]*HSTSStateDir $DEB_STATE_DIR" <<<"$snippet"; then
+                fail "the rpm's hsts_audit.conf still sets HSTSStateDir $DEB_STATE_DIR"
+            fi
+        else
+            warn "rpm2archive not installed: the rpm's hsts_audit.conf is not read"
+        fi
         grep -E '^# (TOTAL|PASS|FAIL):' "$WORK/rpmbuild.log" | sed 's/^/    %check: /'
     else
         tail -n 40 "$WORK/rpmbuild.log" >&2
@@ -534,7 +606,9 @@ case "$cmd" in
     deb)       setup_work; do_deb ;;
     install)   setup_work; do_install "${1:-}" ;;
     rpm-spec)  do_rpm_spec "$@" ;;
-    *) echo "usage: $0 [all|dist|distcheck|deb|install DIR|rpm-spec [SPEC [VERSION]]]" >&2; exit 2 ;;
+    rpm)       setup_work; [ -f "$WORK/tree/Makefile" ] && [ -f "$(tarball)" ] || do_dist
+               do_rpm_spec; do_rpmbuild ;;
+    *) echo "usage: $0 [all|dist|distcheck|deb|install DIR|rpm-spec [SPEC [VERSION]]|rpm]" >&2; exit 2 ;;
 esac
 
 if [ -n "${WORK:-}" ]; then finish_work; fi

@@ -9,7 +9,7 @@
  *    first step and HSTS00057) and its step published in shared memory;
  *  - each watch run: per ramp vhost, the error problems of the round and the
  *    error events its responses counted since the last run hold the ramp
- *    (ramp.held, HSTS00056); a clean hold takes the next step (HSTS00055).
+ *    (ramp.held, HSTS00060); a clean hold takes the next step (HSTS00059).
  *    A new state is written to its file (temporary file + rename) before it
  *    is published, so a step that could not be saved is never served
  *    (HSTS00058).
