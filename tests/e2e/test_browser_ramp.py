@@ -10,8 +10,8 @@ expiry - observed), the same value the response carried and the module's
 `hsts-audit-max-age` note logged. The step is read from ?json (`ramp.step`), so
 the test waits for the server rather than for a clock.
 
-The self-check (section 5c) is off here: it is tested with the integration
-suite; this test is about what the browser keeps.
+The self-check (section 5c) is off here: tests/integration/test_self_check.py
+tests it; this test is about what the browser keeps.
 """
 
 import time
