@@ -15,7 +15,8 @@
  * the options, the name NAME); on success the chain libcurl saw
  * (CURLOPT_CERTINFO, OpenSSL backend) is audited. When that fetch fails for
  * any reason, it is made again with verification off (as hstspreload's
- * getResponse retries with InsecureSkipVerify): if that one works, the item
+ * getResponse retries with InsecureSkipVerify; its second verified try is
+ * not repeated here): if that one works, the item
  * domain.tls.invalid_cert_chain is recorded with curl's reason of the first
  * failure ("SSL certificate problem: certificate has expired"), and the
  * response and chain of the unverified fetch are judged as usual. If it fails

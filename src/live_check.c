@@ -413,11 +413,14 @@ static void check_cert(apr_pool_t *p, hsts_live_result_t *out, X509_STORE *store
     }
 }
 
-static void lower(char *s)
+static const char *lower_dup(apr_pool_t *p, const char *s)
 {
-    for (; *s; s++) {
-        *s = (char)apr_tolower(*s);
+    char *out = apr_pstrdup(p, s ? s : ""), *c;
+
+    for (c = out; *c; c++) {
+        *c = (char)apr_tolower(*c);
     }
+    return out;
 }
 
 static apr_status_t store_cleanup(void *data)
@@ -465,12 +468,7 @@ apr_status_t hsts_live_check(apr_pool_t *p, const char *name, const hsts_live_op
     policy = opt->policy == HSTS_PRELOAD_BULK_18_WEEKS ? HSTS_PRELOAD_BULK_18_WEEKS
                                                        : HSTS_PRELOAD_BULK_1_YEAR;
     memset(out, 0, sizeof(*out));
-    {
-        char *n = apr_pstrdup(p, name ? name : "");
-
-        lower(n);
-        out->name = n;
-    }
+    out->name = lower_dup(p, name);
     out->items = apr_array_make(p, 16, sizeof(hsts_live_item_t));
     out->http_chain = apr_array_make(p, 4, sizeof(const char *));
     out->https_chain = apr_array_make(p, 4, sizeof(const char *));

@@ -48,6 +48,7 @@
 int hsts_cli_check(apr_pool_t *p, int argc, const char *const *argv);
 void hsts_cli_header_json(apr_pool_t *p, const char *value, apr_size_t len,
                           hsts_preload_policy_e policy);
+int hsts_cli_parse_policy(const char *name, hsts_preload_policy_e *policy);
 
 static const char check_usage[] =
     "usage: hsts-audit check URL|DOMAIN [--preload] [--preload-policy bulk-1-year|bulk-18-weeks]\n"
@@ -111,17 +112,9 @@ static int target_name(apr_pool_t *p, const char *arg, const char **name)
     return ok;
 }
 
-static int parse_policy(const char *s, hsts_preload_policy_e *policy)
+static const char *policy_name(hsts_preload_policy_e policy)
 {
-    if (!strcmp(s, "bulk-1-year")) {
-        *policy = HSTS_PRELOAD_BULK_1_YEAR;
-        return 1;
-    }
-    if (!strcmp(s, "bulk-18-weeks")) {
-        *policy = HSTS_PRELOAD_BULK_18_WEEKS;
-        return 1;
-    }
-    return 0;
+    return policy == HSTS_PRELOAD_BULK_18_WEEKS ? "bulk-18-weeks" : "bulk-1-year";
 }
 
 /* Options with a value; returns the index consumed, -1 on a usage error. */
@@ -143,7 +136,7 @@ static int parse_valued(check_args_t *a, int argc, const char *const *argv, int 
         APR_ARRAY_PUSH(a->connect_to, const char *) = argv[i + 1];
     }
     else if (!strcmp(o, "--preload-policy")) {
-        if (!parse_policy(argv[i + 1], &a->opt.policy)) {
+        if (!hsts_cli_parse_policy(argv[i + 1], &a->opt.policy)) {
             usage_error("--preload-policy takes bulk-1-year or bulk-18-weeks, not '%s'",
                         argv[i + 1]);
             return -1;
@@ -283,8 +276,7 @@ static void print_json(apr_pool_t *p, const check_args_t *a, const hsts_live_res
            "\"preloadable\": %s, \"errors\": %d, \"warnings\": %d",
            jstr(p, r->name), jstr(p, apr_pstrcat(p, "https://", r->name, "/", NULL)),
            status_word(r->status), jstr(p, r->connect_error), verdict_word(r),
-           jbool(a->opt.preload),
-           a->opt.policy == HSTS_PRELOAD_BULK_18_WEEKS ? "bulk-18-weeks" : "bulk-1-year",
+           jbool(a->opt.preload), policy_name(a->opt.policy),
            jbool(r->preloadable), r->n_errors, r->n_warnings);
     json_checks(p, a, r);
     printf(", \"https\": {\"status\": %ld, \"verified\": %s, \"sts_count\": %d, \"sts\": %s}",
@@ -330,8 +322,7 @@ static void print_verdict(apr_pool_t *p, const check_args_t *a, const hsts_live_
     }
     if (r->status != HSTS_LIVE_CONNECT_FAILED) {
         printf("Preload: %s (hstspreload's checks, %s)%s\n",
-               r->preloadable ? "preloadable" : "NOT preloadable",
-               a->opt.policy == HSTS_PRELOAD_BULK_18_WEEKS ? "bulk-18-weeks" : "bulk-1-year",
+               r->preloadable ? "preloadable" : "NOT preloadable", policy_name(a->opt.policy),
                a->opt.preload ? "" : "; without --preload its items count as warnings");
     }
 }

@@ -51,6 +51,10 @@ SITES = {
                      False),
     "sha1.test": (SET_STS + "    SSLCipherSuite DEFAULT:@SECLEVEL=0\n",
                   "    Redirect permanent / https://sha1.test/\n", "sha1", False),
+    # 18 weeks: eligible under bulk-18-weeks, not bulk-1-year
+    "weeks18.test": ('    Header always set Strict-Transport-Security '
+                     '"max-age=10886400; includeSubDomains; preload"\n',
+                     "    Redirect permanent / https://weeks18.test/\n", "good", False),
     # its HTTPS vhost is the only one on port @PORT0@ (OLD_CIPHER_VHOST)
     "oldcipher.test": (None, "    Redirect permanent / https://oldcipher.test/\n", "good",
                        False),
@@ -121,6 +125,7 @@ EXPECTED = {
     "expired.test": BAD_CHAIN + ["cert.expired"],
     "nochain.test": BAD_CHAIN + ["cert.chain_incomplete"],
     "oldcipher.test": ["tls.obsolete_cipher_suite"],
+    "weeks18.test": ["header.preloadable.max_age.below_1_year"],
     "sha1.test": BAD_CHAIN[:1] + ["domain.tls.sha1"] + BAD_CHAIN[1:] + ["cert.weak_signature"],
 }
 
@@ -258,6 +263,20 @@ def test_details(server, pki):
     bad = doc["checks"][0]
     assert "certificate has expired" in bad["detail"]
     assert doc["https"]["verified"] is False and doc["https"]["status"] == 200
+
+
+def test_preload_policy_18_weeks(server, pki):
+    """--preload-policy bulk-18-weeks: the first response's header passes; the
+    first redirect's target is still judged by PreloadableResponse (bulk-1-year),
+    as hstspreload's preloadableHTTPRedirectsURL does."""
+    rc, doc = check_json(server, pki, "weeks18.test", "--preload",
+                         "--preload-policy", "bulk-18-weeks")
+    assert doc["preload_policy"] == "bulk-18-weeks"
+    assert [c["code"] for c in doc["checks"]] == ["redirects.http.first_redirect.no_hsts"]
+    assert doc["checks"][0]["detail"].endswith(
+        "(first error: header.preloadable.max_age.below_1_year)")
+    assert rc == 1
+    assert doc["header"]["hstspreload"]["preloadable_errors"] == []
 
 
 def test_without_preload_the_preload_items_are_warnings(server, pki):
