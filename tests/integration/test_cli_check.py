@@ -279,6 +279,36 @@ def test_preload_policy_18_weeks(server, pki):
     assert doc["header"]["hstspreload"]["preloadable_errors"] == []
 
 
+def test_mapped_only(server, pki):
+    """--mapped-only (the self-check's mode): a redirect to a host:port no entry
+    maps is not followed (listed, no follow error); www. unmapped is no www."""
+    rc, out, err = run_cli("check", "otherhost.test", "--json", "--mapped-only", "--preload",
+                           "--ca-file", pki.root_ca, *mapping(server, "otherhost.test"))
+    doc = json.loads(out)
+    assert [c["code"] for c in doc["checks"]] == ["redirects.http.first_redirect.insecure"]
+    assert doc["not_followed"] == ["https://clean.test/"]
+    assert doc["http_chain"] == ["https://clean.test/"]
+    # without it, the same request goes to DNS (nothing resolves .test here)
+    rc, out, err = run_cli("check", "otherhost.test", "--json", "--preload",
+                           "--ca-file", pki.root_ca, *mapping(server, "otherhost.test"))
+    doc = json.loads(out)
+    assert [c["code"] for c in doc["checks"]] == ["redirects.follow_error",
+                                                  "redirects.http.first_redirect.insecure"]
+    assert doc["not_followed"] == []
+    only = ["--connect-to", "clean.test:443:127.0.0.1:%d" % server.https_port,
+            "--connect-to", "clean.test:80:127.0.0.1:%d" % server.http_port]
+    rc, out, err = run_cli("check", "clean.test", "--mapped-only", "--preload",
+                           "--ca-file", pki.root_ca, *only)
+    assert rc == 0, out
+    assert "Checks:  all passed" in out
+    rc, out, err = run_cli("check", "clean.test", "--json", "--mapped-only",
+                           "--ca-file", pki.root_ca, *only)
+    assert json.loads(out)["www"] == {"exists": False, "tls": False}
+    rc, out, err = run_cli("check", "clean.test", "--mapped-only", "--ca-file", pki.root_ca)
+    assert rc == 3
+    assert "not asked: no resolve or connect-to entry maps its host and port" in out
+
+
 def test_without_preload_the_preload_items_are_warnings(server, pki):
     """Without --preload: what only preloading asks for is a warning (exit 0);
     what browsers see stays an error."""
