@@ -384,7 +384,8 @@ def test_hostile_server_text_is_escaped(server, pki):
                                   ["https://a.test:8443/"], ["ftp://a.test/"],
                                   ["a.test", "--resolve"], ["a.test", "--ca-public"],
                                   ["a.test", "--preload-policy", "x"],
-                                  ["a.test", "--timeout", "0"]])
+                                  ["a.test", "--timeout", "0"],
+                                  ["a.test", "--ca-file", "/nonexistent/roots.pem"]])
 def test_usage_errors_exit_2(args):
     rc, out, err = run_cli("check", *args)
     assert rc == 2 and out == ""
