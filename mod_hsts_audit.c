@@ -46,6 +46,19 @@ static const command_rec hsts_cmds[] = {
     AP_INIT_TAKE1("HSTSCertCheckInterval", hsts_cmd_check_interval, NULL, RSRC_CONF,
                   "how often the certificates of every TLS vhost are audited again "
                   "while the server runs: a duration >= 10s, or off (default 1h)"),
+    AP_INIT_TAKE_ARGV("HSTSMaxAgeRamp", hsts_cmd_max_age_ramp, NULL, RSRC_CONF,
+                      "the max-age steps, shortest first, e.g. 5m 1d 1w 30d 1y: each is "
+                      "served until a hold with nothing wrong has passed (in place of "
+                      "HSTSMaxAge)"),
+    AP_INIT_TAKE1("HSTSRampHold", hsts_cmd_ramp_hold, NULL, RSRC_CONF,
+                  "how long each ramp step must be served with nothing wrong before the "
+                  "next (default: the step's own max-age)"),
+    AP_INIT_TAKE1("HSTSStateDir", hsts_cmd_state_dir, NULL, RSRC_CONF,
+                  "where the max-age ramps keep their state (default hsts_audit under "
+                  "ServerRoot)"),
+    AP_INIT_FLAG("HSTSSelfCheck", hsts_cmd_self_check, NULL, RSRC_CONF,
+                 "On to check the vhost as hstspreload.org does, from the watch (default: "
+                 "on with HSTSPreload On or HSTSMaxAgeRamp)"),
     AP_INIT_TAKE1("HSTSRecentFindings", hsts_cmd_recent_findings, NULL, RSRC_CONF,
                   "entries in the shared ring of recent findings (default 64)"),
     { NULL }

@@ -13,6 +13,7 @@
 #include <apr_pools.h>
 
 #include "hsts_findings.h"
+#include "hsts_ramp.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -29,12 +30,24 @@ typedef enum {
     HSTS_MODE_ENFORCE      /**< exactly the policy on every HTTPS response */
 } hsts_mode_e;
 
+/** One policy string with what goes with it (built at configuration time). */
+typedef struct {
+    apr_int64_t max_age;         /**< seconds */
+    const char *policy;          /**< "max-age=N[; includeSubDomains][; preload]" */
+    apr_size_t policy_len;       /**< strlen(policy) */
+    const char *stored_max_age;  /**< min(max_age, 31536000) as decimal text (Chromium) */
+} hsts_conf_policy_t;
+
 /** One scope's settings, plus what hsts_conf_finish() derives from them. */
 typedef struct hsts_dir_conf {
     int mode;                    /**< hsts_mode_e, or HSTS_UNSET */
     apr_int64_t max_age;         /**< HSTSMaxAge in seconds, or HSTS_UNSET */
     int include_subdomains;      /**< HSTSIncludeSubDomains 0/1, or HSTS_UNSET */
     int preload;                 /**< HSTSPreload 0/1, or HSTS_UNSET */
+    /** HSTSMaxAgeRamp (server and vhost scopes; design.md 5b), or NULL. It
+     *  takes the place of max_age: a scope that sets it has max_age unset,
+     *  and an inner scope's HSTSMaxAge ends it there (merge). */
+    const hsts_ramp_t *ramp;
     int client_cert;             /**< HSTSClientCert (hsts_client_cert_e), or HSTS_UNSET (= off) */
     int client_cert_status_error;   /**< HSTSClientCertStatus first value, or HSTS_UNSET (= 495) */
     int client_cert_status_missing; /**< HSTSClientCertStatus second value, or HSTS_UNSET (= 496) */
@@ -57,6 +70,9 @@ typedef struct hsts_dir_conf {
      *  cannot start so (problem); a merged .htaccess scope can, and the
      *  filter reports these on each response it sends the policy with. */
     hsts_findings_t preload_findings;
+    /** With a ramp: the policy of each step (ramp->n_steps entries); policy,
+     *  policy_len and stored_max_age are then those of the first step. */
+    const hsts_conf_policy_t *ramp_policies;
 } hsts_dir_conf;
 
 /**
@@ -87,6 +103,16 @@ void hsts_conf_finish(apr_pool_t *p, hsts_dir_conf *conf);
  */
 hsts_dir_conf *hsts_dir_conf_merge(apr_pool_t *p, const hsts_dir_conf *base,
                                    const hsts_dir_conf *add);
+
+/**
+ * The policy a response of this scope serves: with a ramp, that of step
+ * `step` (hsts_ramp_current(): one shared-memory read per response), else
+ * the scope's one policy. Nothing is allocated.
+ * @param conf  a finished record with a policy (conf->policy not NULL)
+ * @param step  0-based step index; ignored without a ramp; out of range: the first
+ * @param out   out: the policy, its length, the stored max-age, the max-age
+ */
+void hsts_conf_policy_at(const hsts_dir_conf *conf, int step, hsts_conf_policy_t *out);
 
 /**
  * The name of a mode as HSTSMode spells it ("off", "report", "add", "enforce").

@@ -58,6 +58,7 @@ typedef enum {
     HSTS_F_CERT_ISSUER_DISTRUSTED,       /* (0.2) */
     HSTS_F_CERT_RELOAD_PENDING,
     HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS,
+    HSTS_F_RAMP_HELD,                    /* (0.2) */
     HSTS_F_CLIENT_CERT_MISSING,
     HSTS_F_CLIENT_CERT_EXPIRED,
     HSTS_F_CLIENT_CERT_NOT_YET_VALID,
@@ -95,6 +96,7 @@ typedef enum {
     HSTS_CAT_REDIRECTS,          /**< redirects.*: a response's redirect (Location) */
     HSTS_CAT_CERT,               /**< cert.*: a vhost's certificate */
     HSTS_CAT_GUARD,              /**< guard.*: the lock-out guard */
+    HSTS_CAT_RAMP,               /**< ramp.*: the max-age ramp (HSTSMaxAgeRamp) */
     HSTS_CAT_CLIENT_CERT,        /**< client_cert.*: mutual TLS */
     /** (0.2) the self-check (design.md section 5c) and `hsts-audit check`:
      *  hstspreload's response.*, redirects.* and domain.* codes judged over

@@ -20,6 +20,8 @@
 
 #include <apr.h>
 #include <apr_time.h>
+#include <apr_pools.h>
+#include <apr_tables.h>
 
 #include "hsts_findings.h"
 
@@ -29,6 +31,15 @@ extern "C" {
 
 #define HSTS_PROBLEM_NAMES_LEN 256   /**< bytes kept of the guard's names (with NUL) */
 #define HSTS_PROBLEM_DETAIL_LEN 128  /**< bytes kept of the verification error (with NUL) */
+#define HSTS_SELF_CHECK_TEXT_LEN 640 /**< bytes kept of the self-check's details (with NUL) */
+
+/** The preload standing a self-check gave (design.md section 5c). */
+typedef enum {
+    HSTS_PRELOAD_NONE = 0,           /**< no verdict: not checked, or the vhost sends no preload */
+    HSTS_PRELOAD_ELIGIBLE,           /**< hstspreload's checks pass */
+    HSTS_PRELOAD_AT_RISK,            /**< one fails: the codes say which */
+    HSTS_PRELOAD_UNKNOWN             /**< the server could not ask itself (self_check says why) */
+} hsts_preload_verdict_e;
 
 /** One vhost's problems, in shared memory. */
 typedef struct {
@@ -45,6 +56,15 @@ typedef struct {
                                           name, " ..." when more did not fit */
     char verify_error[HSTS_PROBLEM_DETAIL_LEN]; /**< OpenSSL's reason for
                                           cert.untrusted / cert.chain_incomplete, or "" */
+    hsts_findings_t errors;          /**< problems that are errors this time though the
+                                          table says warning (the self-check gives
+                                          hstspreload's severities) */
+    apr_uint32_t preload;            /**< hsts_preload_verdict_e */
+    apr_time_t self_checked;         /**< when the self-check last ran, 0 never */
+    /** The self-check's details: one line per failed code, "code S detail\n"
+     *  (S: E error, W warning; codes not in the findings table too), cut at
+     *  a line; or why the verdict is unknown. */
+    char self_check[HSTS_SELF_CHECK_TEXT_LEN];
 } hsts_problems_t;
 
 /** What an audit found for one vhost: the input of hsts_problems_publish(). */
@@ -55,6 +75,13 @@ typedef struct {
     const char *const *unsafe;       /**< guard names (may be NULL when n_unsafe is 0) */
     int n_unsafe;
     const char *verify_error;        /**< or NULL */
+    hsts_findings_t errors;          /**< see hsts_problems_t.errors */
+    hsts_findings_t self_check_codes;/**< the self-check's codes kept as problems even
+                                          where the table calls them events
+                                          (redirects.http.no_redirect, ...) */
+    hsts_preload_verdict_e preload;  /**< the self-check's verdict */
+    apr_time_t self_checked;         /**< when it ran, 0 never */
+    const char *self_check;          /**< its details (see hsts_problems_t), or NULL */
 } hsts_problems_found_t;
 
 /**
@@ -81,6 +108,27 @@ apr_status_t hsts_problems_publish(hsts_problems_t *slot, const hsts_problems_fo
  * @return 1 when out holds a consistent copy of a written record, else 0
  */
 int hsts_problems_read(hsts_problems_t *slot, hsts_problems_t *out);
+
+/**
+ * The detail the self-check gave for a code: the rest of the line that
+ * starts with "code S " in its text (hsts_problems_t.self_check).
+ * @param p     pool for the result
+ * @param text  the self-check's lines ("code S detail\n"), or NULL
+ * @param code  a finding code
+ * @return the detail (from p; untrusted bytes: escape to show), NULL when
+ *         the text has no line for code
+ */
+const char *hsts_problems_self_check_detail(apr_pool_t *p, const char *text, const char *code);
+
+/**
+ * The codes of the self-check's text: the first word of each line, in order.
+ * @param p            pool for the array and the strings
+ * @param text         as above, or NULL
+ * @param errors_only  1: only the lines of severity E
+ * @return array of const char * (empty for NULL or "")
+ */
+apr_array_header_t *hsts_problems_self_check_codes(apr_pool_t *p, const char *text,
+                                                   int errors_only);
 
 /** Whether HSTSGuard withhold stops the vhost's STS now (one atomic load). */
 int hsts_problems_withhold(hsts_problems_t *slot);

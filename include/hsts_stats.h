@@ -19,6 +19,7 @@
 
 #include "hsts_findings.h"
 #include "hsts_problems.h"
+#include "hsts_ramp.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,6 +53,9 @@ typedef struct {
     volatile apr_uint32_t last_logged[HSTS_F_COUNT];
     /** The vhost's current problems (the totals set's stays unused). */
     hsts_problems_t problems;
+    /** The vhost's max-age ramp (HSTSMaxAgeRamp; unused without one). It is
+     *  not carried over a restart: post_config reads it from HSTSStateDir. */
+    hsts_ramp_slot_t ramp;
     /** The Strict-Transport-Security value the vhost's HTTPS responses last
      *  carried (the policy, or a value the module kept), written only when it
      *  changes; sent_seq: odd while written, 0 never written. */

@@ -55,6 +55,29 @@ typedef struct hsts_status_problem {
                                           reason, notAfter...), or NULL; untrusted bytes */
 } hsts_status_problem_t;
 
+/** A vhost's max-age ramp (design.md section 5b), as every format shows it. */
+typedef struct hsts_status_ramp {
+    const apr_int64_t *steps;        /**< the configured max-ages, seconds */
+    int n_steps;
+    int step;                        /**< 0-based index of the step served (JSON: 1-based) */
+    apr_int64_t max_age;             /**< served now, seconds */
+    apr_time_t since;                /**< when this step was first served, 0 unknown */
+    apr_int64_t next_max_age;        /**< the next step's max-age, or -1 at the last */
+    apr_time_t next_at;              /**< the earliest time of the next step, 0 at the last */
+    apr_time_t held_at;              /**< the last time something held this step, or 0 */
+    hsts_findings_t held_by;         /**< what held it then (0: not held at this step) */
+} hsts_status_ramp_t;
+
+/** A vhost's preload standing by the self-check (design.md section 5c). */
+typedef struct hsts_status_preload {
+    const char *verdict;             /**< "eligible", "at risk" or "unknown" (static) */
+    const apr_array_header_t *codes; /**< const char *: hstspreload's codes that failed
+                                          (static strings), or NULL */
+    apr_time_t checked_at;           /**< when the self-check ran, 0 not yet */
+    const char *note;                /**< why the verdict is unknown (e.g. "could not
+                                          connect: ..."), or NULL; untrusted bytes */
+} hsts_status_preload_t;
+
 /** One row of the vhost table: one counter set of the statistics area. */
 typedef struct hsts_status_vhost {
     const char *name;                /**< "host:port" */
@@ -84,6 +107,12 @@ typedef struct hsts_status_vhost {
      *  findings in cert are the current ones too. */
     const hsts_status_problem_t *problems;
     apr_size_t n_problems;
+    /** The max-age ramp (HSTSMaxAgeRamp), or NULL: JSON null, no ?auto
+     *  RampMaxAge, no metric. */
+    const hsts_status_ramp_t *ramp;
+    /** The preload standing (vhosts that send preload, HSTSSelfCheck on),
+     *  or NULL: JSON null, no ?auto PreloadEligible, no metric. */
+    const hsts_status_preload_t *preload;
 } hsts_status_vhost_t;
 
 /** One entry of the recent-findings ring, newest first in a snapshot. */

@@ -35,10 +35,24 @@ hsts_dir_conf *hsts_dir_conf_create(apr_pool_t *p)
     return conf;
 }
 
+#define PRELOAD_RAMP_PROBLEM \
+    "HSTSPreload On needs the last step of HSTSMaxAgeRamp to be at least 31536000 " \
+    "seconds (1y): the HSTS preload list (hstspreload.org) requires max-age >= 31536000"
+
+/* The max-age the scope ends at: the ramp's last step, else HSTSMaxAge
+ * (HSTS_UNSET when neither). */
+static apr_int64_t final_max_age(const hsts_dir_conf *conf)
+{
+    return conf->ramp ? conf->ramp->steps[conf->ramp->n_steps - 1] : conf->max_age;
+}
+
 static const char *find_problem(const hsts_dir_conf *conf)
 {
     if (conf->preload == 1) {
-        if (conf->max_age < (apr_int64_t)HSTS_PRELOAD_MIN_MAX_AGE) {
+        if (final_max_age(conf) < (apr_int64_t)HSTS_PRELOAD_MIN_MAX_AGE) {
+            if (conf->ramp) {
+                return PRELOAD_RAMP_PROBLEM;
+            }
             return PRELOAD_MAX_AGE_PROBLEM;
         }
         if (conf->include_subdomains != 1) {
@@ -58,13 +72,13 @@ static hsts_findings_t preload_findings(const hsts_dir_conf *conf)
 {
     hsts_findings_t set = 0;
 
-    if (conf->preload != 1 || conf->max_age == HSTS_UNSET) {
+    if (conf->preload != 1 || final_max_age(conf) == HSTS_UNSET) {
         return 0;
     }
     if (conf->include_subdomains != 1) {
         set |= HSTS_FINDING_BIT(HSTS_F_PRELOADABLE_INCLUDE_SUB_DOMAINS_MISSING);
     }
-    if (conf->max_age < (apr_int64_t)HSTS_PRELOAD_MIN_MAX_AGE) {
+    if (final_max_age(conf) < (apr_int64_t)HSTS_PRELOAD_MIN_MAX_AGE) {
         set |= HSTS_FINDING_BIT(HSTS_F_PRELOADABLE_MAX_AGE_BELOW_1_YEAR);
     }
     return set;
@@ -76,26 +90,52 @@ static void derive_mode(hsts_dir_conf *conf)
         conf->effective_mode = (hsts_mode_e)conf->mode;
     }
     else {
-        conf->effective_mode = conf->max_age != HSTS_UNSET ? HSTS_MODE_ADD
-                                                           : HSTS_MODE_REPORT;
+        conf->effective_mode = final_max_age(conf) != HSTS_UNSET ? HSTS_MODE_ADD
+                                                                 : HSTS_MODE_REPORT;
     }
+}
+
+/* The policy of max_age with conf's includeSubDomains and preload, from p. */
+static void build_policy(apr_pool_t *p, const hsts_dir_conf *conf, apr_int64_t max_age,
+                         hsts_conf_policy_t *out)
+{
+    apr_int64_t stored = max_age < (apr_int64_t)HSTS_CHROMIUM_MAX_AGE_CAP
+                         ? max_age : (apr_int64_t)HSTS_CHROMIUM_MAX_AGE_CAP;
+
+    out->max_age = max_age;
+    out->stored_max_age = apr_psprintf(p, "%" APR_INT64_T_FMT, stored);
+    out->policy = apr_psprintf(p, "max-age=%" APR_INT64_T_FMT "%s%s", max_age,
+                               conf->include_subdomains == 1 ? "; includeSubDomains" : "",
+                               conf->preload == 1 ? "; preload" : "");
+    out->policy_len = strlen(out->policy);
 }
 
 void hsts_conf_finish(apr_pool_t *p, hsts_dir_conf *conf)
 {
+    hsts_conf_policy_t one = { 0, NULL, 0, NULL };
+
     conf->policy = NULL;
     conf->policy_len = 0;
     conf->stored_max_age = "-";
-    if (conf->max_age != HSTS_UNSET) {
-        apr_int64_t stored = conf->max_age < (apr_int64_t)HSTS_CHROMIUM_MAX_AGE_CAP
-                             ? conf->max_age : (apr_int64_t)HSTS_CHROMIUM_MAX_AGE_CAP;
+    conf->ramp_policies = NULL;
+    if (conf->ramp) {
+        hsts_conf_policy_t *steps = apr_palloc(p, sizeof(*steps)
+                                                  * (apr_size_t)conf->ramp->n_steps);
+        int i;
 
-        conf->stored_max_age = apr_psprintf(p, "%" APR_INT64_T_FMT, stored);
-        conf->policy = apr_psprintf(p, "max-age=%" APR_INT64_T_FMT "%s%s",
-                                    conf->max_age,
-                                    conf->include_subdomains == 1 ? "; includeSubDomains" : "",
-                                    conf->preload == 1 ? "; preload" : "");
-        conf->policy_len = strlen(conf->policy);
+        for (i = 0; i < conf->ramp->n_steps; i++) {
+            build_policy(p, conf, conf->ramp->steps[i], &steps[i]);
+        }
+        conf->ramp_policies = steps;
+        one = steps[0];
+    }
+    else if (conf->max_age != HSTS_UNSET) {
+        build_policy(p, conf, conf->max_age, &one);
+    }
+    if (conf->ramp || conf->max_age != HSTS_UNSET) {
+        conf->policy = one.policy;
+        conf->policy_len = one.policy_len;
+        conf->stored_max_age = one.stored_max_age;
     }
     derive_mode(conf);
     conf->problem = find_problem(conf);
@@ -104,7 +144,7 @@ void hsts_conf_finish(apr_pool_t *p, hsts_dir_conf *conf)
 
 static int same_policy_settings(const hsts_dir_conf *a, const hsts_dir_conf *b)
 {
-    return a->max_age == b->max_age
+    return a->max_age == b->max_age && a->ramp == b->ramp
         && (a->include_subdomains == 1) == (b->include_subdomains == 1)
         && (a->preload == 1) == (b->preload == 1);
 }
@@ -115,6 +155,7 @@ static void share_derived(hsts_dir_conf *conf, const hsts_dir_conf *from)
     conf->policy = from->policy;
     conf->policy_len = from->policy_len;
     conf->stored_max_age = from->stored_max_age;
+    conf->ramp_policies = from->ramp_policies;
     derive_mode(conf);
     conf->problem = find_problem(conf);
     conf->preload_findings = from->preload_findings;
@@ -128,7 +169,10 @@ hsts_dir_conf *hsts_dir_conf_merge(apr_pool_t *p, const hsts_dir_conf *base,
     hsts_dir_conf *conf = apr_palloc(p, sizeof(*conf));
 
     conf->mode = MERGE_FIELD(mode);
-    conf->max_age = MERGE_FIELD(max_age);
+    /* HSTSMaxAgeRamp and HSTSMaxAge take each other's place: the inner
+     * scope's one wins, whichever it is. */
+    conf->ramp = add->ramp ? add->ramp : add->max_age != HSTS_UNSET ? NULL : base->ramp;
+    conf->max_age = add->ramp ? HSTS_UNSET : MERGE_FIELD(max_age);
     conf->include_subdomains = MERGE_FIELD(include_subdomains);
     conf->preload = MERGE_FIELD(preload);
     conf->client_cert = MERGE_FIELD(client_cert);
@@ -146,6 +190,18 @@ hsts_dir_conf *hsts_dir_conf_merge(apr_pool_t *p, const hsts_dir_conf *base,
         hsts_conf_finish(p, conf);
     }
     return conf;
+}
+
+void hsts_conf_policy_at(const hsts_dir_conf *conf, int step, hsts_conf_policy_t *out)
+{
+    if (conf->ramp_policies) {
+        *out = conf->ramp_policies[step >= 0 && step < conf->ramp->n_steps ? step : 0];
+        return;
+    }
+    out->max_age = conf->max_age;
+    out->policy = conf->policy;
+    out->policy_len = conf->policy_len;
+    out->stored_max_age = conf->stored_max_age;
 }
 
 const char *hsts_mode_name(int mode)

@@ -199,6 +199,10 @@ static const hsts_finding_info_t findings[HSTS_F_COUNT] = {
       "includeSubDomains pins a subdomain this server serves over plain HTTP only or with a failing certificate",
       "serve the subdomain over HTTPS with a good certificate before sending includeSubDomains",
       "NET::ERR_CERT_* or ERR_CONNECTION_REFUSED on the subdomain, with no way to click through" },
+    { HSTS_F_RAMP_HELD, "ramp.held", HSTS_CAT_RAMP, W,
+      "the max-age ramp cannot advance: an error problem or error event of this vhost (listed with it) restarted the hold",
+      "fix what held it; the ramp takes the next step after one clean HSTSRampHold",
+      NULL },
     { HSTS_F_CLIENT_CERT_MISSING, "client_cert.missing", HSTS_CAT_CLIENT_CERT, E,
       "mutual TLS: the client sent no certificate",
       "configure the client to send its certificate",
@@ -367,7 +371,8 @@ int hsts_finding_is_problem(hsts_finding_e id)
 {
     const hsts_finding_info_t *info = hsts_finding_info(id);
 
-    return info && (info->category == HSTS_CAT_CERT || info->category == HSTS_CAT_GUARD);
+    return info && (info->category == HSTS_CAT_CERT || info->category == HSTS_CAT_GUARD
+                    || info->category == HSTS_CAT_RAMP || info->category == HSTS_CAT_PRELOAD);
 }
 
 hsts_findings_t hsts_problem_codes(void)

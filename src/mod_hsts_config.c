@@ -40,6 +40,8 @@ void *hsts_create_srv_config(apr_pool_t *p, server_rec *s)
     conf->guard = HSTS_UNSET;
     conf->cert_warn_days = HSTS_UNSET;
     conf->check_interval = HSTS_UNSET;
+    conf->ramp_hold = HSTS_UNSET;
+    conf->self_check = HSTS_UNSET;
     conf->stapling = -1;
     return conf;
 }
@@ -57,6 +59,9 @@ void *hsts_merge_srv_config(apr_pool_t *p, void *basev, void *addv)
     conf->trusted_ca = add->trusted_ca ? add->trusted_ca : base->trusted_ca;
     conf->check_interval = add->check_interval != HSTS_UNSET ? add->check_interval
                                                              : base->check_interval;
+    conf->ramp_hold = add->ramp_hold != HSTS_UNSET ? add->ramp_hold : base->ramp_hold;
+    conf->self_check = add->self_check != HSTS_UNSET ? add->self_check : base->self_check;
+    conf->state_dir = add->state_dir ? add->state_dir : base->state_dir;
     conf->stapling = -1;
     conf->trusted_ca_public = add->trusted_ca ? add->trusted_ca_public
                                               : base->trusted_ca_public;
@@ -213,6 +218,12 @@ const char *hsts_cmd_max_age(cmd_parms *cmd, void *dconf, const char *arg)
 
     if (why) {
         return directive_error(cmd, arg, why);
+    }
+    if (conf->ramp) {
+        return apr_psprintf(cmd->pool, "HSTSMaxAge at %s: this scope also has "
+                            "HSTSMaxAgeRamp (%s). Fix: keep one of them; the ramp ends at "
+                            "its last step", directive_at(cmd),
+                            conf->ramp->set_at ? conf->ramp->set_at : "above");
     }
     conf->max_age = seconds;
     conf->set_at = directive_at(cmd);
@@ -415,6 +426,9 @@ int hsts_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     (void)plog;
     (void)pconf;
     check_header_lines(ptemp, s);
+    if (hsts_ramp_check_config(ptemp, s)) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
     for (; s; s = s->next) {
         core_server_config *core = ap_get_core_module_config(s->module_config);
 

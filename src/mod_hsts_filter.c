@@ -51,10 +51,10 @@ static void collect_fields(request_rec *r, sts_fields_t *fields)
     apr_table_do(count_field, fields, r->headers_out, STS_FIELD, NULL);
 }
 
-static void set_only_policy(request_rec *r, const hsts_dir_conf *conf)
+static void set_only_policy(request_rec *r, const hsts_conf_policy_t *pol)
 {
     apr_table_unset(r->headers_out, STS_FIELD);
-    apr_table_setn(r->err_headers_out, STS_FIELD, conf->policy);
+    apr_table_setn(r->err_headers_out, STS_FIELD, pol->policy);
 }
 
 static void remove_fields(request_rec *r)
@@ -66,14 +66,14 @@ static void remove_fields(request_rec *r)
 /* The seconds a browser stores from what leaves the server, as the note
  * hsts-audit-max-age spells it: Chromium's min(value, 1 year), or "-". */
 static const char *stored_max_age(request_rec *r, hsts_action_e action,
-                                  const hsts_dir_conf *conf,
+                                  const hsts_conf_policy_t *pol,
                                   const hsts_sts_policy_t *first, int is_https)
 {
     if (!is_https || action == HSTS_ACTION_REMOVED || action == HSTS_ACTION_WITHHELD) {
         return "-";
     }
     if (action == HSTS_ACTION_ADDED || action == HSTS_ACTION_REPLACED) {
-        return conf->stored_max_age;
+        return pol->stored_max_age;
     }
     if (first->verdict == HSTS_STS_VALID && first->max_age_seen) {
         return apr_psprintf(r->pool, "%" APR_UINT64_T_FMT, first->max_age);
@@ -178,8 +178,11 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     sts_fields_t fields;
     hsts_findings_t findings;
     hsts_action_e action;
+    hsts_conf_policy_t pol;
     int withhold;
 
+    /* the ramp's step: one shared-memory read (design.md 5b) */
+    hsts_conf_policy_at(conf, conf->ramp ? hsts_srv_ramp_step(sc, conf->ramp) : 0, &pol);
     collect_fields(r, &fields);
     audit.is_https = ap_ssl_conn_is_ssl(r->connection);
     audit.n_fields = fields.n_fields;
@@ -197,7 +200,7 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     }
     audit.host_has_https_policy = !audit.is_https && r->hostname
         && apr_hash_get(sc->rt->https_hosts, r->hostname, APR_HASH_KEY_STRING);
-    scope.configured_max_age = conf->max_age;
+    scope.configured_max_age = conf->policy ? pol.max_age : HSTS_UNSET;
     scope.preload_configured = conf->preload == 1;
     scope.include_subdomains_configured = conf->policy && conf->include_subdomains == 1;
     withhold = hsts_srv_withhold(sc);
@@ -210,7 +213,7 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     resp.n_fields = fields.n_fields;
     resp.first_valid = fields.first && first.verdict == HSTS_STS_VALID;
     resp.first_is_policy = fields.first && conf->policy
-                           && !strcmp(fields.first, conf->policy);
+                           && !strcmp(fields.first, pol.policy);
     action = hsts_policy_decide(conf->effective_mode, conf->policy != NULL, &resp);
     if (action == HSTS_ACTION_ADDED || action == HSTS_ACTION_REPLACED) {
         findings |= conf->preload_findings;     /* our own policy, from .htaccess */
@@ -218,8 +221,8 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     switch (action) {
     case HSTS_ACTION_ADDED:
     case HSTS_ACTION_REPLACED:
-        set_only_policy(r, conf);
-        hsts_stats_note_sent(sc->rt->stats, sc->vhost_index, conf->policy, conf->policy_len);
+        set_only_policy(r, &pol);
+        hsts_stats_note_sent(sc->rt->stats, sc->vhost_index, pol.policy, pol.policy_len);
         break;
     case HSTS_ACTION_KEPT:
         hsts_stats_note_sent(sc->rt->stats, sc->vhost_index, fields.first,
@@ -235,7 +238,7 @@ static void examine_response(request_rec *r, const hsts_dir_conf *conf)
     apr_table_setn(r->notes, HSTS_NOTE_FINDINGS, findings_note(r, findings));
     apr_table_setn(r->notes, HSTS_NOTE_ACTION, hsts_action_name(action));
     apr_table_setn(r->notes, HSTS_NOTE_MAX_AGE,
-                   stored_max_age(r, action, conf, &first, audit.is_https));
+                   stored_max_age(r, action, &pol, &first, audit.is_https));
     record(r, sc, audit.is_https, action, findings, fields.first, audit.location);
 }
 

@@ -61,6 +61,25 @@ typedef struct hsts_srv_conf {
                                     system CA bundle is always public) */
     apr_int64_t check_interval;  /* HSTSCertCheckInterval (main server): seconds, 0 off,
                                     or HSTS_UNSET (= HSTS_CHECK_INTERVAL_DEFAULT) */
+    apr_int64_t ramp_hold;       /* HSTSRampHold in seconds, or HSTS_UNSET (each step's
+                                    own max-age) */
+    const char *state_dir;       /* HSTSStateDir (main server; absolute), or NULL (=
+                                    hsts_audit under ServerRoot) */
+    int self_check;              /* HSTSSelfCheck 0/1, or HSTS_UNSET (design.md 5c) */
+    /* The self-check (mod_hsts_selfcheck.c), set at startup: */
+    int self_checks;             /* this vhost checks itself in the watch */
+    int self_check_www;          /* ...and www.<ServerName> too: this server serves it */
+    apr_array_header_t *self_check_map; /* curl --connect-to entries (const char *):
+                                    every name this server serves, to its own address */
+    /* The ramp (mod_hsts_ramp.c), set at startup: */
+    const hsts_ramp_t *ramp;     /* the vhost's HSTSMaxAgeRamp (its defaults' record,
+                                    mode not off), or NULL */
+    const char *ramp_file;       /* its state file in HSTSStateDir */
+    /* ...and then the watchdog's thread only (each process has its copy): */
+    int ramp_dirty;              /* the state file is to be written (again) */
+    hsts_findings_t ramp_wrong;  /* what held it at the last decision (logged once) */
+    int ramp_counted;            /* ramp_seen holds a count */
+    apr_uint64_t ramp_seen[HSTS_F_COUNT]; /* the vhost's findings counters then */
     /* Set at startup: */
     const hsts_cert_report_t *cert; /* the startup audit of the served chain, or NULL:
                                     its facts (subject, names, notAfter) hold until
@@ -147,6 +166,13 @@ typedef struct {
     const hsts_cert_report_t *cert; /* this round's audit of the served chain, or NULL */
     apr_array_header_t *unsafe;     /* guard.subdomain_not_https names (const char *) */
     int withhold;                   /* HSTSGuard withhold stops the vhost's STS */
+    hsts_findings_t extra;          /* problems of the self-check and the ramp */
+    hsts_findings_t extra_errors;   /* those of extra that are errors this time, and */
+    hsts_findings_t extra_warnings; /* those that are warnings (else: the table's) */
+    const char *held_by;            /* ramp.held: the codes that held it, or NULL */
+    hsts_preload_verdict_e preload; /* the self-check's verdict */
+    apr_time_t self_checked;        /* when it ran (0: not this round: keep the last) */
+    const char *self_check;         /* its details ("code detail" lines), or NULL */
 } hsts_audit_round_t;
 /* The served chain of s audited again at `now` (from p), NULL when s serves none. */
 hsts_cert_report_t *hsts_certs_audit_served(apr_pool_t *p, server_rec *s, apr_time_t now);
@@ -192,6 +218,34 @@ void hsts_watch_start(apr_pool_t *pconf, server_rec *s_main);
 hsts_problems_t *hsts_srv_problems(const hsts_srv_conf *sc);
 /* Whether HSTSGuard withhold stops the vhost's STS now (one atomic load). */
 int hsts_srv_withhold(const hsts_srv_conf *sc);
+
+/* mod_hsts_ramp.c: the max-age ramp (design.md 5b). */
+const char *hsts_cmd_max_age_ramp(cmd_parms *cmd, void *dconf, int argc, char *const argv[]);
+const char *hsts_cmd_ramp_hold(cmd_parms *cmd, void *dconf, const char *arg);
+const char *hsts_cmd_state_dir(cmd_parms *cmd, void *dconf, const char *arg);
+const char *hsts_cmd_self_check(cmd_parms *cmd, void *dconf, int flag);
+/* check_config: a ramp needs the watch (HSTSCertCheckInterval not off);
+ * nonzero (logged, HSTS00055) when it cannot work. */
+int hsts_ramp_check_config(apr_pool_t *ptemp, server_rec *s_main);
+/* post_config: the state directory, each vhost's state read and published. */
+void hsts_ramp_start(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s_main);
+/* One decision per ramp vhost after a watch round, before it is published:
+ * adds ramp.held (and its detail) to the round entry of a held vhost. */
+void hsts_ramp_round(server_rec *s_main, apr_pool_t *p, hsts_audit_round_t *round, int n,
+                     apr_time_t now);
+/* The step a response of sc serves (one atomic load of shared memory). */
+int hsts_srv_ramp_step(const hsts_srv_conf *sc, const hsts_ramp_t *ramp);
+/* A consistent copy of sc's ramp state; 0 when it has none. */
+int hsts_srv_ramp_state(const hsts_srv_conf *sc, hsts_ramp_state_t *out);
+
+/* mod_hsts_selfcheck.c: the self-check and preload standing (design.md 5c). */
+/* post_config: which vhosts check themselves, and the map to this server's
+ * own addresses. */
+void hsts_selfcheck_start(apr_pool_t *pconf, server_rec *s_main);
+/* Each watch run, before the ramp: the self-check of each such vhost into
+ * its round entry (problems with hstspreload's severities, the verdict). */
+void hsts_selfcheck_round(server_rec *s_main, apr_pool_t *p, hsts_audit_round_t *round,
+                          int n, apr_time_t now);
 
 /* mod_hsts_status.c: the hsts-audit-status handler and the mod_status section. */
 void hsts_status_register_hooks(apr_pool_t *p);

@@ -181,6 +181,8 @@ int hsts_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
     }
     hsts_certs_post_config(pconf, s_main);
     hsts_targets_build(pconf, ptemp, s_main);
+    hsts_ramp_start(pconf, ptemp, s_main);
+    hsts_selfcheck_start(pconf, s_main);
     hsts_watch_start(pconf, s_main);
     return OK;
 }

@@ -89,6 +89,18 @@ static const hsts_status_cert_t *vhost_certificate(apr_pool_t *p, const hsts_srv
     return c;
 }
 
+/* What held the ramp, for ramp.held's detail. */
+static const char *ramp_held_detail(apr_pool_t *p, const hsts_status_ramp_t *ramp)
+{
+    char codes[512];
+
+    if (!ramp || !ramp->held_by) {
+        return NULL;
+    }
+    hsts_findings_format(ramp->held_by, codes, sizeof(codes));
+    return apr_pstrcat(p, "held by: ", codes, NULL);
+}
+
 /* The current problems of a vhost (errors first), and its guard verdict. */
 static void vhost_problems(apr_pool_t *p, const hsts_srv_conf *sc, const hsts_problems_t *cur,
                            apr_time_t now, hsts_status_vhost_t *row)
@@ -112,7 +124,8 @@ static void vhost_problems(apr_pool_t *p, const hsts_srv_conf *sc, const hsts_pr
         for (f = 0; f < HSTS_F_COUNT; f++) {
             hsts_status_problem_t *pr = list + row->n_problems;
             hsts_severity_e now_sev = (cur->warnings & HSTS_FINDING_BIT(f))
-                ? HSTS_SEVERITY_WARNING : hsts_finding_info((hsts_finding_e)f)->severity;
+                ? HSTS_SEVERITY_WARNING : (cur->errors & HSTS_FINDING_BIT(f))
+                ? HSTS_SEVERITY_ERROR : hsts_finding_info((hsts_finding_e)f)->severity;
 
             if (!(cur->problems & HSTS_FINDING_BIT(f)) || (int)now_sev != sev) {
                 continue;
@@ -122,11 +135,67 @@ static void vhost_problems(apr_pool_t *p, const hsts_srv_conf *sc, const hsts_pr
             pr->since = cur->since[f];
             pr->detail = f == HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS
                 ? apr_pstrcat(p, "subdomains: ", cur->unsafe, NULL)
+                : f == HSTS_F_RAMP_HELD ? ramp_held_detail(p, row->ramp)
+                : hsts_finding_info((hsts_finding_e)f)->category != HSTS_CAT_CERT
+                ? hsts_problems_self_check_detail(p, cur->self_check,
+                                                  hsts_finding_info((hsts_finding_e)f)->code)
                 : hsts_certs_detail(p, sc->cert, (hsts_finding_e)f, cur->verify_error, now);
             row->n_problems++;
         }
     }
     row->problems = list;
+}
+
+/* The vhost's max-age ramp as the formats show it, or NULL. */
+static const hsts_status_ramp_t *vhost_ramp(apr_pool_t *p, const hsts_srv_conf *sc)
+{
+    hsts_status_ramp_t *row;
+    hsts_ramp_state_t st;
+
+    if (!sc->ramp || !hsts_srv_ramp_state(sc, &st)) {
+        return NULL;
+    }
+    row = apr_pcalloc(p, sizeof(*row));
+    row->steps = sc->ramp->steps;
+    row->n_steps = sc->ramp->n_steps;
+    row->step = hsts_ramp_index_for(sc->ramp, st.max_age);
+    row->max_age = sc->ramp->steps[row->step];
+    row->since = st.since;
+    row->next_max_age = row->step + 1 < row->n_steps ? row->steps[row->step + 1] : -1;
+    row->next_at = hsts_ramp_next_at(sc->ramp, sc->ramp_hold, &st);
+    row->held_at = st.held_at;
+    row->held_by = st.held_by;
+    return row;
+}
+
+/* The preload standing of a vhost that checks itself and sends preload. */
+static const hsts_status_preload_t *vhost_preload(apr_pool_t *p, server_rec *s,
+                                                  const hsts_problems_t *cur)
+{
+    const hsts_srv_conf *sc = hsts_srv_conf_of(s);
+    const hsts_dir_conf *dc = ap_get_module_config(s->lookup_defaults, &hsts_audit_module);
+    hsts_status_preload_t *pr;
+
+    if (!sc->self_checks || !dc || dc->preload != 1) {
+        return NULL;
+    }
+    pr = apr_pcalloc(p, sizeof(*pr));
+    pr->checked_at = cur->self_checked;
+    switch (cur->preload) {
+    case HSTS_PRELOAD_ELIGIBLE:
+        pr->verdict = "eligible";
+        break;
+    case HSTS_PRELOAD_AT_RISK:
+        pr->verdict = "at risk";
+        pr->codes = hsts_problems_self_check_codes(p, cur->self_check, 1);
+        break;
+    default:
+        pr->verdict = "unknown";
+        pr->note = cur->self_check[0] ? apr_pstrdup(p, cur->self_check)
+                                      : "not checked yet: the watch checks at its next run";
+        break;
+    }
+    return pr;
 }
 
 /* One vhost's row. */
@@ -142,7 +211,14 @@ static void vhost_row(request_rec *r, const hsts_runtime *rt, server_rec *s, apr
     row->tls = sc->is_tls;
     row->main_server = !s->is_virtual;
     row->mode = hsts_mode_name(dc ? (int)dc->effective_mode : HSTS_MODE_REPORT);
+    row->ramp = vhost_ramp(r->pool, sc);
     row->policy = dc ? dc->policy : NULL;
+    if (dc && dc->policy && row->ramp) {
+        hsts_conf_policy_t pol;
+
+        hsts_conf_policy_at(dc, row->ramp->step, &pol);
+        row->policy = pol.policy;
+    }
     {
         char sent[HSTS_SENT_LEN];
 
@@ -154,6 +230,7 @@ static void vhost_row(request_rec *r, const hsts_runtime *rt, server_rec *s, apr
         memset(&cur, 0, sizeof(cur));
     }
     row->cert = vhost_certificate(r->pool, sc, &cur);
+    row->preload = vhost_preload(r->pool, s, &cur);
     vhost_problems(r->pool, sc, &cur, now, row);
 }
 

@@ -51,7 +51,7 @@ int hsts_srv_withhold(const hsts_srv_conf *sc)
 
 static hsts_findings_t round_problems(const hsts_audit_round_t *r)
 {
-    hsts_findings_t set = r->cert ? r->cert->findings : 0;
+    hsts_findings_t set = (r->cert ? r->cert->findings : 0) | r->extra;
 
     if (r->unsafe && r->unsafe->nelts) {
         set |= HSTS_FINDING_BIT(HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS);
@@ -64,6 +64,13 @@ static const char *problem_detail(apr_pool_t *p, const hsts_audit_round_t *r,
 {
     if (f == HSTS_F_GUARD_SUBDOMAIN_NOT_HTTPS) {
         return apr_pstrcat(p, "subdomains: ", apr_array_pstrcat(p, r->unsafe, ' '), NULL);
+    }
+    if (f == HSTS_F_RAMP_HELD) {
+        return r->held_by ? apr_pstrcat(p, "held by: ", r->held_by, NULL) : NULL;
+    }
+    if (r->extra & HSTS_FINDING_BIT(f)) {
+        return hsts_problems_self_check_detail(p, r->self_check,
+                                               hsts_finding_info(f)->code);
     }
     return hsts_certs_detail(p, r->cert, f, NULL, now);
 }
@@ -81,8 +88,11 @@ static void log_transitions(apr_pool_t *p, server_rec *s, const hsts_audit_round
         const hsts_finding_info_t *info = hsts_finding_info((hsts_finding_e)f);
 
         if (appeared & HSTS_FINDING_BIT(f)) {
-            ap_log_error(APLOG_MARK, info->severity == HSTS_SEVERITY_ERROR ? APLOG_ERR
-                         : APLOG_WARNING, 0, s, HSTSLOGNO(00048)
+            int error = (info->severity == HSTS_SEVERITY_ERROR
+                         && !(r->extra_warnings & HSTS_FINDING_BIT(f)))
+                        || (r->extra_errors & HSTS_FINDING_BIT(f));
+
+            ap_log_error(APLOG_MARK, error ? APLOG_ERR : APLOG_WARNING, 0, s, HSTSLOGNO(00048)
                          "%s appeared on vhost %s: %s (%s). Visitors see %s. Fix: %s.",
                          info->code, sc->name, info->summary,
                          hsts_log_item(p, problem_detail(p, r, (hsts_finding_e)f, now)),
@@ -129,7 +139,12 @@ void hsts_watch_publish(server_rec *s_main, apr_pool_t *p, const hsts_audit_roun
             continue;
         }
         found.problems = round_problems(r);
-        found.warnings = r->cert ? r->cert->warnings : 0;
+        found.warnings = (r->cert ? r->cert->warnings : 0) | r->extra_warnings;
+        found.errors = r->extra_errors;
+        found.self_check_codes = r->extra;
+        found.preload = r->preload;
+        found.self_checked = r->self_checked;
+        found.self_check = r->self_check;
         found.withhold = r->withhold;
         found.unsafe = r->unsafe ? (const char *const *)r->unsafe->elts : NULL;
         found.n_unsafe = r->unsafe ? r->unsafe->nelts : 0;
@@ -326,6 +341,8 @@ static void watch_run(server_rec *s_main, apr_pool_t *p)
         audited++;
     }
     hsts_certs_guard(p, s_main, round, n, 0);
+    hsts_selfcheck_round(s_main, p, round, n, now);
+    hsts_ramp_round(s_main, p, round, n, now);
     hsts_watch_publish(s_main, p, round, n, now, 1);
     ap_log_error(APLOG_MARK, APLOG_INFO, 0, s_main, HSTSLOGNO(00053)
                  "mod_hsts_audit: the watch audited %d TLS vhosts in %.3f s of CPU "

@@ -41,6 +41,24 @@ static void join_names(char *buf, apr_size_t size, const char *const *names, int
     }
 }
 
+/* text into buf, whole lines only (all of it when it has no newline and
+ * fits, else cut at the last newline that fits). */
+static void cut_at_line(char *buf, apr_size_t size, const char *text)
+{
+    apr_size_t len = text ? strlen(text) : 0;
+
+    if (len >= size) {
+        const char *nl = text + size - 1;
+
+        while (nl > text && nl[-1] != '\n') {
+            nl--;
+        }
+        len = (apr_size_t)(nl - text);
+    }
+    memcpy(buf, text ? text : "", len);
+    buf[len] = '\0';
+}
+
 static void fill(hsts_problems_t *slot, const hsts_problems_found_t *found,
                  hsts_findings_t problems, apr_time_t now)
 {
@@ -56,6 +74,10 @@ static void fill(hsts_problems_t *slot, const hsts_problems_found_t *found,
     }
     slot->problems = problems;
     slot->warnings = found->warnings & problems;
+    slot->errors = found->errors & problems & ~slot->warnings;
+    slot->preload = (apr_uint32_t)found->preload;
+    slot->self_checked = found->self_checked;
+    cut_at_line(slot->self_check, sizeof(slot->self_check), found->self_check);
     slot->checked = now;
     slot->n_unsafe = found->n_unsafe > 0 ? (apr_uint32_t)found->n_unsafe : 0;
     join_names(slot->unsafe, sizeof(slot->unsafe), found->unsafe, (int)slot->n_unsafe);
@@ -68,7 +90,8 @@ apr_status_t hsts_problems_publish(hsts_problems_t *slot, const hsts_problems_fo
                                    hsts_findings_t *cleared)
 {
     apr_uint32_t seq = apr_atomic_read32(&slot->seq);
-    hsts_findings_t problems = found->problems & hsts_problem_codes();
+    hsts_findings_t problems = found->problems
+                               & (hsts_problem_codes() | found->self_check_codes);
     hsts_findings_t before;
 
     if (appeared) {
@@ -111,6 +134,7 @@ int hsts_problems_read(hsts_problems_t *slot, hsts_problems_t *out)
         if (apr_atomic_read32(&slot->seq) == before) {
             out->unsafe[sizeof(out->unsafe) - 1] = '\0';
             out->verify_error[sizeof(out->verify_error) - 1] = '\0';
+            out->self_check[sizeof(out->self_check) - 1] = '\0';
             return before != 0;
         }
     }
@@ -121,4 +145,40 @@ int hsts_problems_read(hsts_problems_t *slot, hsts_problems_t *out)
 int hsts_problems_withhold(hsts_problems_t *slot)
 {
     return apr_atomic_read32(&slot->withhold) != 0;
+}
+
+const char *hsts_problems_self_check_detail(apr_pool_t *p, const char *text, const char *code)
+{
+    apr_size_t n = strlen(code);
+    const char *line = text;
+
+    while (line && *line) {
+        const char *nl = strchr(line, '\n');
+
+        if (!strncmp(line, code, n) && line[n] == ' ' && line[n + 1] && line[n + 2] == ' ') {
+            const char *d = line + n + 3;
+
+            return nl ? apr_pstrmemdup(p, d, (apr_size_t)(nl - d)) : apr_pstrdup(p, d);
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return NULL;
+}
+
+apr_array_header_t *hsts_problems_self_check_codes(apr_pool_t *p, const char *text,
+                                                   int errors_only)
+{
+    apr_array_header_t *codes = apr_array_make(p, 4, sizeof(const char *));
+    const char *line = text;
+
+    while (line && *line) {
+        const char *nl = strchr(line, '\n');
+        apr_size_t len = strcspn(line, " \n");
+
+        if (len && (!errors_only || (line[len] == ' ' && line[len + 1] == 'E'))) {
+            APR_ARRAY_PUSH(codes, const char *) = apr_pstrmemdup(p, line, len);
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    return codes;
 }

@@ -250,6 +250,71 @@ static void html_guard(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *
     }
 }
 
+/* The max-age ramp in a vhost's details: the step served, since when, the
+ * next and when it can come, what held it. */
+static void html_ramp(hsts_out_t *o, const hsts_status_ramp_t *r)
+{
+    char codes[512];
+
+    if (!r) {
+        return;
+    }
+    HSTS_OUT_LIT(o, "<div>Ramp: max-age=");
+    hsts_out_i64(o, r->max_age);
+    HSTS_OUT_LIT(o, " (step ");
+    hsts_out_i64(o, r->step + 1);
+    HSTS_OUT_LIT(o, " of ");
+    hsts_out_i64(o, r->n_steps);
+    HSTS_OUT_LIT(o, ") since ");
+    html_time_or_unknown(o, r->since);
+    if (r->next_max_age >= 0) {
+        HSTS_OUT_LIT(o, "; next max-age=");
+        hsts_out_i64(o, r->next_max_age);
+        HSTS_OUT_LIT(o, " at the earliest at ");
+        html_time_or_unknown(o, r->next_at);
+    }
+    else {
+        HSTS_OUT_LIT(o, "; the last step");
+    }
+    if (r->held_by) {
+        hsts_findings_format(r->held_by, codes, sizeof(codes));
+        HSTS_OUT_LIT(o, "; <span class=\"warning\">held at ");
+        html_time_or_unknown(o, r->held_at);
+        HSTS_OUT_LIT(o, " by ");
+        hsts_out_str(o, codes);                 /* static codes */
+        HSTS_OUT_LIT(o, "</span>");
+    }
+    HSTS_OUT_LIT(o, "</div>\n");
+}
+
+/* The preload standing in a vhost's details (the self-check). */
+static void html_preload(hsts_out_t *o, apr_pool_t *p, const hsts_status_preload_t *pr)
+{
+    int eligible;
+
+    if (!pr) {
+        return;
+    }
+    eligible = pr->verdict && !strcmp(pr->verdict, "eligible");
+    HSTS_OUT_LIT(o, "<div>Preload: ");
+    hsts_out_str(o, eligible ? "<span class=\"ok\">" : "<span class=\"warning\">");
+    hsts_out_html(o, p, pr->verdict ? pr->verdict : "unknown");
+    HSTS_OUT_LIT(o, "</span>");
+    if (pr->codes && pr->codes->nelts) {
+        HSTS_OUT_LIT(o, ": ");
+        html_names(o, p, pr->codes);
+    }
+    if (pr->note) {
+        HSTS_OUT_LIT(o, " (");
+        hsts_out_html(o, p, pr->note);
+        HSTS_OUT_LIT(o, ")");
+    }
+    HSTS_OUT_LIT(o, "; checked ");
+    html_time_or_unknown(o, pr->checked_at);
+    HSTS_OUT_LIT(o, " by this server over loopback, as hstspreload.org checks (DNS and "
+                    "anything in front of this server are not seen)</div>\n");
+}
+
 static void html_counter_headers(hsts_out_t *o)
 {
     int c;
@@ -810,6 +875,8 @@ static void html_vhost_details(hsts_out_t *o, apr_pool_t *p, const hsts_status_v
     html_detail_fields(o, p, v, now);
     html_certificate(o, p, v, now);
     html_guard(o, p, v);
+    html_ramp(o, v->ramp);
+    html_preload(o, p, v->preload);
     HSTS_OUT_LIT(o, "<div>Counters: ");
     for (c = 0; c < HSTS_C_COUNT; c++) {
         if (c) {

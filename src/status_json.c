@@ -221,6 +221,63 @@ static void json_fields(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t 
     }
 }
 
+/* {"steps", "step", "max_age", "since", "next_max_age", "next_at",
+ * "held_by", "held_at"} (design.md section 7) or null. */
+static void json_ramp(hsts_out_t *o, const hsts_status_ramp_t *r)
+{
+    int i;
+
+    if (!r) {
+        HSTS_OUT_LIT(o, "null");
+        return;
+    }
+    HSTS_OUT_LIT(o, "{\"steps\":[");
+    for (i = 0; i < r->n_steps; i++) {
+        if (i) {
+            HSTS_OUT_LIT(o, ",");
+        }
+        hsts_out_i64(o, r->steps[i]);
+    }
+    HSTS_OUT_LIT(o, "],\"step\":");
+    hsts_out_i64(o, r->step + 1);
+    HSTS_OUT_LIT(o, ",\"max_age\":");
+    hsts_out_i64(o, r->max_age);
+    HSTS_OUT_LIT(o, ",\"since\":");
+    json_time(o, r->since);
+    HSTS_OUT_LIT(o, ",\"next_max_age\":");
+    if (r->next_max_age >= 0) {
+        hsts_out_i64(o, r->next_max_age);
+    }
+    else {
+        HSTS_OUT_LIT(o, "null");
+    }
+    HSTS_OUT_LIT(o, ",\"next_at\":");
+    json_time(o, r->next_at);
+    HSTS_OUT_LIT(o, ",\"held_by\":");
+    json_finding_list(o, r->held_by);
+    HSTS_OUT_LIT(o, ",\"held_at\":");
+    json_time(o, r->held_at);
+    HSTS_OUT_LIT(o, "}");
+}
+
+/* {"verdict", "codes", "checked_at", "note"} (design.md section 7) or null. */
+static void json_preload(hsts_out_t *o, apr_pool_t *p, const hsts_status_preload_t *pr)
+{
+    if (!pr) {
+        HSTS_OUT_LIT(o, "null");
+        return;
+    }
+    HSTS_OUT_LIT(o, "{\"verdict\":");
+    hsts_out_json(o, p, pr->verdict ? pr->verdict : "unknown");
+    HSTS_OUT_LIT(o, ",\"codes\":");
+    json_string_array(o, p, pr->codes);
+    HSTS_OUT_LIT(o, ",\"checked_at\":");
+    json_time(o, pr->checked_at);
+    HSTS_OUT_LIT(o, ",\"note\":");
+    hsts_out_json(o, p, pr->note);
+    HSTS_OUT_LIT(o, "}");
+}
+
 static void json_vhost(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *v,
                        apr_time_t now)
 {
@@ -238,7 +295,11 @@ static void json_vhost(hsts_out_t *o, apr_pool_t *p, const hsts_status_vhost_t *
     json_bool(o, v->guard_withhold);
     HSTS_OUT_LIT(o, ",\"unsafe_subdomains\":");
     json_string_array(o, p, v->unsafe_subdomains);
-    HSTS_OUT_LIT(o, "},\"problems\":[");
+    HSTS_OUT_LIT(o, "},\"ramp\":");
+    json_ramp(o, v->ramp);
+    HSTS_OUT_LIT(o, ",\"preload\":");
+    json_preload(o, p, v->preload);
+    HSTS_OUT_LIT(o, ",\"problems\":[");
     json_problems_of(o, p, v, &first);
     HSTS_OUT_LIT(o, "]}");
 }

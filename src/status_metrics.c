@@ -286,7 +286,7 @@ static void metrics_problems(hsts_out_t *o, const hsts_status_snapshot_t *snap,
     apr_size_t i, j;
 
     metric_head(o, "hsts_audit_problem",
-                "1 while a problem (cert.*, guard.*) stands on the vhost; the series goes when it clears.",
+                "1 while a problem (cert.*, guard.*, ramp.held, the self-check's) stands on the vhost; the series goes when it clears.",
                 "gauge");
     for (i = 0; i < snap->n_vhosts; i++) {
         const hsts_status_vhost_t *v = snap->vhosts + i;
@@ -313,6 +313,52 @@ static void metrics_problems(hsts_out_t *o, const hsts_status_snapshot_t *snap,
     }
 }
 
+/* hsts_audit_ramp_max_age_seconds{vhost} for vhosts with a ramp and
+ * hsts_audit_preload_eligible{vhost} (0/1) for vhosts whose preload
+ * standing is known (design.md section 7); each family only when it has a
+ * series. */
+static void metrics_ramp_preload(hsts_out_t *o, const hsts_status_snapshot_t *snap,
+                                 const char **labels)
+{
+    apr_size_t i;
+    int head = 0;
+
+    for (i = 0; i < snap->n_vhosts; i++) {
+        const hsts_status_vhost_t *v = snap->vhosts + i;
+
+        if (!v->ramp) {
+            continue;
+        }
+        if (!head++) {
+            metric_head(o, "hsts_audit_ramp_max_age_seconds",
+                        "The max-age the vhost's HSTSMaxAgeRamp serves now, in seconds.",
+                        "gauge");
+        }
+        HSTS_OUT_LIT(o, "hsts_audit_ramp_max_age_seconds{vhost=\"");
+        hsts_out_str(o, labels[i]);
+        HSTS_OUT_LIT(o, "\"} ");
+        hsts_out_i64(o, v->ramp->max_age);
+        HSTS_OUT_LIT(o, "\n");
+    }
+    for (i = 0, head = 0; i < snap->n_vhosts; i++) {
+        int eligible = hsts_status_preload_eligible(snap->vhosts + i);
+
+        if (eligible < 0) {
+            continue;
+        }
+        if (!head++) {
+            metric_head(o, "hsts_audit_preload_eligible",
+                        "1 while the self-check finds the vhost eligible for the HSTS preload list, 0 at risk (hstspreload.org's checks).",
+                        "gauge");
+        }
+        HSTS_OUT_LIT(o, "hsts_audit_preload_eligible{vhost=\"");
+        hsts_out_str(o, labels[i]);
+        HSTS_OUT_LIT(o, "\"} ");
+        hsts_out_i64(o, eligible);
+        HSTS_OUT_LIT(o, "\n");
+    }
+}
+
 void hsts_status_render_metrics(const hsts_status_snapshot_t *snap,
                                 hsts_write_fn write, void *baton, apr_pool_t *scratch)
 {
@@ -328,6 +374,7 @@ void hsts_status_render_metrics(const hsts_status_snapshot_t *snap,
     metrics_guard(&o, snap, labels);
     metrics_certs(&o, snap, labels);
     metrics_problems(&o, snap, labels);
+    metrics_ramp_preload(&o, snap, labels);
     hsts_out_flush(&o);
     apr_pool_destroy(p);
 }

@@ -412,6 +412,30 @@ static void f_cert_findings(const hsts_status_vhost_t *v, apr_time_t now,
     o->u64 = v->cert ? (apr_uint64_t)hsts_status_count_bits(v->cert->findings) : 0;
 }
 
+static void f_ramp_max_age(const hsts_status_vhost_t *v, apr_time_t now,
+                           hsts_status_value_t *o)
+{
+    (void)now;
+    o->absent = !v->ramp;
+    o->i64 = v->ramp ? v->ramp->max_age : 0;
+}
+
+/* 1 eligible, 0 at risk; absent when unknown or not checked */
+static void f_preload(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *o)
+{
+    (void)now;
+    o->absent = hsts_status_preload_eligible(v) < 0;
+    o->u64 = hsts_status_preload_eligible(v) == 1;
+}
+
+int hsts_status_preload_eligible(const hsts_status_vhost_t *v)
+{
+    if (!v->preload || !v->preload->verdict || !strcmp(v->preload->verdict, "unknown")) {
+        return -1;
+    }
+    return !strcmp(v->preload->verdict, "eligible");
+}
+
 const hsts_status_field_t hsts_status_vhost_fields[] = {
     { HSTS_FIELDS_IDENTITY, "name", "Name", NULL, HSTS_FIELD_STR, f_name },
     { HSTS_FIELDS_IDENTITY, "aliases", NULL, "Aliases", HSTS_FIELD_STRS, f_aliases },
@@ -426,6 +450,8 @@ const hsts_status_field_t hsts_status_vhost_fields[] = {
     { HSTS_FIELDS_SUMMARY, NULL, "GuardWithhold", NULL, HSTS_FIELD_BOOL, f_withhold },
     { HSTS_FIELDS_SUMMARY, NULL, "UnsafeSubdomains", NULL, HSTS_FIELD_U64, f_unsafe },
     { HSTS_FIELDS_SUMMARY, NULL, "CertFindings", NULL, HSTS_FIELD_U64, f_cert_findings },
+    { HSTS_FIELDS_SUMMARY, NULL, "RampMaxAge", NULL, HSTS_FIELD_I64, f_ramp_max_age },
+    { HSTS_FIELDS_SUMMARY, NULL, "PreloadEligible", NULL, HSTS_FIELD_BOOL, f_preload },
 };
 
 const int hsts_status_n_vhost_fields =

@@ -93,6 +93,9 @@ typedef struct {
     void (*get)(const hsts_status_vhost_t *v, apr_time_t now, hsts_status_value_t *out);
 } hsts_status_field_t;
 
+/* A vhost's preload standing: 1 eligible, 0 at risk, -1 unknown or none. */
+int hsts_status_preload_eligible(const hsts_status_vhost_t *v);
+
 /* The table, in output order, and its length. */
 extern const hsts_status_field_t hsts_status_vhost_fields[];
 extern const int hsts_status_n_vhost_fields;

@@ -129,6 +129,21 @@ static hsts_status_snapshot_t *hostile_snapshot(void)
     pr[0].detail = "not after 2026-11-01T14:15:00Z, 41 days left";
     v[0].problems = pr;
     v[0].n_problems = 1;
+    {
+        static const apr_int64_t steps[] = { 300, 86400, 31536000 };
+        hsts_status_ramp_t *ramp = apr_pcalloc(pool, sizeof(*ramp));
+
+        ramp->steps = steps;
+        ramp->n_steps = 3;
+        ramp->step = 1;
+        ramp->max_age = 86400;
+        ramp->since = T0 - apr_time_from_sec(1000);
+        ramp->next_max_age = 31536000;
+        ramp->next_at = T0 + apr_time_from_sec(85400);
+        ramp->held_at = T0 - apr_time_from_sec(500);
+        ramp->held_by = HSTS_FINDING_BIT(HSTS_F_CERT_EXPIRED);
+        v[0].ramp = ramp;
+    }
 
     v[1].name = "www.example.org:80";
     v[1].mode = "report";
@@ -147,6 +162,15 @@ static hsts_status_snapshot_t *hostile_snapshot(void)
     pr[1].detail = "subdomains: plain.example.org x<y>.example.org";
     v[2].problems = pr + 1;
     v[2].n_problems = 1;
+    {
+        hsts_status_preload_t *pl = apr_pcalloc(pool, sizeof(*pl));
+
+        pl->verdict = "at risk";
+        pl->codes = strings("redirects.http.www_first", HOSTILE);
+        pl->checked_at = T0 - apr_time_from_sec(10);
+        pl->note = "note " HOSTILE;
+        v[2].preload = pl;
+    }
 
     r[0].time = T0 - apr_time_from_sec(5);
     r[0].vhost = "www.example.org:443";
@@ -471,6 +495,10 @@ START_TEST(html_shows_everything)
                           "HSTSCertWarnDays. Browsers show: NET::ERR_CERT_DATE_INVALID / "
                           "SEC_ERROR_EXPIRED_CERTIFICATE (once it has expired). "
                           "Fix: renew the certificate now</div>\n"
+                          "<div>Ramp: max-age=86400 (step 2 of 3) since 2026-09-21T13:56:40Z; "
+                          "next max-age=31536000 at the earliest at 2026-09-22T13:56:40Z; "
+                          "<span class=\"warning\">held at 2026-09-21T14:05:00Z by "
+                          "cert.expired</span></div>\n"
                           "<div>Counters: HTTPS responses&nbsp;12 &middot; HTTP responses&nbsp;0 "
                           "&middot; STS added&nbsp;11 &middot; STS kept&nbsp;0 &middot; "
                           "STS replaced&nbsp;0 &middot; STS removed&nbsp;0 &middot; "
@@ -480,6 +508,11 @@ START_TEST(html_shows_everything)
                           "href=\"#f-header.invalid.syntax\">header.invalid.syntax</a>&nbsp;&times;4, "
                           "<a class=\"error\" href=\"#f-client_cert.missing\">"
                           "client_cert.missing</a>&nbsp;&times;2</div>\n</td></tr>\n</tbody>\n");
+    /* the preload standing: hostile bytes in a code and a note, escaped */
+    assert_contains(html, "<div>Preload: <span class=\"warning\">at risk</span>: "
+                          "redirects.http.www_first, &lt;script&gt;&quot;");
+    assert_contains(html, " (note &lt;script&gt;&quot;");
+    assert_contains(html, "; checked 2026-09-21T14:13:10Z by this server over loopback");
     /* a plain vhost: "ok", no certificate, no aliases line */
     assert_contains(html, "<tbody><tr class=\"v\"><td>www.example.org:80</td><td>no</td>"
                           "<td>report</td><td><i>none</i></td><td><span class=\"ok\">ok</span>"
@@ -634,9 +667,21 @@ START_TEST(json_has_the_contract_keys)
                           "\"main_server\":false,\"mode\":\"report\",\"policy\":null,"
                           "\"sent_policy\":null,");
     assert_contains(json, "\"certificate\":null,\"guard\":{\"withhold\":false,"
-                          "\"unsafe_subdomains\":[]},\"problems\":[]}");
+                          "\"unsafe_subdomains\":[]},\"ramp\":null,\"preload\":null,"
+                          "\"problems\":[]}");
+    /* design.md section 7 (0.2): the ramp and the preload standing */
+    assert_contains(json, "\"ramp\":{\"steps\":[300,86400,31536000],\"step\":2,"
+                          "\"max_age\":86400,\"since\":\"2026-09-21T13:56:40Z\","
+                          "\"next_max_age\":31536000,\"next_at\":\"2026-09-22T13:56:40Z\","
+                          "\"held_by\":[\"cert.expired\"],\"held_at\":\"2026-09-21T14:05:00Z\"},"
+                          "\"preload\":null,");
+    assert_contains(json, "\"preload\":{\"verdict\":\"at risk\",\"codes\":"
+                          "[\"redirects.http.www_first\",\"<script>\\\"\\u0001\"],"
+                          "\"checked_at\":\"2026-09-21T14:13:10Z\","
+                          "\"note\":\"note <script>\\\"\\u0001\"},");
     assert_contains(json, "\"guard\":{\"withhold\":true,\"unsafe_subdomains\":"
-                          "[\"plain.example.org\",\"x<y>.example.org\"]},\"problems\":[{");
+                          "[\"plain.example.org\",\"x<y>.example.org\"]},\"ramp\":null,"
+                          "\"preload\":{");
     assert_contains(json, "\"recent_capacity\":64,\"last_check\":\"2026-09-21T14:13:10Z\",\n"
                           "\"problems\":[{\"vhost\":\"www.example.org:443\","
                           "\"code\":\"cert.expiring_soon\",\"severity\":\"warning\","
@@ -789,16 +834,6 @@ static const char metrics_expected[] =
     "hsts_audit_findings_total{code=\"client_cert.untrusted\",severity=\"error\"} 0\n"
     "hsts_audit_findings_total{code=\"client_cert.invalid\",severity=\"error\"} 0\n"
     "hsts_audit_findings_total{code=\"client_cert.expiring_soon\",severity=\"warning\"} 0\n"
-    "hsts_audit_findings_total{code=\"response.no_header\",severity=\"error\"} 0\n"
-    "hsts_audit_findings_total{code=\"response.multiple_headers\",severity=\"error\"} 0\n"
-    "hsts_audit_findings_total{code=\"redirects.http.first_redirect.no_hsts\",severity=\"error\"} 0\n"
-    "hsts_audit_findings_total{code=\"redirects.http.www_first\",severity=\"error\"} 0\n"
-    "hsts_audit_findings_total{code=\"redirects.insecure.initial\",severity=\"error\"} 0\n"
-    "hsts_audit_findings_total{code=\"redirects.insecure.subsequent\",severity=\"error\"} 0\n"
-    "hsts_audit_findings_total{code=\"redirects.too_many\",severity=\"error\"} 0\n"
-    "hsts_audit_findings_total{code=\"domain.www.no_tls\",severity=\"error\"} 0\n"
-    "hsts_audit_findings_total{code=\"domain.tls.invalid_cert_chain\",severity=\"error\"} 0\n"
-    "hsts_audit_findings_total{code=\"domain.tls.sha1\",severity=\"error\"} 0\n"
     "# HELP hsts_audit_guard_withhold 1 while HSTSGuard withhold stops the vhost's Strict-Transport-Security (a lock-out risk stands); no series otherwise.\n"
     "# TYPE hsts_audit_guard_withhold gauge\n"
     "hsts_audit_guard_withhold{vhost=\"evil<script>\\\"?\\\\\\n.test:8443\"} 1\n"
@@ -811,13 +846,19 @@ static const char metrics_expected[] =
     "# HELP hsts_audit_server_cert_findings Findings of the certificate audit for the certificate the vhost serves; no series while there are none.\n"
     "# TYPE hsts_audit_server_cert_findings gauge\n"
     "hsts_audit_server_cert_findings{vhost=\"www.example.org:443\"} 1\n"
-    "# HELP hsts_audit_problem 1 while a problem (cert.*, guard.*) stands on the vhost; the series goes when it clears.\n"
+    "# HELP hsts_audit_problem 1 while a problem (cert.*, guard.*, ramp.held, the self-check's) stands on the vhost; the series goes when it clears.\n"
     "# TYPE hsts_audit_problem gauge\n"
     "hsts_audit_problem{vhost=\"www.example.org:443\",code=\"cert.expiring_soon\",severity=\"warning\"} 1\n"
     "hsts_audit_problem{vhost=\"evil<script>\\\"?\\\\\\n.test:8443\",code=\"guard.subdomain_not_https\",severity=\"error\"} 1\n"
     "# HELP hsts_audit_last_check_timestamp_seconds When the certificates of every vhost were last audited (startup or the watch), in seconds since the epoch.\n"
     "# TYPE hsts_audit_last_check_timestamp_seconds gauge\n"
-    "hsts_audit_last_check_timestamp_seconds 1789999990\n";
+    "hsts_audit_last_check_timestamp_seconds 1789999990\n"
+    "# HELP hsts_audit_ramp_max_age_seconds The max-age the vhost's HSTSMaxAgeRamp serves now, in seconds.\n"
+    "# TYPE hsts_audit_ramp_max_age_seconds gauge\n"
+    "hsts_audit_ramp_max_age_seconds{vhost=\"www.example.org:443\"} 86400\n"
+    "# HELP hsts_audit_preload_eligible 1 while the self-check finds the vhost eligible for the HSTS preload list, 0 at risk (hstspreload.org's checks).\n"
+    "# TYPE hsts_audit_preload_eligible gauge\n"
+    "hsts_audit_preload_eligible{vhost=\"evil<script>\\\"?\\\\\\n.test:8443\"} 0\n";
 
 START_TEST(metrics_exact_output)
 {
