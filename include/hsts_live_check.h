@@ -15,7 +15,8 @@
  * the options, the name NAME); on success the chain libcurl saw
  * (CURLOPT_CERTINFO, OpenSSL backend) is audited. When that fetch fails for
  * any reason, it is made again with verification off (as hstspreload's
- * getResponse retries with InsecureSkipVerify): if that one works, the item
+ * getResponse retries with InsecureSkipVerify; its second verified try is
+ * not repeated here): if that one works, the item
  * domain.tls.invalid_cert_chain is recorded with curl's reason of the first
  * failure ("SSL certificate problem: certificate has expired"), and the
  * response and chain of the unverified fetch are judged as usual. If it fails
@@ -119,6 +120,14 @@ typedef struct {
     long timeout_ms;
     /** 1: skip the www.NAME check (hstspreload skips it for subdomains) */
     int skip_www;
+    /** 1: ask only what a resolve or connect_to entry maps (the self-check:
+     *  every request goes to this server; see hsts_live_mapped()). A
+     *  redirect to an unmapped host:port ends that walk without an item
+     *  (result not_followed lists it: this server cannot know what is there);
+     *  an unmapped www.NAME:443 counts as no www; an unmapped https://NAME/ is
+     *  HSTS_LIVE_CONNECT_FAILED and an unmapped http://NAME/ is
+     *  redirects.http.does_not_exist, as over the network. */
+    int mapped_only;
     /** HSTSCertWarnDays for cert.expiring_soon; 0: HSTS_CERT_WARN_DAYS_DEFAULT */
     int warn_days;
     /** the audit time; 0: apr_time_now() */
@@ -163,6 +172,9 @@ typedef struct {
      *  ("TLSv1.3", "TLS_AES_128_GCM_SHA256"); NULL otherwise */
     const char *tls_version;
     const char *tls_cipher;
+    /** mapped_only: not requested, no resolve/connect_to entry maps its
+     *  host:port (error says so) */
+    int not_asked;
 } hsts_live_response_t;
 
 /** What the check found. */
@@ -181,6 +193,9 @@ typedef struct {
     int www_exists;              /**< www.NAME:443 accepts TCP connections */
     int www_tls;                 /**< and a verified TLS connection */
     hsts_cert_report_t *cert;    /**< the audit of the served chain, NULL when none was seen */
+    /** mapped_only: the redirect targets (const char *) not asked because no
+     *  entry maps them; empty otherwise */
+    apr_array_header_t *not_followed;
     /** hstspreload's verdict: no item with hstspreload set and severity error */
     int preloadable;
     int n_errors;                /**< items whose effective severity is error */
@@ -254,6 +269,16 @@ int hsts_live_url_parts(apr_pool_t *p, const char *url, const char **scheme, con
  * ("domain.format.public_suffix" for a name without a dot.)
  */
 const char *hsts_live_domain_format(const char *name);
+
+/**
+ * Whether a resolve or connect_to entry applies to HOST:PORT, as curl matches
+ * them: "HOST:PORT:..." (a leading '+' ignored, a leading '-' entry removes and
+ * maps nothing; HOST compared case-insensitively, IPv6 in brackets); for
+ * connect_to an empty HOST or PORT matches any.
+ * @param url  an absolute http(s) URL (the default port by scheme)
+ * @return 1 when mapped, 0 when not or when the URL cannot be parsed
+ */
+int hsts_live_mapped(apr_pool_t *p, const hsts_live_options_t *opt, const char *url);
 
 /**
  * hstspreload's checkCipherSuite: modern when the protocol is TLS 1.3, or

@@ -498,7 +498,7 @@ do_rpm_spec() {
     [ "$spec_version" = "$version" ] && ok "spec Version $spec_version = configure.ac's" \
         || fail "spec Version is $spec_version, configure.ac says $version"
     local req
-    for req in httpd-devel openssl-devel apr-devel apr-util-devel autoconf automake libtool check-devel; do
+    for req in httpd-devel openssl-devel libcurl-devel apr-devel apr-util-devel autoconf automake libtool check-devel; do
         grep -Eq "^BuildRequires:[[:space:]]+$req([[:space:]]|$)" "$spec" || fail "spec lacks BuildRequires: $req"
     done
     grep -Eq '^Requires:[[:space:]]+httpd-mmn = %\{_httpd_mmn\}' "$spec" || fail "spec lacks Requires: httpd-mmn = %{_httpd_mmn}"

@@ -225,7 +225,10 @@ static void walk_redirects(live_ctx_t *c, hsts_live_result_t *out, const char *u
         }
         live_fetch(c, r.location, LIVE_VERIFY, &r, NULL);
     }
-    if (!r.ok) {
+    if (r.not_asked) {                  /* mapped_only: this server cannot know */
+        APR_ARRAY_PUSH(out->not_followed, const char *) = r.url;
+    }
+    else if (!r.ok) {
         add_item(out, "redirects.follow_error", E, HSP | PRE,
                  apr_psprintf(c->p, "following the redirects of %s: %s: %s", url, r.url, r.error),
                  "make every URL of the redirect chain answer over a valid HTTPS connection");
@@ -254,7 +257,7 @@ static const char *first_hop_error(live_ctx_t *c, const char *url, const char **
 
     *fail = NULL;
     if (!live_fetch(c, url, LIVE_VERIFY, &r, NULL)) {
-        *fail = r.error;
+        *fail = r.not_asked ? NULL : r.error;     /* mapped_only: nothing known */
         return NULL;
     }
     if (r.sts_count == 0) {
@@ -413,11 +416,14 @@ static void check_cert(apr_pool_t *p, hsts_live_result_t *out, X509_STORE *store
     }
 }
 
-static void lower(char *s)
+static const char *lower_dup(apr_pool_t *p, const char *s)
 {
-    for (; *s; s++) {
-        *s = (char)apr_tolower(*s);
+    char *out = apr_pstrdup(p, s ? s : ""), *c;
+
+    for (c = out; *c; c++) {
+        *c = (char)apr_tolower(*c);
     }
+    return out;
 }
 
 static apr_status_t store_cleanup(void *data)
@@ -465,15 +471,11 @@ apr_status_t hsts_live_check(apr_pool_t *p, const char *name, const hsts_live_op
     policy = opt->policy == HSTS_PRELOAD_BULK_18_WEEKS ? HSTS_PRELOAD_BULK_18_WEEKS
                                                        : HSTS_PRELOAD_BULK_1_YEAR;
     memset(out, 0, sizeof(*out));
-    {
-        char *n = apr_pstrdup(p, name ? name : "");
-
-        lower(n);
-        out->name = n;
-    }
+    out->name = lower_dup(p, name);
     out->items = apr_array_make(p, 16, sizeof(hsts_live_item_t));
     out->http_chain = apr_array_make(p, 4, sizeof(const char *));
     out->https_chain = apr_array_make(p, 4, sizeof(const char *));
+    out->not_followed = apr_array_make(p, 2, sizeof(const char *));
     if (!check_name(out)) {
         hsts_live_verdict(out, opt->preload);
         return APR_EINVAL;

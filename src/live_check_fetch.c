@@ -51,6 +51,7 @@ apr_status_t live_ctx_init(live_ctx_t *c, apr_pool_t *p, const hsts_live_options
 
     memset(c, 0, sizeof(*c));
     c->p = p;
+    c->opt = opt;
     c->ca_file = opt->ca_file ? opt->ca_file : hsts_cert_default_ca_file();
     c->timeout_ms = opt->timeout_ms > 0 ? opt->timeout_ms : HSTS_LIVE_TIMEOUT_MS_DEFAULT;
     if ((rv = make_list(p, opt->resolve, opt->n_resolve, &c->resolve)) != APR_SUCCESS) {
@@ -213,6 +214,11 @@ int live_fetch(live_ctx_t *c, const char *url, int flags, hsts_live_response_t *
     r->url = url;
     if (chain) {
         *chain = NULL;
+    }
+    if (c->opt->mapped_only && !hsts_live_mapped(c->p, c->opt, url)) {
+        r->not_asked = 1;
+        r->error = "not asked: no resolve or connect-to entry maps its host and port";
+        return 0;
     }
     if (!(h = curl_easy_init())) {
         r->error = "cannot create a curl handle";

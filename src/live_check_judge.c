@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <strings.h>
 
 #include <apr_lib.h>
 #include <apr_strings.h>
@@ -92,6 +93,64 @@ int hsts_live_judge_chain(const apr_array_header_t *chain)
 
 /* Go's net.ParseIP on a name that passed the character check (so no ':'):
  * an IPv4 dotted quad. */
+/* One "HOST:PORT:..." entry against host and port (decimal text). */
+static int entry_matches(const char *e, const char *host, const char *port, int wildcards)
+{
+    const char *hs = e, *c1, *c2;
+    apr_size_t hl, pl;
+
+    if (*e == '+') {
+        hs = ++e;
+    }
+    if (*e == '-') {
+        return 0;
+    }
+    if (*e == '[') {
+        hs = e + 1;
+        if (!(c1 = strchr(hs, ']')) || c1[1] != ':') {
+            return 0;
+        }
+        hl = (apr_size_t)(c1 - hs);
+        c1++;
+    }
+    else {
+        if (!(c1 = strchr(e, ':'))) {
+            return 0;
+        }
+        hl = (apr_size_t)(c1 - hs);
+    }
+    if (!(c2 = strchr(c1 + 1, ':'))) {
+        return 0;
+    }
+    pl = (apr_size_t)(c2 - (c1 + 1));
+    return ((wildcards && hl == 0) || (hl == strlen(host) && !strncasecmp(hs, host, hl)))
+           && ((wildcards && pl == 0) || (pl == strlen(port) && !strncmp(c1 + 1, port, pl)));
+}
+
+int hsts_live_mapped(apr_pool_t *p, const hsts_live_options_t *opt, const char *url)
+{
+    const char *host = NULL;
+    char *port = NULL;
+    CURLU *u;
+    int i, ok = 0;
+
+    if (!hsts_live_url_parts(p, url, NULL, &host) || !(u = curl_url())) {
+        return 0;
+    }
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK
+        && curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+        for (i = 0; !ok && i < opt->n_resolve; i++) {
+            ok = entry_matches(opt->resolve[i], host, port, 0);
+        }
+        for (i = 0; !ok && i < opt->n_connect_to; i++) {
+            ok = entry_matches(opt->connect_to[i], host, port, 1);
+        }
+    }
+    curl_free(port);
+    curl_url_cleanup(u);
+    return ok;
+}
+
 static int is_ip_literal(const char *name)
 {
     struct in_addr a;

@@ -14,6 +14,7 @@
 /** One call of hsts_live_check(): its options, with the curl lists built once. */
 typedef struct {
     apr_pool_t *p;
+    const hsts_live_options_t *opt;  /**< the caller's (mapped_only, the lists) */
     struct curl_slist *resolve;      /**< CURLOPT_RESOLVE (freed by a cleanup of p) */
     struct curl_slist *connect_to;   /**< CURLOPT_CONNECT_TO (likewise) */
     const char *ca_file;             /**< the roots curl verifies with (never NULL) */

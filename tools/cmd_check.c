@@ -5,7 +5,8 @@
  *
  *   hsts-audit check URL|DOMAIN [--preload] [--preload-policy POLICY]
  *                    [--ca-file FILE [--ca-public]] [--resolve HOST:PORT:ADDR]...
- *                    [--connect-to HOST:PORT:ADDR:PORT]... [--timeout MS] [--json]
+ *                    [--connect-to HOST:PORT:ADDR:PORT]... [--mapped-only]
+ *                    [--timeout MS] [--json]
  *
  * Exit status: 0 nothing wrong (warnings allowed), 1 at least one error
  * finding, 2 usage error (or unreadable --ca-file), 3 could not connect to
@@ -25,6 +26,7 @@
  * hstspreload (bool), preload_only (bool), detail, fix}), https ({status,
  * verified, sts_count, sts}), header (the object `header --json` prints for
  * the first STS field, or null), http_chain, https_chain (redirect URLs),
+ * not_followed (--mapped-only: redirect targets not asked),
  * www ({exists, tls}), certificate ({subject, issuer, not_after} or null).
  */
 #include <stdio.h>
@@ -48,11 +50,13 @@
 int hsts_cli_check(apr_pool_t *p, int argc, const char *const *argv);
 void hsts_cli_header_json(apr_pool_t *p, const char *value, apr_size_t len,
                           hsts_preload_policy_e policy);
+int hsts_cli_parse_policy(const char *name, hsts_preload_policy_e *policy);
 
 static const char check_usage[] =
     "usage: hsts-audit check URL|DOMAIN [--preload] [--preload-policy bulk-1-year|bulk-18-weeks]\n"
     "                        [--ca-file FILE [--ca-public]] [--resolve HOST:PORT:ADDR]...\n"
-    "                        [--connect-to HOST:PORT:ADDR:PORT]... [--timeout MS] [--json]\n"
+    "                        [--connect-to HOST:PORT:ADDR:PORT]... [--mapped-only]\n"
+    "                        [--timeout MS] [--json]\n"
     "\n"
     "Asks the server what a browser and hstspreload.org would ask (libcurl):\n"
     "https://NAME/ (its certificate chain, audited as `hsts-audit cert` does, and\n"
@@ -67,6 +71,9 @@ static const char check_usage[] =
     "  are public roots (the public-root certificate rules apply).\n"
     "--resolve, --connect-to: as curl's options (repeatable), to check a site\n"
     "  before DNS points at it, or on other ports.\n"
+    "--mapped-only: ask only the host:ports a --resolve or --connect-to entry\n"
+    "  names, as the server's self-check does (redirects elsewhere are listed as\n"
+    "  not followed).\n"
     "--timeout: per request, in milliseconds (default 10000).\n"
     "Exit status: 0 nothing wrong, 1 an error finding, 2 usage error, 3 cannot\n"
     "connect (the reason is printed).\n";
@@ -111,17 +118,9 @@ static int target_name(apr_pool_t *p, const char *arg, const char **name)
     return ok;
 }
 
-static int parse_policy(const char *s, hsts_preload_policy_e *policy)
+static const char *policy_name(hsts_preload_policy_e policy)
 {
-    if (!strcmp(s, "bulk-1-year")) {
-        *policy = HSTS_PRELOAD_BULK_1_YEAR;
-        return 1;
-    }
-    if (!strcmp(s, "bulk-18-weeks")) {
-        *policy = HSTS_PRELOAD_BULK_18_WEEKS;
-        return 1;
-    }
-    return 0;
+    return policy == HSTS_PRELOAD_BULK_18_WEEKS ? "bulk-18-weeks" : "bulk-1-year";
 }
 
 /* Options with a value; returns the index consumed, -1 on a usage error. */
@@ -143,7 +142,7 @@ static int parse_valued(check_args_t *a, int argc, const char *const *argv, int 
         APR_ARRAY_PUSH(a->connect_to, const char *) = argv[i + 1];
     }
     else if (!strcmp(o, "--preload-policy")) {
-        if (!parse_policy(argv[i + 1], &a->opt.policy)) {
+        if (!hsts_cli_parse_policy(argv[i + 1], &a->opt.policy)) {
             usage_error("--preload-policy takes bulk-1-year or bulk-18-weeks, not '%s'",
                         argv[i + 1]);
             return -1;
@@ -189,6 +188,9 @@ static int parse_args(apr_pool_t *p, int argc, const char *const *argv, check_ar
         }
         else if (!strcmp(argv[i], "--ca-public")) {
             a->opt.ca_public = 1;
+        }
+        else if (!strcmp(argv[i], "--mapped-only")) {
+            a->opt.mapped_only = 1;
         }
         else if (is_valued(argv[i])) {
             if ((i = parse_valued(a, argc, argv, i)) < 0) {
@@ -283,8 +285,7 @@ static void print_json(apr_pool_t *p, const check_args_t *a, const hsts_live_res
            "\"preloadable\": %s, \"errors\": %d, \"warnings\": %d",
            jstr(p, r->name), jstr(p, apr_pstrcat(p, "https://", r->name, "/", NULL)),
            status_word(r->status), jstr(p, r->connect_error), verdict_word(r),
-           jbool(a->opt.preload),
-           a->opt.policy == HSTS_PRELOAD_BULK_18_WEEKS ? "bulk-18-weeks" : "bulk-1-year",
+           jbool(a->opt.preload), policy_name(a->opt.policy),
            jbool(r->preloadable), r->n_errors, r->n_warnings);
     json_checks(p, a, r);
     printf(", \"https\": {\"status\": %ld, \"verified\": %s, \"sts_count\": %d, \"sts\": %s}",
@@ -298,6 +299,7 @@ static void print_json(apr_pool_t *p, const check_args_t *a, const hsts_live_res
     }
     json_urls(p, "http_chain", r->http_chain);
     json_urls(p, "https_chain", r->https_chain);
+    json_urls(p, "not_followed", r->not_followed);
     printf(", \"www\": {\"exists\": %s, \"tls\": %s}", jbool(r->www_exists), jbool(r->www_tls));
     if (r->cert) {
         printf(", \"certificate\": {\"subject\": %s, \"issuer\": %s, \"not_after\": %s}}\n",
@@ -330,8 +332,7 @@ static void print_verdict(apr_pool_t *p, const check_args_t *a, const hsts_live_
     }
     if (r->status != HSTS_LIVE_CONNECT_FAILED) {
         printf("Preload: %s (hstspreload's checks, %s)%s\n",
-               r->preloadable ? "preloadable" : "NOT preloadable",
-               a->opt.policy == HSTS_PRELOAD_BULK_18_WEEKS ? "bulk-18-weeks" : "bulk-1-year",
+               r->preloadable ? "preloadable" : "NOT preloadable", policy_name(a->opt.policy),
                a->opt.preload ? "" : "; without --preload its items count as warnings");
     }
 }
@@ -358,6 +359,8 @@ static void print_items(apr_pool_t *p, const check_args_t *a, const hsts_live_re
 
 static void print_text(apr_pool_t *p, const check_args_t *a, const hsts_live_result_t *r)
 {
+    int i;
+
     printf("Checked: https://%s/ (and http://, www.)\n", safe(p, r->name));
     print_verdict(p, a, r);
     if (r->n_errors) {
@@ -377,6 +380,10 @@ static void print_text(apr_pool_t *p, const check_args_t *a, const hsts_live_res
     printf("HTTPS:   %ld%s, Strict-Transport-Security: %s\n", r->https.status,
            r->https_verified ? "" : " (chain not verified)",
            r->https.sts ? safe(p, r->https.sts) : "(none)");
+    for (i = 0; i < r->not_followed->nelts; i++) {
+        printf("Not followed (not mapped, this check cannot know): %s\n",
+               safe(p, APR_ARRAY_IDX(r->not_followed, i, const char *)));
+    }
     if (r->cert) {
         printf("Certificate: %s, issued by %s, expires %s\n", safe(p, r->cert->subject),
                safe(p, r->cert->issuer), safe(p, r->cert->not_after_iso));

@@ -33,6 +33,9 @@ int hsts_cli_check(apr_pool_t *p, int argc, const char *const *argv);
  * without the newline. */
 void hsts_cli_header_json(apr_pool_t *p, const char *value, apr_size_t len,
                           hsts_preload_policy_e policy);
+/* --preload-policy NAME (bulk-1-year, bulk-18-weeks) into *policy; 0 for
+ * another name. Shared with tools/cmd_check.c. */
+int hsts_cli_parse_policy(const char *name, hsts_preload_policy_e *policy);
 int hsts_cli_cert(apr_pool_t *p, int argc, const char *const *argv);
 
 static const char header_usage[] =
@@ -391,7 +394,7 @@ static void trim_input(apr_pool_t *p, const char **value, apr_size_t *len, int f
     *note = said;
 }
 
-static int parse_policy(const char *name, hsts_preload_policy_e *policy)
+int hsts_cli_parse_policy(const char *name, hsts_preload_policy_e *policy)
 {
     if (!strcmp(name, "bulk-1-year")) {
         *policy = HSTS_PRELOAD_BULK_1_YEAR;
@@ -422,7 +425,7 @@ static int cmd_header(apr_pool_t *p, int argc, const char *const *argv)
             return EXIT_ACCEPTED;
         }
         else if (!strcmp(argv[i], "--preload-policy")) {
-            if (i + 1 >= argc || !parse_policy(argv[++i], &policy)) {
+            if (i + 1 >= argc || !hsts_cli_parse_policy(argv[++i], &policy)) {
                 fprintf(stderr, "hsts-audit header: --preload-policy takes bulk-1-year or "
                         "bulk-18-weeks\n%s", header_usage);
                 return EXIT_USAGE;

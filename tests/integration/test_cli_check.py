@@ -51,6 +51,10 @@ SITES = {
                      False),
     "sha1.test": (SET_STS + "    SSLCipherSuite DEFAULT:@SECLEVEL=0\n",
                   "    Redirect permanent / https://sha1.test/\n", "sha1", False),
+    # 18 weeks: eligible under bulk-18-weeks, not bulk-1-year
+    "weeks18.test": ('    Header always set Strict-Transport-Security '
+                     '"max-age=10886400; includeSubDomains; preload"\n',
+                     "    Redirect permanent / https://weeks18.test/\n", "good", False),
     # its HTTPS vhost is the only one on port @PORT0@ (OLD_CIPHER_VHOST)
     "oldcipher.test": (None, "    Redirect permanent / https://oldcipher.test/\n", "good",
                        False),
@@ -121,6 +125,7 @@ EXPECTED = {
     "expired.test": BAD_CHAIN + ["cert.expired"],
     "nochain.test": BAD_CHAIN + ["cert.chain_incomplete"],
     "oldcipher.test": ["tls.obsolete_cipher_suite"],
+    "weeks18.test": ["header.preloadable.max_age.below_1_year"],
     "sha1.test": BAD_CHAIN[:1] + ["domain.tls.sha1"] + BAD_CHAIN[1:] + ["cert.weak_signature"],
 }
 
@@ -260,6 +265,50 @@ def test_details(server, pki):
     assert doc["https"]["verified"] is False and doc["https"]["status"] == 200
 
 
+def test_preload_policy_18_weeks(server, pki):
+    """--preload-policy bulk-18-weeks: the first response's header passes; the
+    first redirect's target is still judged by PreloadableResponse (bulk-1-year),
+    as hstspreload's preloadableHTTPRedirectsURL does."""
+    rc, doc = check_json(server, pki, "weeks18.test", "--preload",
+                         "--preload-policy", "bulk-18-weeks")
+    assert doc["preload_policy"] == "bulk-18-weeks"
+    assert [c["code"] for c in doc["checks"]] == ["redirects.http.first_redirect.no_hsts"]
+    assert doc["checks"][0]["detail"].endswith(
+        "(first error: header.preloadable.max_age.below_1_year)")
+    assert rc == 1
+    assert doc["header"]["hstspreload"]["preloadable_errors"] == []
+
+
+def test_mapped_only(server, pki):
+    """--mapped-only (the self-check's mode): a redirect to a host:port no entry
+    maps is not followed (listed, no follow error); www. unmapped is no www."""
+    rc, out, err = run_cli("check", "otherhost.test", "--json", "--mapped-only", "--preload",
+                           "--ca-file", pki.root_ca, *mapping(server, "otherhost.test"))
+    doc = json.loads(out)
+    assert [c["code"] for c in doc["checks"]] == ["redirects.http.first_redirect.insecure"]
+    assert doc["not_followed"] == ["https://clean.test/"]
+    assert doc["http_chain"] == ["https://clean.test/"]
+    # without it, the same request goes to DNS (nothing resolves .test here)
+    rc, out, err = run_cli("check", "otherhost.test", "--json", "--preload",
+                           "--ca-file", pki.root_ca, *mapping(server, "otherhost.test"))
+    doc = json.loads(out)
+    assert [c["code"] for c in doc["checks"]] == ["redirects.follow_error",
+                                                  "redirects.http.first_redirect.insecure"]
+    assert doc["not_followed"] == []
+    only = ["--connect-to", "clean.test:443:127.0.0.1:%d" % server.https_port,
+            "--connect-to", "clean.test:80:127.0.0.1:%d" % server.http_port]
+    rc, out, err = run_cli("check", "clean.test", "--mapped-only", "--preload",
+                           "--ca-file", pki.root_ca, *only)
+    assert rc == 0, out
+    assert "Checks:  all passed" in out
+    rc, out, err = run_cli("check", "clean.test", "--json", "--mapped-only",
+                           "--ca-file", pki.root_ca, *only)
+    assert json.loads(out)["www"] == {"exists": False, "tls": False}
+    rc, out, err = run_cli("check", "clean.test", "--mapped-only", "--ca-file", pki.root_ca)
+    assert rc == 3
+    assert "not asked: no resolve or connect-to entry maps its host and port" in out
+
+
 def test_without_preload_the_preload_items_are_warnings(server, pki):
     """Without --preload: what only preloading asks for is a warning (exit 0);
     what browsers see stays an error."""
@@ -335,7 +384,8 @@ def test_hostile_server_text_is_escaped(server, pki):
                                   ["https://a.test:8443/"], ["ftp://a.test/"],
                                   ["a.test", "--resolve"], ["a.test", "--ca-public"],
                                   ["a.test", "--preload-policy", "x"],
-                                  ["a.test", "--timeout", "0"]])
+                                  ["a.test", "--timeout", "0"],
+                                  ["a.test", "--ca-file", "/nonexistent/roots.pem"]])
 def test_usage_errors_exit_2(args):
     rc, out, err = run_cli("check", *args)
     assert rc == 2 and out == ""

@@ -191,6 +191,36 @@ START_TEST(table_codes)
 }
 END_TEST
 
+/* mapped_only: which URLs an entry maps, as curl matches --resolve/--connect-to */
+START_TEST(mapped_urls)
+{
+    static const char *const resolve[] = { "+a.test:443:127.0.0.1", "-b.test:443",
+                                           "[::1]:8443:127.0.0.1" };
+    static const char *const connect_to[] = { "C.test:80:127.0.0.1:8080", ":9443:x:1",
+                                              "d.test::127.0.0.1:1" };
+    hsts_live_options_t o;
+
+    memset(&o, 0, sizeof(o));
+    o.resolve = resolve;
+    o.n_resolve = 3;
+    ck_assert(hsts_live_mapped(pool, &o, "https://a.test/"));
+    ck_assert(hsts_live_mapped(pool, &o, "https://A.TEST:443/x"));
+    ck_assert(!hsts_live_mapped(pool, &o, "http://a.test/"));         /* port 80 */
+    ck_assert(!hsts_live_mapped(pool, &o, "https://b.test/"));        /* a removal */
+    ck_assert(hsts_live_mapped(pool, &o, "https://[::1]:8443/"));
+    ck_assert(!hsts_live_mapped(pool, &o, "https://www.a.test/"));
+    o.connect_to = connect_to;
+    o.n_connect_to = 3;
+    ck_assert(hsts_live_mapped(pool, &o, "http://c.test/"));
+    ck_assert(!hsts_live_mapped(pool, &o, "https://c.test/"));
+    ck_assert(hsts_live_mapped(pool, &o, "https://any.test:9443/"));  /* empty HOST */
+    ck_assert(hsts_live_mapped(pool, &o, "http://d.test:1234/"));     /* empty PORT */
+    ck_assert(!hsts_live_mapped(pool, &o, "/relative"));
+    o.n_resolve = o.n_connect_to = 0;
+    ck_assert(!hsts_live_mapped(pool, &o, "https://a.test/"));
+}
+END_TEST
+
 /* tls.go checkCipherSuite */
 START_TEST(cipher_suites)
 {
@@ -233,6 +263,7 @@ int main(void)
         effective_severity,
         table_codes,
         cipher_suites,
+        mapped_urls,
         bad_name_is_not_fetched,
     };
     int rc;
