@@ -226,6 +226,7 @@ static void check_one(apr_pool_t *p, server_rec *s, hsts_srv_conf *sc, hsts_audi
     opt.preload = preload;
     opt.timeout_ms = SELF_CHECK_TIMEOUT_MS;
     opt.skip_www = !sc->self_check_www;
+    opt.mapped_only = 1;            /* only this server's own vhosts are asked */
     opt.warn_days = hsts_srv_cert_warn_days(sc);
     opt.now = now;
     r->self_checked = now;
