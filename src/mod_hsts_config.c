@@ -18,8 +18,7 @@
 
 #include <apr_cstr.h>
 
-/* "file:line" of the directive being read. */
-static const char *directive_at(cmd_parms *cmd)
+const char *hsts_directive_at(cmd_parms *cmd)
 {
     return cmd->directive ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
                                          cmd->directive->line_num)
@@ -222,11 +221,11 @@ const char *hsts_cmd_max_age(cmd_parms *cmd, void *dconf, const char *arg)
     if (conf->ramp) {
         return apr_psprintf(cmd->pool, "HSTSMaxAge at %s: this scope also has "
                             "HSTSMaxAgeRamp (%s). Fix: keep one of them; the ramp ends at "
-                            "its last step", directive_at(cmd),
+                            "its last step", hsts_directive_at(cmd),
                             conf->ramp->set_at ? conf->ramp->set_at : "above");
     }
     conf->max_age = seconds;
-    conf->set_at = directive_at(cmd);
+    conf->set_at = hsts_directive_at(cmd);
     hsts_conf_finish(cmd->pool, conf);
     return NULL;
 }
@@ -236,7 +235,7 @@ const char *hsts_cmd_include_subdomains(cmd_parms *cmd, void *dconf, int flag)
     hsts_dir_conf *conf = dconf;
 
     conf->include_subdomains = flag ? 1 : 0;
-    conf->set_at = directive_at(cmd);
+    conf->set_at = hsts_directive_at(cmd);
     hsts_conf_finish(cmd->pool, conf);
     return NULL;
 }
@@ -246,7 +245,7 @@ const char *hsts_cmd_preload(cmd_parms *cmd, void *dconf, int flag)
     hsts_dir_conf *conf = dconf;
 
     conf->preload = flag ? 1 : 0;
-    conf->set_at = directive_at(cmd);
+    conf->set_at = hsts_directive_at(cmd);
     hsts_conf_finish(cmd->pool, conf);
     return NULL;
 }
@@ -259,7 +258,7 @@ const char *hsts_cmd_mode(cmd_parms *cmd, void *dconf, const char *arg)
     if (why) {
         return directive_error(cmd, arg, why);
     }
-    conf->set_at = directive_at(cmd);
+    conf->set_at = hsts_directive_at(cmd);
     hsts_conf_finish(cmd->pool, conf);
     return NULL;
 }

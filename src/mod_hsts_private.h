@@ -117,6 +117,8 @@ static APR_INLINE hsts_srv_conf *hsts_srv_conf_of(const server_rec *s)
 }
 
 /* mod_hsts_config.c: per-directory records, directives, startup checks. */
+/* "file:line" of the directive being read (from cmd->pool), NULL outside a file. */
+const char *hsts_directive_at(cmd_parms *cmd);
 void *hsts_create_srv_config(apr_pool_t *p, server_rec *s);
 void *hsts_merge_srv_config(apr_pool_t *p, void *base, void *add);
 const char *hsts_cmd_recent_findings(cmd_parms *cmd, void *dconf, const char *arg);

@@ -42,10 +42,12 @@ static const hsts_finding_e ramp_events[] = {
 
 /* ---- directives ------------------------------------------------------------- */
 
+/* "file:line" of the directive being read, "?" outside a file. */
 static const char *where(cmd_parms *cmd)
 {
-    return cmd->directive ? apr_psprintf(cmd->pool, "%s:%d", cmd->directive->filename,
-                                         cmd->directive->line_num) : "?";
+    const char *at = hsts_directive_at(cmd);
+
+    return at ? at : "?";
 }
 
 const char *hsts_cmd_max_age_ramp(cmd_parms *cmd, void *dconf, int argc, char *const argv[])
