@@ -62,8 +62,9 @@ typedef struct {
     apr_uint32_t preload;            /**< hsts_preload_verdict_e */
     apr_time_t self_checked;         /**< when the self-check last ran, 0 never */
     /** The self-check's details: one line per failed code, "code S detail\n"
-     *  (S: E error, W warning; codes not in the findings table too), cut at
-     *  a line; or why the verdict is unknown. */
+     *  (S: E error, W warning; codes not in the findings table too; and
+     *  "not_followed N <urls>" for redirects to what this server does not
+     *  serve), cut at a line; or why the verdict is unknown. */
     char self_check[HSTS_SELF_CHECK_TEXT_LEN];
 } hsts_problems_t;
 

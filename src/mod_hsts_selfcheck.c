@@ -203,6 +203,11 @@ static void take_result(apr_pool_t *p, const hsts_live_result_t *res, int preloa
         }
     }
     r->extra_warnings &= ~r->extra_errors;
+    if (res->not_followed && res->not_followed->nelts) {
+        /* redirects to what this server does not serve: it cannot know */
+        lines = apr_pstrcat(p, lines, "not_followed N ", hsts_ctl_to_hex(p,
+                            apr_array_pstrcat(p, res->not_followed, ' ')), "\n", NULL);
+    }
     r->self_check = lines;
     if (preload) {
         r->preload = res->preloadable ? HSTS_PRELOAD_ELIGIBLE : HSTS_PRELOAD_AT_RISK;

@@ -183,11 +183,14 @@ static const hsts_status_preload_t *vhost_preload(apr_pool_t *p, server_rec *s,
     pr->checked_at = cur->self_checked;
     switch (cur->preload) {
     case HSTS_PRELOAD_ELIGIBLE:
-        pr->verdict = "eligible";
-        break;
     case HSTS_PRELOAD_AT_RISK:
-        pr->verdict = "at risk";
+        pr->verdict = cur->preload == HSTS_PRELOAD_ELIGIBLE ? "eligible" : "at risk";
         pr->codes = hsts_problems_self_check_codes(p, cur->self_check, 1);
+        pr->note = hsts_problems_self_check_detail(p, cur->self_check, "not_followed");
+        if (pr->note) {
+            pr->note = apr_pstrcat(p, "not followed, this server does not serve them: ",
+                                   pr->note, NULL);
+        }
         break;
     default:
         pr->verdict = "unknown";

@@ -5,14 +5,13 @@
  * between the one writer and the many readers.
  */
 #include "hsts_problems.h"
+#include "seqlock.h"
 
 #include <apr_atomic.h>
 #include <apr_strings.h>
 
 #include <string.h>
 
-/* How often a reader tries for a consistent copy before giving up. */
-#define READ_TRIES 100
 
 /* Join names into buf with spaces, whole names only; " ..." when some did
  * not fit. */
@@ -122,24 +121,12 @@ apr_status_t hsts_problems_publish(hsts_problems_t *slot, const hsts_problems_fo
 
 int hsts_problems_read(hsts_problems_t *slot, hsts_problems_t *out)
 {
-    int tries;
+    int written = hsts_seqlock_read(&slot->seq, slot, out, sizeof(*out));
 
-    for (tries = 0; tries < READ_TRIES; tries++) {
-        apr_uint32_t before = apr_atomic_read32(&slot->seq);
-
-        if (before & 1) {
-            continue;
-        }
-        memcpy(out, (const void *)slot, sizeof(*out));
-        if (apr_atomic_read32(&slot->seq) == before) {
-            out->unsafe[sizeof(out->unsafe) - 1] = '\0';
-            out->verify_error[sizeof(out->verify_error) - 1] = '\0';
-            out->self_check[sizeof(out->self_check) - 1] = '\0';
-            return before != 0;
-        }
-    }
-    memset(out, 0, sizeof(*out));
-    return 0;
+    out->unsafe[sizeof(out->unsafe) - 1] = '\0';
+    out->verify_error[sizeof(out->verify_error) - 1] = '\0';
+    out->self_check[sizeof(out->self_check) - 1] = '\0';
+    return written;
 }
 
 int hsts_problems_withhold(hsts_problems_t *slot)

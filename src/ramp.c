@@ -5,13 +5,13 @@
  */
 #include "hsts_ramp.h"
 #include "hsts_duration.h"
+#include "seqlock.h"
 
 #include <string.h>
 
 #include <apr_atomic.h>
 #include <apr_strings.h>
 
-#define READ_TRIES 64
 #define ONE_DAY APR_INT64_C(86400)
 #define STATE_HEADER "# mod_hsts_audit max-age ramp state: written by httpd, do not edit\n"
 
@@ -278,19 +278,5 @@ int hsts_ramp_current(hsts_ramp_slot_t *slot, int n_steps)
 
 int hsts_ramp_read(hsts_ramp_slot_t *slot, hsts_ramp_state_t *out)
 {
-    int tries;
-
-    for (tries = 0; tries < READ_TRIES; tries++) {
-        apr_uint32_t before = apr_atomic_read32(&slot->seq);
-
-        if (before & 1) {
-            continue;
-        }
-        memcpy(out, (const void *)&slot->state, sizeof(*out));
-        if (apr_atomic_read32(&slot->seq) == before) {
-            return before != 0;
-        }
-    }
-    memset(out, 0, sizeof(*out));
-    return 0;
+    return hsts_seqlock_read(&slot->seq, &slot->state, out, sizeof(*out));
 }

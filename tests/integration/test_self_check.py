@@ -76,6 +76,7 @@ def test_preload_standing_follows_the_redirect(httpd_factory):
     assert v["preload"]["verdict"] == "unknown" and v["preload"]["checked_at"] is None
     v = wait_verdict(s, "eligible", INTERVAL + SLACK)
     assert v["preload"]["codes"] == [] and v["preload"]["checked_at"] is not None
+    assert v["preload"]["note"] is None
     assert v["problems"] == []
     idx = [x["name"] for x in status_json(s)["vhosts"]].index(name) + 1
     assert "\nHstsAuditVhost.%d.PreloadEligible: 1\n" % idx in status_page(s, "auto").text
@@ -89,6 +90,9 @@ def test_preload_standing_follows_the_redirect(httpd_factory):
     v = wait_verdict(s, "at risk", INTERVAL + SLACK)
     assert time.time() - changed <= INTERVAL + SLACK
     assert "redirects.http.www_first" in v["preload"]["codes"]
+    # www.pre.hsts.test is not served here: the check does not go out to ask it
+    assert v["preload"]["note"] == ("not followed, this server does not serve them: "
+                                    "https://www.%s/" % NAME), v["preload"]
     www = [p for p in v["problems"] if p["code"] == "redirects.http.www_first"]
     assert len(www) == 1 and www[0]["severity"] == "error"
     assert "https://www.%s/" % NAME in www[0]["detail"]

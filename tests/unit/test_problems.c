@@ -193,6 +193,51 @@ START_TEST(carried_over_by_vhost_name)
 }
 END_TEST
 
+/* The self-check's lines: "code S detail", S E or W (or N, a note); the
+ * detail of a code, the error codes in order; the record keeps whole lines. */
+START_TEST(self_check_lines)
+{
+    const char *text = "redirects.http.www_first E `http://a.test/` goes to www first\n"
+                       "redirects.http.does_not_exist W no answer\n"
+                       "not_followed N https://www.a.test/\n";
+    apr_array_header_t *codes = hsts_problems_self_check_codes(pool, text, 1);
+    hsts_problems_t slot, copy;
+    hsts_problems_found_t found = { 0 };
+    char big[2 * HSTS_SELF_CHECK_TEXT_LEN];
+    apr_size_t i;
+
+    ck_assert_int_eq(codes->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(codes, 0, const char *), "redirects.http.www_first");
+    ck_assert_int_eq(hsts_problems_self_check_codes(pool, text, 0)->nelts, 3);
+    ck_assert_str_eq(hsts_problems_self_check_detail(pool, text, "redirects.http.www_first"),
+                     "`http://a.test/` goes to www first");
+    ck_assert_str_eq(hsts_problems_self_check_detail(pool, text, "not_followed"),
+                     "https://www.a.test/");
+    ck_assert_ptr_null(hsts_problems_self_check_detail(pool, text, "redirects.http"));
+    ck_assert_ptr_null(hsts_problems_self_check_detail(pool, NULL, "x"));
+    ck_assert_int_eq(hsts_problems_self_check_codes(pool, NULL, 0)->nelts, 0);
+
+    /* a text longer than the record: cut after its last whole line */
+    for (i = 0; i + 20 < sizeof(big); i += 20) {
+        memcpy(big + i, "domain.tls.sha1 E x\n", 20);
+    }
+    big[i] = '\0';
+    memset(&slot, 0, sizeof(slot));
+    found.problems = BIT(HSTS_F_DOMAIN_TLS_SHA1);
+    found.self_check_codes = BIT(HSTS_F_DOMAIN_TLS_SHA1);
+    found.errors = BIT(HSTS_F_DOMAIN_TLS_SHA1);
+    found.preload = HSTS_PRELOAD_AT_RISK;
+    found.self_check = big;
+    ck_assert_int_eq(hsts_problems_publish(&slot, &found, T(0), NULL, NULL), APR_SUCCESS);
+    ck_assert_int_eq(hsts_problems_read(&slot, &copy), 1);
+    ck_assert_uint_eq(strlen(copy.self_check) % 20, 0);
+    ck_assert_uint_eq(strlen(copy.self_check), (HSTS_SELF_CHECK_TEXT_LEN - 1) / 20 * 20);
+    assert_findings(copy.problems, BIT(HSTS_F_DOMAIN_TLS_SHA1));
+    assert_findings(copy.errors, BIT(HSTS_F_DOMAIN_TLS_SHA1));
+    ck_assert_uint_eq(copy.preload, HSTS_PRELOAD_AT_RISK);
+}
+END_TEST
+
 int main(void)
 {
     const TTest *const tests[] = {
@@ -203,6 +248,7 @@ int main(void)
         names_cut_at_a_name,
         busy_writer_leaves_the_record,
         carried_over_by_vhost_name,
+        self_check_lines,
     };
 
     return unit_main("problems", tests, UNIT_COUNT(tests));
