@@ -7,8 +7,9 @@
 #   ./demo.sh start    the same, in the background
 #   ./demo.sh stop     stop the background demo (its own pid only)
 #
-# Ports: 8080 (HTTP), 8443 (HTTPS) and 8444 (HTTPS with mutual TLS), or the next
-# free ones; override with HTTP_PORT / HTTPS_PORT / MTLS_PORT.
+# Ports: 8080 (HTTP), 8443 (HTTPS), 8444 (HTTPS with mutual TLS) and 8445 (HTTPS
+# with a max-age ramp), or the next free ones; override with HTTP_PORT /
+# HTTPS_PORT / MTLS_PORT / RAMP_PORT.
 set -euo pipefail
 cd "$(dirname "$0")"
 top=$PWD
@@ -92,10 +93,14 @@ CustomLog "$run/logs/access.log" hsts
 Listen 127.0.0.1:$HTTP_PORT
 Listen 127.0.0.1:$HTTPS_PORT
 Listen 127.0.0.1:$MTLS_PORT
+Listen 127.0.0.1:$RAMP_PORT
 
 # The certificate audit trusts the demo's own CA (a real server: leave this out,
 # the system store is used).
 HSTSTrustedCA "$run/pki/ca.pem"
+# The watch: every certificate audited again, and the ramp's steps decided,
+# every 30 seconds (the default is an hour).
+HSTSCertCheckInterval 30s
 
 # Plain HTTP: only a redirect to HTTPS (HSTS on plain HTTP is meaningless).
 <VirtualHost 127.0.0.1:$HTTP_PORT>
@@ -150,6 +155,22 @@ HSTSTrustedCA "$run/pki/ca.pem"
     HSTSMaxAge 1y
     HSTSClientCert require
 </VirtualHost>
+
+# The max-age ramp: max-age=60 first, the next step after each hold of a minute
+# with nothing wrong (by default a step is held for its own max-age), up to a
+# year. The state survives restarts in $run/hsts_audit (HSTSStateDir).
+<VirtualHost 127.0.0.1:$RAMP_PORT>
+    ServerName www.hsts.test
+    DocumentRoot "$run/htdocs"
+    SSLEngine on
+    SSLCertificateFile "$run/pki/server.pem"
+    SSLCertificateKeyFile "$run/pki/server.key"
+    HSTSMaxAgeRamp 1m 5m 1h 1d 1y
+    HSTSRampHold 1m
+    # The self-check (on by default with a ramp) would ask http://www.hsts.test/,
+    # which this demo does not serve: try hsts-audit check instead.
+    HSTSSelfCheck off
+</VirtualHost>
 CONF
 }
 
@@ -176,6 +197,11 @@ See the header the module sets:
   curl -sI --cacert $run/pki/ca.pem https://localhost:$HTTPS_PORT/
 See it replace an application's broken header:
   curl -sI --cacert $run/pki/ca.pem https://localhost:$HTTPS_PORT/app/
+The max-age ramp (60 s now; a step up each minute while nothing is wrong):
+  curl -sI --cacert $run/pki/ca.pem --resolve www.hsts.test:$RAMP_PORT:127.0.0.1 https://www.hsts.test:$RAMP_PORT/ | grep -i strict
+Validate the fix as browsers and hstspreload.org would (the redirect goes to
+localhost, so it names a finding):
+  $top/tools/hsts-audit check --ca-file $run/pki/ca.pem --connect-to hsts.test:443:127.0.0.1:$HTTPS_PORT --connect-to hsts.test:80:127.0.0.1:$HTTP_PORT hsts.test
 Mutual TLS: 496 without a client certificate, 200 with the demo's:
   curl -si --cacert $run/pki/ca.pem https://localhost:$MTLS_PORT/ | head -1
   curl -si --cacert $run/pki/ca.pem --cert $run/pki/client.pem --key $run/pki/client.key https://localhost:$MTLS_PORT/ | head -1
@@ -219,6 +245,7 @@ HTTP_PORT=${HTTP_PORT:-$(free_port 8080)}
 HTTPS_PORT=${HTTPS_PORT:-$(free_port 8443)}
 [ "$HTTPS_PORT" = "$HTTP_PORT" ] && HTTPS_PORT=$(free_port $((HTTP_PORT + 1)))
 MTLS_PORT=${MTLS_PORT:-$(free_port $((HTTPS_PORT + 1)))}
+RAMP_PORT=${RAMP_PORT:-$(free_port $((MTLS_PORT + 1)))}
 make_certs
 write_config
 start_httpd "$([ "${1:-run}" = start ] && echo no || echo yes)"
