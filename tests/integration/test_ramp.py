@@ -284,3 +284,14 @@ def test_bad_ramp_fails_configtest(httpd_factory, https_body, hsts_global, needl
     line = line_of(s.conf_text, last)
     assert rc != 0, out
     assert needle.format(conf=s.conf_path, line=line, line0=line0, port=s.https_port) in out, out
+
+
+def test_inner_max_age_takes_the_place_of_the_ramp(httpd_factory):
+    """An HSTSMaxAge in a <Location> (as in .htaccess with AllowOverride FileInfo)
+    replaces the ramp there, as it replaces an outer HSTSMaxAge; elsewhere the vhost
+    serves its step."""
+    s = httpd_factory.start(hsts_global=GLOBAL, https_body=STATUS_LOCATION + RAMP
+                            + "    <Location /fixed/>\n        HSTSMaxAge 600\n"
+                              "    </Location>\n", allow_errors=RAMP_LINES)
+    assert s.get("/").header("Strict-Transport-Security") == "max-age=20"
+    assert s.get("/fixed/").header("Strict-Transport-Security") == "max-age=600"
