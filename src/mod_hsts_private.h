@@ -208,8 +208,10 @@ typedef struct {
     int verdict;                 /* 1 it starts with the served leaf, 0 with another, -1 unreadable */
 } hsts_cert_file_t;
 /* Put a round's problems into the shared area (first-seen times kept) and
- * set the time of the last check; log: one line per problem that appeared
- * (HSTS00048) or cleared (HSTS00049) and per withhold change (HSTS00050). */
+ * set the time of the last check. log 1, a run of the watch: one line per
+ * problem that appeared (HSTS00048) or cleared (HSTS00049) and per withhold
+ * change (HSTS00050); log 0, the startup audit: quiet, and the self-check's
+ * and the ramp's last results are kept (the watch has not run them yet). */
 void hsts_watch_publish(server_rec *s_main, apr_pool_t *p, const hsts_audit_round_t *round,
                         int n, apr_time_t now, int log);
 /* post_config: the certificate files of each vhost, and the watchdog

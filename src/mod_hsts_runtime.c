@@ -179,10 +179,12 @@ int hsts_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                      (unsigned)rt->n_vhosts, (unsigned)ring_size);
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    hsts_certs_post_config(pconf, s_main);
-    hsts_targets_build(pconf, ptemp, s_main);
+    /* which vhosts ramp and check themselves, before the startup audit
+     * publishes (it keeps their last results) */
     hsts_ramp_start(pconf, ptemp, s_main);
     hsts_selfcheck_start(pconf, s_main);
+    hsts_certs_post_config(pconf, s_main);
+    hsts_targets_build(pconf, ptemp, s_main);
     hsts_watch_start(pconf, s_main);
     return OK;
 }

@@ -120,6 +120,37 @@ static void log_withhold(server_rec *s, int was, int now_withheld)
                               : "sends Strict-Transport-Security again: the risk is gone");
 }
 
+/* The startup audit runs neither the self-check nor the ramp: a vhost that
+ * still has them keeps their last results (carried over a graceful restart
+ * with the shared area), rather than blank until the watch's next run. */
+static void keep_watch_results(const hsts_srv_conf *sc, const hsts_problems_t *before,
+                               hsts_problems_found_t *found)
+{
+    hsts_findings_t kept = 0;
+    int f;
+
+    if (sc->self_checks) {
+        for (f = 0; f < HSTS_F_COUNT; f++) {
+            const hsts_finding_info_t *info = hsts_finding_info((hsts_finding_e)f);
+
+            if ((before->problems & HSTS_FINDING_BIT(f))
+                && (info->category == HSTS_CAT_PRELOAD || !hsts_finding_is_problem(f))) {
+                kept |= HSTS_FINDING_BIT(f);
+            }
+        }
+        found->preload = (hsts_preload_verdict_e)before->preload;
+        found->self_checked = before->self_checked;
+        found->self_check = before->self_check;
+    }
+    if (sc->ramp) {
+        kept |= before->problems & HSTS_FINDING_BIT(HSTS_F_RAMP_HELD);
+    }
+    found->problems |= kept;
+    found->self_check_codes |= kept;
+    found->errors |= before->errors & kept;
+    found->warnings |= before->warnings & kept;
+}
+
 void hsts_watch_publish(server_rec *s_main, apr_pool_t *p, const hsts_audit_round_t *round,
                         int n, apr_time_t now, int log)
 {
@@ -150,6 +181,9 @@ void hsts_watch_publish(server_rec *s_main, apr_pool_t *p, const hsts_audit_roun
         found.n_unsafe = r->unsafe ? r->unsafe->nelts : 0;
         found.verify_error = r->cert ? r->cert->verify_error_text : NULL;
         hsts_problems_read(slot, &before);
+        if (!log) {
+            keep_watch_results(hsts_srv_conf_of(s), &before, &found);
+        }
         was = hsts_problems_withhold(slot);
         if (hsts_problems_publish(slot, &found, now, &appeared, &cleared) != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s, "mod_hsts_audit: the problems of "

@@ -108,6 +108,16 @@ def test_preload_standing_follows_the_redirect(httpd_factory):
     assert [l.split(": ", 2)[1] for l in module_lines(s.read_error_log(), "HSTS00048")
             if "www_first" in l] == ["redirects.http.www_first appeared on vhost %s" % name]
 
+    # a graceful restart (logrotate does one daily) keeps the standing and
+    # since when, rather than "unknown" until the next run of the watch
+    since = www[0]["since"]
+    s.graceful()
+    v = preload_of(s)
+    assert v["preload"]["verdict"] == "at risk", v["preload"]
+    assert [(p["code"], p["since"]) for p in v["problems"]] == [
+        ("redirects.http.www_first", since)]
+    assert 'hsts_audit_preload_eligible{vhost="%s"} 0\n' % name in status_page(s, "metrics").text
+
     # fixed, and a graceful restart: eligible again after the next run
     redirect_to(s, "https://%s/" % NAME)
     s.graceful()
