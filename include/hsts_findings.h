@@ -8,6 +8,7 @@
 #define HSTS_FINDINGS_H
 
 #include <apr.h>
+#include <apr_pools.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -148,6 +149,15 @@ hsts_finding_e hsts_finding_of_verdict(int verdict);
  *         "ok" is written for an empty set
  */
 apr_size_t hsts_findings_format(hsts_findings_t set, char *buf, apr_size_t size);
+
+/**
+ * The codes of a set in table order, joined by sep, as one string.
+ * @param p    pool for the result
+ * @param set  the findings
+ * @param sep  what goes between two codes (" ", ", ")
+ * @return the codes from p; "" for an empty set
+ */
+const char *hsts_findings_join(apr_pool_t *p, hsts_findings_t set, const char *sep);
 
 /**
  * The most severe severity in a set.

@@ -316,6 +316,19 @@ hsts_finding_e hsts_finding_of_verdict(int verdict)
     }
 }
 
+const char *hsts_findings_join(apr_pool_t *p, hsts_findings_t set, const char *sep)
+{
+    const char *out = "";
+    int i;
+
+    for (i = 0; i < HSTS_F_COUNT; i++) {
+        if (set & HSTS_FINDING_BIT(i)) {
+            out = *out ? apr_pstrcat(p, out, sep, findings[i].code, NULL) : findings[i].code;
+        }
+    }
+    return out;
+}
+
 apr_size_t hsts_findings_format(hsts_findings_t set, char *buf, apr_size_t size)
 {
     apr_size_t need = 0;

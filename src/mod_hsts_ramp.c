@@ -415,21 +415,6 @@ static void log_decision(apr_pool_t *p, server_rec *s, hsts_srv_conf *sc,
     }
 }
 
-/* The codes of a set, separated by spaces, from p. */
-static const char *codes_of(apr_pool_t *p, hsts_findings_t set)
-{
-    char buf[1024];
-    char *c;
-
-    hsts_findings_format(set, buf, sizeof(buf));
-    for (c = buf; *c; c++) {
-        if (*c == ',') {
-            *c = ' ';
-        }
-    }
-    return apr_pstrdup(p, buf);
-}
-
 static void decide_one(apr_pool_t *p, server_rec *s, hsts_srv_conf *sc,
                        hsts_audit_round_t *r, apr_time_t now)
 {
@@ -445,7 +430,7 @@ static void decide_one(apr_pool_t *p, server_rec *s, hsts_srv_conf *sc,
     action = hsts_ramp_decide(sc->ramp, sc->ramp_hold, &cur, top ? 0 : wrong, now, &next);
     if (action == HSTS_RAMP_HELD) {
         r->extra |= HSTS_FINDING_BIT(HSTS_F_RAMP_HELD);
-        r->held_by = codes_of(p, wrong);
+        r->held_by = hsts_findings_join(p, wrong, " ");
     }
     if (action == HSTS_RAMP_STAY && !sc->ramp_dirty) {
         return;

@@ -92,13 +92,10 @@ static const hsts_status_cert_t *vhost_certificate(apr_pool_t *p, const hsts_srv
 /* What held the ramp, for ramp.held's detail. */
 static const char *ramp_held_detail(apr_pool_t *p, const hsts_status_ramp_t *ramp)
 {
-    char codes[512];
-
     if (!ramp || !ramp->held_by) {
         return NULL;
     }
-    hsts_findings_format(ramp->held_by, codes, sizeof(codes));
-    return apr_pstrcat(p, "held by: ", codes, NULL);
+    return apr_pstrcat(p, "held by: ", hsts_findings_join(p, ramp->held_by, " "), NULL);
 }
 
 /* The current problems of a vhost (errors first), and its guard verdict. */

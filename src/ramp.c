@@ -117,18 +117,8 @@ hsts_ramp_action_e hsts_ramp_decide(const hsts_ramp_t *ramp, apr_int64_t hold,
 
 const char *hsts_ramp_state_format(apr_pool_t *p, const hsts_ramp_state_t *st)
 {
-    char codes[1024];
-    hsts_findings_t held = st->held_by;
-    apr_size_t used = 0;
-    int f;
+    const char *codes = hsts_findings_join(p, st->held_by, " ");
 
-    codes[0] = '\0';
-    for (f = 0; f < HSTS_F_COUNT && used + 1 < sizeof(codes); f++) {
-        if (held & HSTS_FINDING_BIT(f)) {
-            used += (apr_size_t)apr_snprintf(codes + used, sizeof(codes) - used, "%s%s",
-                                             used ? " " : "", hsts_finding_info(f)->code);
-        }
-    }
     return apr_psprintf(p, STATE_HEADER "max_age %" APR_INT64_T_FMT "\nsince %" APR_INT64_T_FMT
                         "\nclean_since %" APR_INT64_T_FMT "\nheld_at %" APR_INT64_T_FMT
                         "\nheld_by %s\n", st->max_age, (apr_int64_t)apr_time_sec(st->since),

@@ -104,6 +104,10 @@ START_TEST(format_lists_codes_in_table_order)
     need = hsts_findings_format(0, buf, sizeof(buf));
     ck_assert_str_eq(buf, "ok");
     ck_assert_uint_eq(need, 2);
+    ck_assert_str_eq(hsts_findings_join(pool, 0, " "), "");
+    ck_assert_str_eq(hsts_findings_join(pool, HSTS_FINDING_BIT(HSTS_F_RAMP_HELD)
+                                        | HSTS_FINDING_BIT(HSTS_F_HEADER_MISSING), ", "),
+                     "header.missing, ramp.held");
     need = hsts_findings_format(BIT(HSTS_F_REDIRECTS_DOWNGRADE) | BIT(HSTS_F_HEADER_MULTIPLE),
                                 buf, sizeof(buf));
     ck_assert_str_eq(buf, "header.multiple,redirects.downgrade");
